@@ -1,0 +1,69 @@
+"""The audit log: append security-relevant events and count recent login failures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from archive.models import AuditEvent, User
+from archive.models.base import utcnow
+
+LOGIN_SUCCESS = "login.success"
+LOGIN_FAILURE = "login.failure"
+LOGIN_REFUSED = "login.rate_limited"
+
+
+def record(
+    session: Session,
+    kind: str,
+    *,
+    user: User | None = None,
+    username: str | None = None,
+    address: str | None = None,
+    detail: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event (the caller commits)."""
+    event = AuditEvent(
+        kind=kind,
+        user_id=user.id if user else None,
+        username=(username if username is not None else (user.username if user else None) or "")[:128],
+        address=(address or "")[:64] or None,
+        detail=detail,
+        data=data,
+    )
+    session.add(event)
+    return event
+
+
+def recent_failures(
+    session: Session, *, username: str | None, address: str | None, since: datetime
+) -> tuple[int, int]:
+    """Return (failures for this account, failures from this address) since the given time."""
+    kinds = (LOGIN_FAILURE, LOGIN_REFUSED)
+
+    def count(*conditions: Any) -> int:
+        stmt = select(func.count(AuditEvent.id)).where(
+            AuditEvent.kind.in_(kinds), AuditEvent.at >= since, *conditions
+        )
+        return int(session.scalar(stmt) or 0)
+
+    by_user = count(AuditEvent.username == username) if username else 0
+    by_address = count(AuditEvent.address == address) if address else 0
+    return by_user, by_address
+
+
+def window_start(seconds: int) -> datetime:
+    """Return the start of a sliding window ending now."""
+    return utcnow() - timedelta(seconds=seconds)
+
+
+def latest(session: Session, *, limit: int = 100, kinds: tuple[str, ...] = ()) -> list[AuditEvent]:
+    """Return the newest audit events, optionally of some kinds only."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if kinds:
+        stmt = stmt.where(or_(*(AuditEvent.kind == k for k in kinds)))
+    return list(session.scalars(stmt))

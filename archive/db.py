@@ -1,0 +1,68 @@
+"""Engine and session factory; SQLite gets WAL mode, foreign keys and a busy timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self, *, write_lock: bool = False) -> Iterator[Session]:
+        """Yield a session that commits on success and rolls back on error.
+
+        `write_lock=True` takes the database write lock at the start of the transaction (SQLite
+        BEGIN IMMEDIATE), for read-then-write work such as counters that must never collide.
+        """
+        session = self.sessions()
+        if write_lock:
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+
+def connect(url: str) -> Database:
+    """Create the engine for `url` with the pragmas and pool settings eoffice relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin) so transactions take the write lock up front.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    # BEGIN IMMEDIATE on request: such a writer waits for the lock (busy_timeout) instead of failing
+    # with "database is locked" when it upgrades a read snapshot to a write.
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip() if mode in ("", "IMMEDIATE") else "BEGIN")

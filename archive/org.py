@@ -1,0 +1,209 @@
+"""Organisation services: departments, users, roles, local passwords."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from archive.models import Department, Role, RoleAssignment, User
+from archive.models.base import utcnow
+from archive.permissions import ROLE_NAMES, Permission, permissions_for
+from archive.permissions import Role as RoleCode
+
+MAX_USERNAME = 128
+MAX_PASSWORD = 1024
+# Used to spend the same time on unknown users as on known ones (no user enumeration by timing).
+_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+class OrgError(ValueError):
+    """A change to the organisation was refused; the message is shown to the admin."""
+
+
+def normalize_username(raw: str) -> str:
+    """Return the canonical login name: NFKC, stripped, lower case."""
+    return unicodedata.normalize("NFKC", raw or "").strip().lower()
+
+
+def ensure_roles(session: Session) -> dict[str, Role]:
+    """Create the built-in roles if missing and return them by code."""
+    existing = {r.code: r for r in session.scalars(select(Role))}
+    for code, name in ROLE_NAMES.items():
+        if code.value not in existing:
+            role = Role(code=code.value, name=name)
+            session.add(role)
+            existing[code.value] = role
+    session.flush()
+    return existing
+
+
+def departments(session: Session, *, include_inactive: bool = False) -> list[Department]:
+    """Return departments in display order."""
+    stmt = select(Department).order_by(Department.sort_order, Department.code)
+    if not include_inactive:
+        stmt = stmt.where(Department.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def department_by_code(session: Session, code: str) -> Department | None:
+    """Return the department with this code (case-insensitive) or None."""
+    return session.scalar(select(Department).where(Department.code == code.strip().upper()))
+
+
+def save_department(
+    session: Session, code: str, name: str, *, sort_order: int = 100, active: bool = True
+) -> Department:
+    """Create or update a department by code."""
+    code = code.strip().upper()
+    name = name.strip()
+    if not code or not code.isascii() or not code.replace("_", "").isalnum() or len(code) > 32:
+        raise OrgError("部门代码只能使用英文字母、数字和下划线，例如 BGS。")
+    if not name or len(name) > 100:
+        raise OrgError("请填写部门名称（不超过100个字符）。")
+    dept = department_by_code(session, code)
+    if dept is None:
+        dept = Department(code=code, name=name, sort_order=sort_order, active=active)
+        session.add(dept)
+    else:
+        dept.name, dept.sort_order, dept.active = name, sort_order, active
+    session.flush()
+    return dept
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    """Return the user with this login name, roles loaded, or None."""
+    stmt = (
+        select(User)
+        .where(User.username == normalize_username(username))
+        .options(selectinload(User.role_assignments).joinedload(RoleAssignment.role))
+    )
+    return session.scalar(stmt)
+
+
+def users(session: Session) -> list[User]:
+    """Return every user with department and roles loaded, by department then name."""
+    stmt = (
+        select(User)
+        .outerjoin(Department)
+        .options(
+            selectinload(User.role_assignments).joinedload(RoleAssignment.role),
+            selectinload(User.department),
+        )
+        .order_by(Department.sort_order, User.username)
+    )
+    return list(session.scalars(stmt))
+
+
+def create_user(
+    session: Session,
+    username: str,
+    display_name: str,
+    *,
+    department_code: str | None,
+    roles: list[str] | tuple[str, ...] = (RoleCode.STAFF,),
+    password: str | None = None,
+    source: str = "local",
+    clearance: int = 1,
+    email: str | None = None,
+    title: str | None = None,
+) -> User:
+    """Create a user with roles; a local user needs a password."""
+    name = normalize_username(username)
+    if not name or len(name) > MAX_USERNAME or any(c.isspace() for c in name):
+        raise OrgError("登录名不能为空、不能含空格，且不超过128个字符。")
+    if user_by_username(session, name) is not None:
+        raise OrgError(f"登录名 {name} 已存在。")
+    display_name = display_name.strip()
+    if not display_name:
+        raise OrgError("请填写姓名。")
+    dept = department_by_code(session, department_code) if department_code else None
+    if department_code and dept is None:
+        raise OrgError(f"没有代码为 {department_code} 的部门。")
+    user = User(
+        username=name,
+        display_name=display_name,
+        department=dept,
+        source=source,
+        clearance=clearance,
+        email=email,
+        title=title,
+    )
+    if source == "local":
+        if not password:
+            raise OrgError("本地账户需要设置密码。")
+        set_password(user, password)
+    session.add(user)
+    session.flush()
+    set_roles(session, user, roles)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Hash and set a local password (at least 8 characters)."""
+    if len(password) < 8 or len(password) > MAX_PASSWORD:
+        raise OrgError("密码长度须为8至1024个字符。")
+    user.password_hash = generate_password_hash(password, method="scrypt")
+
+
+def check_local_password(user: User | None, password: str) -> bool:
+    """Return True when `user` is an active local account and the password matches."""
+    if user is None or not user.password_hash or len(password) > MAX_PASSWORD:
+        check_password_hash(_DUMMY_HASH, password[:MAX_PASSWORD])
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+def set_roles(
+    session: Session, user: User, role_codes: list[str] | tuple[str, ...] | set[str], *, source: str = "manual"
+) -> None:
+    """Make the user's roles from `source` exactly `role_codes`, keeping grants from other sources."""
+    roles = ensure_roles(session)
+    wanted = set(role_codes)
+    unknown = wanted - set(roles)
+    if unknown:
+        raise OrgError(f"未知角色：{', '.join(sorted(unknown))}")
+    current = {a.role.code: a for a in user.role_assignments if a.source == source}
+    for code, assignment in current.items():
+        if code not in wanted:
+            user.role_assignments.remove(assignment)
+    for code in wanted - set(current):
+        user.role_assignments.append(RoleAssignment(role=roles[code], source=source))
+    session.flush()
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    department_code: str | None,
+    active: bool,
+    roles: list[str],
+    clearance: int,
+) -> None:
+    """Apply an admin's edit of a user (manual roles only; directory roles come from groups)."""
+    dept = department_by_code(session, department_code) if department_code else None
+    if department_code and dept is None:
+        raise OrgError(f"没有代码为 {department_code} 的部门。")
+    if not display_name.strip():
+        raise OrgError("请填写姓名。")
+    user.display_name = display_name.strip()
+    user.department = dept
+    user.active = active
+    user.clearance = clearance
+    set_roles(session, user, roles)
+
+
+def permissions_of(user: User) -> frozenset[Permission]:
+    """Return what the user may do, from all their roles."""
+    if not user.active:
+        return frozenset()
+    return permissions_for(user.role_codes)
+
+
+def mark_login(user: User) -> None:
+    """Record the time of a successful sign-in."""
+    user.last_login_at = utcnow()

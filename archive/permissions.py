@@ -1,0 +1,65 @@
+"""Roles and what each may do: the one table access checks read."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    DEPT_HEAD = "dept_head"
+    CLERK = "clerk"
+    LEADER = "leader"
+    ARCHIVIST = "archivist"
+    PRINT_OPERATOR = "print_operator"
+    ADMIN = "admin"
+
+
+ROLE_NAMES: dict[Role, str] = {
+    Role.STAFF: "普通工作人员",
+    Role.DEPT_HEAD: "处室负责人",
+    Role.CLERK: "办公室文书",
+    Role.LEADER: "局领导",
+    Role.ARCHIVIST: "档案员",
+    Role.PRINT_OPERATOR: "文印室操作员",
+    Role.ADMIN: "系统管理员",
+}
+
+
+class Permission(StrEnum):
+    PORTAL = "portal"  # every signed-in user: home page, own profile, notifications
+    DOCUMENTS = "documents.use"  # draft, handle own tasks
+    DOCUMENTS_NUMBER = "documents.number"  # 登记编号, 文号 ledger
+    DOCUMENTS_SIGN = "documents.sign"  # 签发
+    SUPERVISION = "supervision.view"  # 督办 figures
+    ARCHIVE_SEARCH = "archive.search"  # search what one's department and public areas hold
+    ARCHIVE_READ_ALL = "archive.read_all"  # search every department's files
+    ARCHIVE_MANAGE = "archive.manage"  # upload, index status, retry
+    PRINT = "printing.use"
+    PRINT_OPERATE = "printing.operate"  # 文印室 console
+    PRINT_ADMIN = "printing.admin"  # printer states, accounting of everyone
+    ADMIN = "admin.manage"  # departments, users, roles, route templates, directory
+
+
+_EVERYONE = {Permission.PORTAL, Permission.DOCUMENTS, Permission.ARCHIVE_SEARCH, Permission.PRINT}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.STAFF: frozenset(_EVERYONE),
+    Role.DEPT_HEAD: frozenset(_EVERYONE | {Permission.SUPERVISION}),
+    Role.CLERK: frozenset(_EVERYONE | {Permission.DOCUMENTS_NUMBER, Permission.SUPERVISION}),
+    Role.LEADER: frozenset(
+        _EVERYONE | {Permission.DOCUMENTS_SIGN, Permission.SUPERVISION, Permission.ARCHIVE_READ_ALL}
+    ),
+    Role.ARCHIVIST: frozenset(_EVERYONE | {Permission.ARCHIVE_READ_ALL, Permission.ARCHIVE_MANAGE}),
+    Role.PRINT_OPERATOR: frozenset(_EVERYONE | {Permission.PRINT_OPERATE}),
+    Role.ADMIN: frozenset(set(Permission)),
+}
+
+
+def permissions_for(role_codes: frozenset[str] | set[str]) -> frozenset[Permission]:
+    """Return the union of permissions of the given role codes; a user without roles may only sign in."""
+    perms: set[Permission] = {Permission.PORTAL}
+    for code in role_codes:
+        if code in Role.__members__.values():
+            perms |= ROLE_PERMISSIONS[Role(code)]
+    return frozenset(perms)

@@ -1,0 +1,97 @@
+"""Deny-by-default access: each view declares a permission or `public`; one hook checks them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+
+from archive.models import RoleAssignment, User
+from archive.org import permissions_of
+from archive.permissions import Permission
+from intranet.context import close_session, db_session
+
+F = TypeVar("F", bound=Callable[..., Any])
+PUBLIC = "public"
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    """Declare the permission a view needs."""
+
+    def mark(view: F) -> F:
+        view.required_permission = permission  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    """Declare a view open to anonymous visitors (login, health)."""
+    view.required_permission = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def required_permission(endpoint: str | None) -> str | None:
+    """Return what the endpoint declared, or None when it declared nothing (then it is refused)."""
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "required_permission", None)
+
+
+def can(permission: Permission | str) -> bool:
+    """Return True when the signed-in user holds `permission` (for templates and views)."""
+    return permission in g.get("permissions", frozenset())
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_load_user)
+    app.before_request(_enforce)
+    app.teardown_appcontext(close_session)
+    app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["Permission"] = Permission
+
+
+def _load_user() -> None:
+    g.user = None
+    g.permissions = frozenset()
+    user_id = session.get("uid")
+    if user_id is None:
+        return
+    user = db_session().get(User, user_id)
+    # A deactivated account, or a password change elsewhere, ends the session.
+    if user is None or not user.active or session.get("ver") != session_version(user):
+        session.clear()
+        return
+    _ = [a.role.code for a in user.role_assignments]  # load roles once per request
+    g.user = user
+    g.permissions = permissions_of(user)
+
+
+def _enforce() -> Any:
+    needed = required_permission(request.endpoint)
+    if needed == PUBLIC:
+        return None
+    if request.endpoint is None:
+        return None  # 404 / 405 handled by Flask
+    if g.user is None:
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if needed is None:
+        current_app.logger.error("view %s declares no permission: refused", request.endpoint)
+        abort(403)
+    if needed not in g.permissions:
+        abort(403)
+    return None
+
+
+def session_version(user: User) -> str:
+    """A short fingerprint of the credentials: changing the password signs out other sessions."""
+    return (user.password_hash or user.source)[-12:]
+
+
+__all__ = ["PUBLIC", "Permission", "RoleAssignment", "can", "public", "requires"]

@@ -1,0 +1,51 @@
+"""The app factory: reads like a table of contents of the intranet."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from archive.db import Database, connect
+from config import Settings, load_settings
+from intranet import access, errors, i18n, navigation, security
+from intranet.admin.views import bp as admin_bp
+from intranet.auth.views import bp as auth_bp
+from intranet.health import bp as health_bp
+from intranet.home.views import bp as home_bp
+
+# Every feature blueprint, in navigation order. Add new features here.
+BLUEPRINTS = [
+    auth_bp,
+    home_bp,
+    admin_bp,
+    health_bp,
+]
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Flask:
+    """Build the intranet app for `settings` (loaded from the environment when omitted)."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="eoffice_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.web.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.security.session_hours),
+        MAX_CONTENT_LENGTH=settings.web.max_upload_mb * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    app.extensions["eoffice.settings"] = settings
+    app.extensions["eoffice.db"] = db or connect(settings.database_url)
+
+    i18n.init_app(app, settings)
+    security.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    navigation.init_app(app)
+    app.jinja_env.globals["organ_name"] = lambda: settings.organ_name
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    return app

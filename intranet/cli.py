@@ -1,0 +1,216 @@
+"""The `eoffice` command: run the demo, the web, the worker; migrate; seed."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from archive import demo, migrate, org
+from archive.db import Database, connect
+from config import Settings, SettingsError, load_settings
+from intranet import logs
+
+log = logging.getLogger("eoffice")
+
+
+class Context:
+    """Lazily loaded settings and database shared by subcommands."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._db: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = connect(self.settings.database_url)
+        return self._db
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """eoffice: the bureau's document intranet."""
+    logs.setup()
+    ctx.ensure_object(Context)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default from settings: 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default from settings: 8000).")
+@pass_ctx
+def run(ctx: Context, host: str | None, port: int | None) -> None:
+    """Migrate, seed the demo bureau when empty, and serve web + worker in one process."""
+    settings = ctx.settings
+    migrate.upgrade(ctx.db)
+    _seed_if_empty(ctx)
+    from intranet.worker import Worker, default_jobs
+
+    jobs, services = default_jobs(settings, ctx.db)
+    worker = Worker(settings, ctx.db, jobs, services)
+    worker.start()
+    try:
+        _serve(ctx, host, port)
+    finally:
+        worker.stop()
+
+
+@cli.command()
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+@pass_ctx
+def web(ctx: Context, host: str | None, port: int | None) -> None:
+    """Serve the web half only (production: the worker runs as its own service)."""
+    _serve(ctx, host, port)
+
+
+@cli.command()
+@pass_ctx
+def worker(ctx: Context) -> None:
+    """Run the worker half only: index writer, print dispatcher, timed jobs."""
+    from intranet.worker import Worker, default_jobs
+
+    jobs, services = default_jobs(ctx.settings, ctx.db)
+    w = Worker(ctx.settings, ctx.db, jobs, services)
+    w.start()
+    _on_term(lambda: threading.Thread(target=w.stop, daemon=True).start())
+    click.echo(f"eoffice worker running (data dir {ctx.settings.data_dir}); Ctrl+C to stop")
+    try:
+        w.wait()
+    except KeyboardInterrupt:
+        w.stop()
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Context) -> None:
+    """Apply all migrations."""
+    migrate.upgrade(ctx.db)
+    click.echo(f"database at revision {migrate.current_revision(ctx.db)}")
+
+
+@db.command("current")
+@pass_ctx
+def db_current(ctx: Context) -> None:
+    """Print the schema revision."""
+    click.echo(f"{migrate.current_revision(ctx.db)} (code head: {migrate.head_revision()})")
+
+
+@cli.group()
+def demo_group() -> None:
+    """The demo bureau."""
+
+
+demo_group.name = "demo"
+
+
+@demo_group.command("seed")
+@pass_ctx
+def demo_seed(ctx: Context) -> None:
+    """Create the demo bureau (departments, accounts, archive files) in an empty database."""
+    migrate.upgrade(ctx.db)
+    if not _seed_if_empty(ctx):
+        click.echo("database already has users; nothing seeded")
+
+
+@cli.group()
+def user() -> None:
+    """Local accounts (the break-glass admin works when the directory is down)."""
+
+
+@user.command("set-password")
+@click.argument("username")
+@click.password_option()
+@pass_ctx
+def user_set_password(ctx: Context, username: str, password: str) -> None:
+    """Set the local password of USERNAME."""
+    with ctx.db.session() as session:
+        account = org.user_by_username(session, username)
+        if account is None:
+            raise click.ClickException(f"no user {username}")
+        try:
+            org.set_password(account, password)
+        except org.OrgError as exc:
+            raise click.ClickException(str(exc)) from None
+        account.source = "local"
+    click.echo(f"password of {username} set")
+
+
+def _seed_if_empty(ctx: Context) -> bool:
+    with ctx.db.session() as session:
+        if not demo.is_empty(session):
+            return False
+        result = demo.seed(
+            session, data_dir=ctx.settings.data_dir, archive_dir=ctx.settings.archive_dir,
+            password=ctx.settings.demo_password,
+        )
+    click.echo("已创建演示单位 示范市林业局 / demo bureau created")
+    click.echo(f"  accounts: {', '.join(result.accounts)}")
+    if result.generated:
+        click.echo(f"  password (shown once, also in {result.credentials_file}): {result.password}")
+    return True
+
+
+def _serve(ctx: Context, host: str | None, port: int | None) -> None:
+    from intranet.app import create_app
+    from intranet.server import make_server
+
+    settings = ctx.settings
+    app = create_app(settings, db=ctx.db)
+    host = host or settings.web.host
+    port = port if port is not None else settings.web.port
+    try:
+        server = make_server(app, host, port, settings.web.threads)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    _on_term(server.close)
+    click.echo(f"eoffice serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+
+
+def _on_term(action: Any) -> None:
+    def handler(_signum: int, _frame: Any) -> None:
+        action()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main() -> None:
+    """Entry point: turn configuration errors into a clear message and exit code 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except SettingsError as exc:
+        click.echo(f"配置错误 / configuration error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+
+
+cli.add_command(demo_group)

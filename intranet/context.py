@@ -1,0 +1,40 @@
+"""Request-scoped accessors: the settings, the database session and the signed-in user."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+from archive.db import Database
+from archive.models import User
+from config import Settings
+
+
+def settings() -> Settings:
+    """Return the app's settings."""
+    return current_app.extensions["eoffice.settings"]
+
+
+def database() -> Database:
+    """Return the app's database."""
+    return current_app.extensions["eoffice.db"]
+
+
+def db_session() -> Session:
+    """Return this request's session (opened on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    return g.db_session
+
+
+def current_user() -> User | None:
+    """Return the signed-in user or None."""
+    return g.get("user")
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Roll back anything uncommitted and close this request's session."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()

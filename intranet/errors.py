@@ -1,0 +1,41 @@
+"""Error pages that say what happened and what to do, in the user's language."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("请求有误"), _("提交的内容无法处理，请检查后重试。")),
+        401: (_("需要登录"), _("请先登录。")),
+        403: (_("无权访问"), _("您的账户没有访问此页面的权限。如需开通，请联系系统管理员。")),
+        404: (_("页面不存在"), _("您访问的页面不存在或已被移除。")),
+        405: (_("操作方式不正确"), _("请从页面上的按钮或链接进行操作。")),
+        413: (_("文件过大"), _("上传的文件超过了系统允许的大小，请压缩或拆分后再上传。")),
+        429: (_("尝试次数过多"), _("登录失败次数过多，请稍后再试。")),
+    }
+
+
+def _render(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=title, message=message), code
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    return _render(400, _("页面已过期"), _("表单的安全校验未通过（页面可能已过期）。请刷新页面后重新提交。"))
+
+
+def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    code = exc.code or 500
+    title, message = _messages().get(code, (exc.name, exc.description or ""))
+    return _render(code, title, message)

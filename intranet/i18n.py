@@ -1,0 +1,33 @@
+"""Languages: Simplified Chinese by default, English selectable per session or per user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, session
+from flask_babel import Babel
+
+from config import Settings
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.config["BABEL_DEFAULT_LOCALE"] = settings.web.default_locale
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    Babel(app, locale_selector=lambda: select_locale(settings.web.default_locale))
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_locale"] = lambda: select_locale(settings.web.default_locale)
+
+
+def select_locale(default: str) -> str:
+    """Return the session's choice, else the user's saved choice, else the bureau's default."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    user = g.get("user")
+    if user is not None and user.locale in LANGUAGES:
+        return user.locale
+    return default
