@@ -26,7 +26,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-run
 
 translations: | $(BIN)/python
-	@$(BIN)/pybabel compile -q -d intranet/translations -D messages
+	@$(BIN)/pybabel compile -d intranet/translations -D messages
 
 run: $(VENV)/.installed-run
 	@scripts/debian-packages.sh run || true
@@ -38,6 +38,8 @@ test:
 	@$(MAKE) --no-print-directory $(VENV)/.installed-test translations
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "== PostgreSQL pass: the database tests again, on a throwaway PostgreSQL cluster =="
+	EOFFICE_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Everything but the browser tests, for a quick loop while editing.
 test-fast: $(VENV)/.installed-test translations

@@ -22,8 +22,8 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the database schema up to `revision`."""
+def upgrade(db: Database, revision: str = "heads") -> None:
+    """Bring the database schema up to `revision` (default: every feature's newest revision)."""
     cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
     with db.engine.begin() as connection:
         cfg.attributes["connection"] = connection
@@ -31,11 +31,13 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 
 def current_revision(db: Database) -> str | None:
-    """Return the revision the database is at, or None when it was never migrated."""
+    """Return the revision(s) the database is at, comma-separated, or None when never migrated."""
     with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision() -> str | None:
-    """Return the newest revision the code knows."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    """Return the newest revision(s) the code knows, comma-separated like current_revision()."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    return ",".join(sorted(heads)) or None

@@ -5,6 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+def N_(text: str) -> str:
+    """Mark a string for translation without translating it here (role names are shown translated)."""
+    return text
+
+
 class Role(StrEnum):
     STAFF = "staff"
     DEPT_HEAD = "dept_head"
@@ -16,13 +21,13 @@ class Role(StrEnum):
 
 
 ROLE_NAMES: dict[Role, str] = {
-    Role.STAFF: "普通工作人员",
-    Role.DEPT_HEAD: "处室负责人",
-    Role.CLERK: "办公室文书",
-    Role.LEADER: "局领导",
-    Role.ARCHIVIST: "档案员",
-    Role.PRINT_OPERATOR: "文印室操作员",
-    Role.ADMIN: "系统管理员",
+    Role.STAFF: N_("普通工作人员"),
+    Role.DEPT_HEAD: N_("处室负责人"),
+    Role.CLERK: N_("办公室文书"),
+    Role.LEADER: N_("局领导"),
+    Role.ARCHIVIST: N_("档案员"),
+    Role.PRINT_OPERATOR: N_("文印室操作员"),
+    Role.ADMIN: N_("系统管理员"),
 }
 
 

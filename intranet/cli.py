@@ -12,34 +12,13 @@ from typing import Any
 import click
 
 from archive import demo, migrate, org
-from archive.db import Database, connect
-from config import Settings, SettingsError, load_settings
+from config import SettingsError
 from intranet import logs
+from intranet.cli_support import Context, pass_ctx
 
 log = logging.getLogger("eoffice")
 
 
-class Context:
-    """Lazily loaded settings and database shared by subcommands."""
-
-    def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._db: Database | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings()
-        return self._settings
-
-    @property
-    def db(self) -> Database:
-        if self._db is None:
-            self._db = connect(self.settings.database_url)
-        return self._db
-
-
-pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
 
 @click.group()
@@ -59,11 +38,14 @@ def run(ctx: Context, host: str | None, port: int | None) -> None:
     settings = ctx.settings
     migrate.upgrade(ctx.db)
     _seed_if_empty(ctx)
-    from intranet.worker import Worker, default_jobs
+    from intranet.worker import Worker, WorkerAlreadyRunning, default_jobs
 
     jobs, services = default_jobs(settings, ctx.db)
     worker = Worker(settings, ctx.db, jobs, services)
-    worker.start()
+    try:
+        worker.start()
+    except WorkerAlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         _serve(ctx, host, port)
     finally:
@@ -83,11 +65,14 @@ def web(ctx: Context, host: str | None, port: int | None) -> None:
 @pass_ctx
 def worker(ctx: Context) -> None:
     """Run the worker half only: index writer, print dispatcher, timed jobs."""
-    from intranet.worker import Worker, default_jobs
+    from intranet.worker import Worker, WorkerAlreadyRunning, default_jobs
 
     jobs, services = default_jobs(ctx.settings, ctx.db)
     w = Worker(ctx.settings, ctx.db, jobs, services)
-    w.start()
+    try:
+        w.start()
+    except WorkerAlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from None
     _on_term(lambda: threading.Thread(target=w.stop, daemon=True).start())
     click.echo(f"eoffice worker running (data dir {ctx.settings.data_dir}); Ctrl+C to stop")
     try:
@@ -213,4 +198,5 @@ def main() -> None:
         raise
 
 
+# Feature command groups: one line each.
 cli.add_command(demo_group)

@@ -1,0 +1,31 @@
+"""What every `eoffice` subcommand shares: lazily loaded settings and database."""
+
+from __future__ import annotations
+
+import click
+
+from archive.db import Database, connect
+from config import Settings, load_settings
+
+
+class Context:
+    """Lazily loaded settings and database shared by subcommands."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._db: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = connect(self.settings.database_url)
+        return self._db
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)

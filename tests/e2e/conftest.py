@@ -1,0 +1,156 @@
+"""End-to-end harness: a real `eoffice run` subprocess and Debian's Chromium driven by Playwright.
+
+Fixtures:
+- `live_server`: one demo server for the whole test session (.url, .settings, .data_dir, .log).
+- `start_server(**env)`: a factory for a server with extra EOFFICE_* settings (stopped at teardown).
+- `page`: a fresh browser context and page per test (zh-CN, own cookies).
+- `login(page, server, username)`: sign in through the login form.
+Screenshots go to test-artifacts/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from config import Settings
+from tests.conftest import DEMO_PASSWORD, make_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    settings: Settings
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def _start(data_dir: Path, env: dict[str, str]) -> LiveServer:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("EOFFICE_")}
+    full_env.update({"EOFFICE_DATA_DIR": str(data_dir), "EOFFICE_DEMO_PASSWORD": DEMO_PASSWORD, **env})
+    log = data_dir / "server.log"
+    eoffice = Path(sys.executable).with_name("eoffice")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(eoffice), "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    settings = make_settings(data_dir, **env)
+    server = LiveServer(url, data_dir, settings, process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"eoffice run exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+                if resp.status == 200:
+                    return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"eoffice run did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = _start(tmp_path_factory.mktemp("live") / "var", {})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    started: list[LiveServer] = []
+
+    def start(**env: str) -> LiveServer:
+        server = _start(tmp_path / f"var{len(started)}", env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def login(page, server: LiveServer, username: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the form and wait for the home page."""
+    page.goto(server.url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(server.url + "/")
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a full-page screenshot under test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
