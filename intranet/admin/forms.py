@@ -3,10 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-CLEARANCES = [(0, _l("公开")), (1, _l("内部")), (2, _l("秘密")), (3, _l("机密")), (4, _l("绝密"))]
+CLEARANCES = [
+    SelectChoice(0, _l("公开")),  # type: ignore[arg-type]
+    SelectChoice(1, _l("内部")),  # type: ignore[arg-type]
+    SelectChoice(2, _l("秘密")),  # type: ignore[arg-type]
+    SelectChoice(3, _l("机密")),  # type: ignore[arg-type]
+    SelectChoice(4, _l("绝密")),  # type: ignore[arg-type]
+]
 
 
 class MultiCheckboxField(SelectMultipleField):

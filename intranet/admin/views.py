@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from archive import audit, org
 from archive.models import User
@@ -18,8 +19,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _user_form(obj: User | None = None) -> UserForm:
     form = UserForm(obj=None)
     dbs = db_session()
-    form.department.choices = [("", _("（无）"))] + [(d.code, f"{d.name} {d.code}") for d in org.departments(dbs)]
-    form.roles.choices = [(code.value, name) for code, name in ROLE_NAMES.items()]
+    form.department.choices = [SelectChoice("", _("（无）"))] + [
+        SelectChoice(d.code, f"{d.name} {d.code}") for d in org.departments(dbs)
+    ]
+    form.roles.choices = [SelectChoice(code.value, _(name)) for code, name in ROLE_NAMES.items()]
     if obj is not None and request.method == "GET":
         form.username.data = obj.username
         form.display_name.data = obj.display_name
