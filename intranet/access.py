@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy.orm import joinedload, selectinload
 
 from archive.models import RoleAssignment, User
 from archive.org import permissions_of
@@ -61,12 +62,14 @@ def _load_user() -> None:
     user_id = session.get("uid")
     if user_id is None:
         return
-    user = db_session().get(User, user_id)
+    user = db_session().get(
+        User, user_id, options=[selectinload(User.role_assignments).joinedload(RoleAssignment.role),
+                                joinedload(User.department)]
+    )
     # A deactivated account, or a password change elsewhere, ends the session.
     if user is None or not user.active or session.get("ver") != session_version(user):
         session.clear()
         return
-    _ = [a.role.code for a in user.role_assignments]  # load roles once per request
     g.user = user
     g.permissions = permissions_of(user)
 
@@ -94,4 +97,4 @@ def session_version(user: User) -> str:
     return (user.password_hash or user.source)[-12:]
 
 
-__all__ = ["PUBLIC", "Permission", "RoleAssignment", "can", "public", "requires"]
+__all__ = ["PUBLIC", "Permission", "can", "public", "requires"]

@@ -1,0 +1,111 @@
+"""Baseline: a bare Flask page and the signed-in home page through waitress, with concurrent clients."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import re
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask
+
+from archive import demo, migrate
+from archive.db import connect
+from config import load_settings
+from intranet import create_app
+from intranet.server import make_server
+
+PASSWORD = "bench-password-1"
+
+
+def _serve(app: Flask) -> tuple[object, int]:
+    server = make_server(app, "127.0.0.1", 0, threads=8)
+    port = server.effective_port  # type: ignore[attr-defined]
+    threading.Thread(target=server.run, daemon=True).start()  # type: ignore[attr-defined]
+    return server, port
+
+
+def _load(port: int, path: str, cookie: str, clients: int, per_client: int) -> dict[str, float]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        for _ in range(per_client):
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers={"Cookie": cookie})
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status == 200, resp.status
+            mine.append(time.perf_counter() - t0)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": round(len(latencies) / wall, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 2),
+    }
+
+
+def _login_cookie(port: int) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/login")
+    resp = conn.getresponse()
+    html = resp.read().decode()
+    cookie = resp.getheader("Set-Cookie", "").split(";")[0]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    body = urlencode({"username": "clerk", "password": PASSWORD, "csrf_token": token})
+    conn.request("POST", "/login", body=body, headers={
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    resp = conn.getresponse()
+    resp.read()
+    assert resp.status == 302, resp.status
+    return resp.getheader("Set-Cookie", "").split(";")[0]
+
+
+def run(quick: bool = False) -> dict[str, object]:
+    """Measure the bare page and the home page with 20 concurrent clients."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    clients, per_client = (10, 20) if quick else (20, 100)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(env={"EOFFICE_DATA_DIR": tmp, "EOFFICE_DEMO_PASSWORD": PASSWORD})
+        db = connect(settings.database_url)
+        migrate.upgrade(db)
+        with db.session() as s:
+            demo.seed(s, data_dir=Path(tmp), archive_dir=settings.archive_dir, password=PASSWORD)
+        bare = Flask("bare")
+        bare.add_url_rule("/", "bare", lambda: "ok")
+        bare_server, bare_port = _serve(bare)
+        app_server, app_port = _serve(create_app(settings, db=db))
+        try:
+            baseline = _load(bare_port, "/", "", clients, per_client)
+            cookie = _login_cookie(app_port)
+            home = _load(app_port, "/", cookie, clients, per_client)
+        finally:
+            bare_server.close()  # type: ignore[attr-defined]
+            app_server.close()  # type: ignore[attr-defined]
+            db.engine.dispose()
+    return {
+        "clients": clients,
+        "bare_flask": baseline,
+        "home_page": home,
+        "home_p95_ratio_to_bare": round(home["p95_ms"] / baseline["p95_ms"], 2),
+        "home_rps_ratio_to_bare": round(home["rps"] / baseline["rps"], 2),
+    }
