@@ -1,15 +1,42 @@
-"""Signing in: rate limits, local password check, audit. Views call `sign_in` and nothing else."""
+"""Signing in: rate limits, local password check, directory login, audit. Views call `sign_in` and nothing else.
+
+Local accounts are checked first and never touch the directory, so the break-glass admin signs in
+even when every directory server is down. Any other name goes to the directory when it is enabled;
+the directory user is created or updated on each successful sign-in.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from archive import audit, org
+from archive.directory import client, presets
+from archive.directory import sync as directory_sync
+from archive.directory.errors import DirectoryConfigError, DirectoryError
 from archive.models import User
 from config import Settings
+
+# Directory reason codes (archive/directory/errors.py) -> what the login page says.
+DIRECTORY_MESSAGES = {
+    "invalid input": _l("用户名或密码含有不允许的字符或过长，请检查后重试。"),
+    "ambiguous user": _l("目录中有多个账户与该用户名匹配，无法确定是谁，请联系系统管理员。"),
+    "account disabled": _l("该账户已停用，请联系系统管理员。"),
+    "account locked": _l("该账户已被目录锁定（多次输错密码或被管理员锁定），请稍后再试或联系系统管理员解锁。"),
+    "password expired": _l("您的目录账户密码已过期：请先在本局计算机上修改密码，然后再登录。"),
+    "account expired": _l("您的目录账户已过有效期，请联系系统管理员。"),
+    "must change password": _l("您须先修改目录账户密码（首次登录或密码已被重置）：请在本局计算机上修改后再登录。"),
+    "logon not permitted": _l("目录不允许该账户在此时间或从此处登录，请联系系统管理员。"),
+    "directory unavailable": _l("目录服务器暂时无法连接，请稍后再试；如急需登录，请联系系统管理员。"),
+    "tls failed": _l("无法与目录服务器建立安全连接（证书未通过验证），请联系系统管理员。"),
+    "service account refused": _l("目录登录配置有误（服务账户无法登录目录），请联系系统管理员。"),
+    "not configured": _l("目录登录尚未配置完整，请联系系统管理员。"),
+    "directory error": _l("目录服务返回错误，请稍后再试或联系系统管理员。"),
+    "directory disabled": _l("目录登录当前未启用，请联系系统管理员。"),
+}
 
 
 @dataclass(frozen=True)
@@ -21,7 +48,8 @@ class LoginOutcome:
 
 def sign_in(session: Session, settings: Settings, username: str, password: str, address: str) -> LoginOutcome:
     """Check the credentials and record the attempt; the caller commits."""
-    name = org.normalize_username(username)[: org.MAX_USERNAME]
+    typed = org.normalize_username(username)
+    name = typed[: org.MAX_USERNAME]
     limits = settings.security
     by_user, by_address = audit.recent_failures(
         session, username=name, address=address, since=audit.window_start(limits.login_window_seconds)
@@ -35,29 +63,58 @@ def sign_in(session: Session, settings: Settings, username: str, password: str, 
             rate_limited=True,
         )
 
-    user, reason = _check(session, name, password)
+    user, reason, detail = _check(session, settings, typed, password)
     if user is None:
-        audit.record(session, audit.LOGIN_FAILURE, username=name, address=address, detail=reason)
+        audit.record(session, audit.LOGIN_FAILURE, username=name, address=address,
+                     detail=f"{reason}: {detail}"[:1000] if detail else reason)
         return LoginOutcome(error=_failure_message(reason))
     org.mark_login(user)
-    audit.record(session, audit.LOGIN_SUCCESS, user=user, address=address)
+    audit.record(session, audit.LOGIN_SUCCESS, user=user, address=address,
+                 detail="directory" if user.source == directory_sync.SOURCE else None)
     return LoginOutcome(user=user)
 
 
-def _check(session: Session, name: str, password: str) -> tuple[User | None, str]:
+def _check(session: Session, settings: Settings, name: str, password: str) -> tuple[User | None, str, str]:
+    """Return (user, "ok", "") or (None, reason, detail for the audit log)."""
     if not name:
-        return None, "empty username"
+        return None, "empty username", ""
     if not password or not password.strip():
-        return None, "empty password"
-    if len(password) > org.MAX_PASSWORD:
-        return None, "password too long"
+        return None, "empty password", ""
+    if len(password) > org.MAX_PASSWORD or len(name) > org.MAX_USERNAME:
+        return None, "invalid input", "name or password too long"
     user = org.user_by_username(session, name)
-    if not org.check_local_password(user, password):
-        return None, "bad credentials"
-    assert user is not None
+    if user is not None and user.source == directory_sync.SOURCE:
+        if not settings.directory.enabled:
+            return None, "directory disabled", ""
+        return _check_directory(session, settings, name, password)
+    if user is not None or not settings.directory.enabled:
+        if not org.check_local_password(user, password):
+            return None, "bad credentials", ""
+        assert user is not None
+        if not user.active:
+            return None, "account disabled", ""
+        return user, "ok", ""
+    return _check_directory(session, settings, name, password)
+
+
+def _check_directory(session: Session, settings: Settings, name: str, password: str) -> tuple[User | None, str, str]:
+    try:
+        config = presets.resolve(settings.directory)
+    except DirectoryConfigError as exc:
+        return None, "not configured", str(exc)
+    # End the read snapshot before a call that may take seconds: on SQLite a snapshot that another
+    # writer overtook cannot be upgraded to a write afterwards. Nothing is pending yet.
+    session.rollback()
+    try:
+        person = client.authenticate(config, name, password)
+    except DirectoryError as exc:
+        return None, exc.reason, f"directory: {exc.detail}"
+    user = directory_sync.apply_person(session, config, person)
+    if user is None:
+        return None, "bad credentials", f"directory: {person.login} is held by a local account"
     if not user.active:
-        return None, "account disabled"
-    return user, "ok"
+        return None, "account disabled", "directory: deactivated in eoffice"
+    return user, "ok", ""
 
 
 def _failure_message(reason: str) -> str:
@@ -67,4 +124,6 @@ def _failure_message(reason: str) -> str:
         return _("请输入密码。")
     if reason == "account disabled":
         return _("该账户已停用，请联系系统管理员。")
+    if reason in DIRECTORY_MESSAGES:
+        return str(DIRECTORY_MESSAGES[reason])
     return _("用户名或密码错误。请检查后重试；忘记密码请联系系统管理员。")

@@ -1,0 +1,1 @@
+"""Directory (LDAP / AD) administration: the status page and the `eoffice directory` commands."""
