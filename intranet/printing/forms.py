@@ -1,0 +1,39 @@
+"""Printing forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+MEDIA = [SelectChoice("auto", _l("按文件纸张"))] + [SelectChoice(m, m) for m in ("A4", "A3", "B4", "B5", "A5")]  # type: ignore[arg-type]
+QUALITY = [
+    SelectChoice("normal", _l("普通")),  # type: ignore[arg-type]
+    SelectChoice("high", _l("高质量")),  # type: ignore[arg-type]
+    SelectChoice("draft", _l("草稿（省墨）")),  # type: ignore[arg-type]
+]
+CLASSIFICATIONS = [
+    SelectChoice(level, label)  # type: ignore[arg-type]
+    for level, label in enumerate([_l("公开"), _l("内部"), _l("秘密"), _l("机密"), _l("绝密")])
+]
+
+
+class PrintForm(FlaskForm):
+    document = FileField(_l("文件（PDF、Word .docx 或 文本 .txt）"))
+    archive_file = HiddenField()
+    media = SelectField(_l("纸张"), choices=MEDIA, default="auto")
+    copies = IntegerField(_l("份数"), default=1, validators=[NumberRange(1, 999)])
+    page_ranges = StringField(_l("页码范围（留空为全部，如 1-3,5）"), validators=[Optional(), Length(max=200)])
+    color = BooleanField(_l("彩色"))
+    quality = SelectField(_l("打印质量"), choices=QUALITY, default="normal")
+    classification = SelectField(_l("密级"), choices=CLASSIFICATIONS, coerce=int, default=1)
+    prefer_central = BooleanField(_l("送文印室打印"))
+
+
+class MoveForm(FlaskForm):
+    queue = SelectField(_l("改送到"), choices=[])
+
+
+class ActionForm(FlaskForm):
+    """CSRF only: release and cancel buttons."""

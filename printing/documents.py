@@ -1,0 +1,168 @@
+"""Preparing a document for printing: PDF page count and paper sizes, .docx and .txt to PDF."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from printing.routing import media_for_size
+
+KINDS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt"}
+_POINTS_PER_MM = 72 / 25.4
+_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+# One conversion at a time in this process; the flock below serialises processes sharing a data dir.
+_CONVERT_LOCK = threading.Lock()
+
+
+class DocumentError(ValueError):
+    """The document cannot be printed; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    pages: int
+    media: str  # the largest page's paper, e.g. "A4", "A3"
+    sizes_mm: tuple[tuple[float, float], ...]
+
+
+def kind_of(filename: str) -> str:
+    """Return pdf, docx or txt for a file name, or raise DocumentError."""
+    kind = KINDS.get(Path(filename).suffix.lower())
+    if kind is None:
+        raise DocumentError("只能打印 PDF、Word（.docx）和文本（.txt）文件；其他格式请先另存为 PDF。")
+    return kind
+
+
+def pdf_info(path: Path) -> PdfInfo:
+    """Read the page count and page sizes of a PDF."""
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError("该 PDF 设有打开密码，无法打印；请先去除密码后再提交。")
+        sizes = []
+        for page in reader.pages:
+            box = page.mediabox
+            w, h = float(box.width) / _POINTS_PER_MM, float(box.height) / _POINTS_PER_MM
+            if int(page.get("/Rotate", 0) or 0) % 180:
+                w, h = h, w
+            sizes.append((round(w, 1), round(h, 1)))
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(
+            f"无法读取该 PDF 文件（{type(exc).__name__}），文件可能已损坏；请重新导出 PDF 后再试。"
+        ) from exc
+    if not sizes:
+        raise DocumentError("该 PDF 没有页面，无需打印。")
+    largest = max(sizes, key=lambda s: s[0] * s[1])
+    return PdfInfo(len(sizes), media_for_size(*largest), tuple(sizes))
+
+
+def text_to_pdf(source: Path, target: Path) -> None:
+    """Typeset a plain-text file (any common encoding, Chinese included) as an A4 PDF."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas
+
+    text = _decode(source.read_bytes())
+    font = _cjk_font(pdfmetrics)
+    size, leading, margin = 11, 16, 56
+    width, height = A4
+    pdf = canvas.Canvas(str(target), pagesize=A4)
+    pdf.setTitle(source.stem)
+    y = height - margin
+    max_width = width - 2 * margin
+    for raw_line in text.splitlines() or [""]:
+        for line in _wrap(raw_line.expandtabs(4), font, size, max_width, pdfmetrics):
+            if y < margin:
+                pdf.showPage()
+                y = height - margin
+            pdf.setFont(font, size)
+            pdf.drawString(margin, y, line)
+            y -= leading
+    pdf.showPage()
+    pdf.save()
+
+
+def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, lock_dir: Path) -> None:
+    """Convert a .docx to PDF with LibreOffice headless, one conversion at a time, within `timeout`."""
+    exe = shutil.which(soffice)
+    if exe is None:
+        raise DocumentError(
+            "服务器未安装 LibreOffice，无法转换 Word 文件；请在 Word 中另存为 PDF 后再打印，"
+            "或请管理员安装 libreoffice-writer-nogui。"
+        )
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with _CONVERT_LOCK, (lock_dir / "convert.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with tempfile.TemporaryDirectory(prefix="eoffice-convert-") as tmp:
+            work = Path(tmp)
+            # Each conversion gets its own profile: two sharing one collide.
+            profile = (work / "profile").as_uri()
+            src = work / "in.docx"
+            shutil.copyfile(source, src)
+            cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
+                   "--convert-to", "pdf", "--outdir", str(work), str(src)]
+            try:
+                subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, cwd=work)
+            except subprocess.TimeoutExpired:
+                raise DocumentError(
+                    f"Word 文件转换超过 {timeout:g} 秒仍未完成，已放弃；请另存为 PDF 后再打印。"
+                ) from None
+            produced = work / "in.pdf"
+            if not produced.exists() or produced.stat().st_size == 0:
+                raise DocumentError("Word 文件无法转换为 PDF（文件可能已损坏或受密码保护）；请另存为 PDF 后再打印。")
+            shutil.move(str(produced), target)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise DocumentError("无法识别该文本文件的编码；请另存为 UTF-8 文本或 PDF 后再打印。")
+    return str(best)
+
+
+def _cjk_font(pdfmetrics) -> str:  # type: ignore[no-untyped-def]
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "EofficeCJK" in pdfmetrics.getRegisteredFontNames():
+        return "EofficeCJK"
+    for candidate in _FONT_CANDIDATES:
+        if Path(candidate).exists():
+            pdfmetrics.registerFont(TTFont("EofficeCJK", candidate, subfontIndex=0))
+            return "EofficeCJK"
+    # No CJK font on the server: a standard CID font the printer's PDF renderer supplies.
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def _wrap(line: str, font: str, size: int, max_width: float, pdfmetrics) -> list[str]:  # type: ignore[no-untyped-def]
+    out: list[str] = []
+    current, width = "", 0.0
+    for ch in line:
+        w = pdfmetrics.stringWidth(ch, font, size)
+        if width + w > max_width and current:
+            out.append(current)
+            current, width = "", 0.0
+        current += ch
+        width += w
+    out.append(current)
+    return out

@@ -1,0 +1,582 @@
+"""Printing services: request a print, operator actions, job lists, accounting and quotas.
+
+The web and other features call `request_print()`: it stores the document, prepares it (page count,
+paper, conversion of text), routes it, checks the department quota and records a durable job in the
+caller's transaction. The worker's dispatcher (printing.dispatcher) does everything that talks to CUPS.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import uuid as uuidlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from archive.models import Department, PrinterStatus, PrintJob, User
+from archive.models.base import utcnow
+from archive.org import permissions_of
+from archive.permissions import Permission
+from config import Settings
+from printing import documents
+from printing.routing import (
+    CLASSIFICATION_NAMES,
+    MEDIA_SIZES,
+    Decision,
+    Policy,
+    PrinterState,
+    PrintRequest,
+    count_pages,
+    normalize_media,
+    route,
+)
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+ACTIVE_STATES = ("preparing", "queued", "held", "printing")
+FINAL_STATES = ("completed", "cancelled", "aborted", "failed")
+# Jobs that count against a quota: everything not cancelled or failed before printing.
+COUNTED_STATES = ("preparing", "queued", "held", "printing", "completed")
+STATE_LABELS = {
+    "preparing": "正在转换",
+    "queued": "等待提交",
+    "held": "文印室待放行",
+    "printing": "打印中",
+    "completed": "已完成",
+    "cancelled": "已取消",
+    "aborted": "打印失败",
+    "failed": "无法打印",
+}
+MAX_FILE_BYTES = 100 * 1024 * 1024
+
+
+class PrintError(ValueError):
+    """A print request or action was refused; the message tells the user why and what to do."""
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file the user uploads to print."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ArchiveSource:
+    """A file of the shared archive (文件资料库), by ArchiveFile id."""
+
+    file_id: int
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """A workflow document's file: the caller has checked the user may read it."""
+
+    path: Path
+    title: str
+    classification: int
+
+
+Source = UploadedFile | ArchiveSource | DocumentSource
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    media: str = "auto"  # "auto": the document's own paper size
+    color: bool = False
+    quality: Literal["normal", "high", "draft"] = "normal"
+    copies: int = 1
+    page_ranges: str = ""
+    prefer_central: bool = False
+    classification: int | None = None  # for uploads: 密级 declared by the user (default 内部)
+
+
+def policy(settings: Settings) -> Policy:
+    """Return the routing policy from the settings."""
+    return Policy.from_settings(settings.printing)
+
+
+def request_print(session: Session, settings: Settings, user: User, source: Source, options: PrintOptions) -> PrintJob:
+    """Record a print job for `source` and prepare it (the caller commits); raise PrintError when refused."""
+    _check_options(settings, options)
+    filename, title, classification, ref, kind_name = _resolve_source(session, settings, user, source, options)
+    kind = _kind(filename)
+    job_uuid = str(uuidlib.uuid4())
+    folder = jobs_dir(settings) / job_uuid
+    folder.mkdir(parents=True, exist_ok=True)
+    original = folder / f"original.{kind}"
+    try:
+        if isinstance(source, UploadedFile):
+            if not source.data:
+                raise PrintError("上传的文件是空的，请重新选择文件。")
+            if len(source.data) > MAX_FILE_BYTES:
+                raise PrintError("文件超过 100 MB，无法打印；请拆分后再提交。")
+            original.write_bytes(source.data)
+        else:
+            path = Path(ref)
+            if not path.is_file():
+                raise PrintError("找不到要打印的文件（可能已被移动或删除），请刷新页面后重试。")
+            shutil.copyfile(path, original)
+        job = PrintJob(
+            uuid=job_uuid,
+            user_id=user.id,
+            username=user.username,
+            department_id=user.department_id,
+            title=title[:255],
+            source_kind=kind_name,
+            source_ref=ref[:1024],
+            original_path=str(original.relative_to(settings.data_dir)),
+            classification=classification,
+            media=options.media if options.media != "auto" else "auto",
+            color=options.color,
+            quality=options.quality,
+            copies=options.copies,
+            page_ranges=_clean_ranges(options.page_ranges),
+            prefer_central=options.prefer_central,
+            state="preparing",
+            attempts=0,
+            held=False,
+        )
+        session.add(job)
+        session.flush()
+        if kind == "docx":
+            # LibreOffice takes seconds: the worker converts, the request returns at once.
+            if shutil.which(settings.printing.soffice) is None:
+                raise PrintError(
+                    "服务器未安装 LibreOffice，无法打印 Word 文件；请在 Word 中另存为 PDF 后再打印。"
+                )
+            _check_quota(session, settings, job, extra=0)
+            job.message = "正在将 Word 文件转换为 PDF"
+        else:
+            prepare(session, settings, job, raise_errors=True)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return job
+
+
+def prepare(session: Session, settings: Settings, job: PrintJob, *, raise_errors: bool = False) -> None:
+    """Convert the job's document to PDF, count its pages, route it and check the quota."""
+    original = settings.data_dir / job.original_path
+    pdf = original.with_name("print.pdf")
+    kind = original.suffix.lstrip(".")
+    try:
+        try:
+            if kind == "pdf":
+                pdf = original
+            elif kind == "txt":
+                documents.text_to_pdf(original, pdf)
+            elif not (pdf.exists() and pdf.stat().st_size):  # the worker converts before calling us
+                documents.docx_to_pdf(
+                    original, pdf, soffice=settings.printing.soffice,
+                    timeout=settings.printing.conversion_timeout_seconds, lock_dir=jobs_dir(settings),
+                )
+            info = documents.pdf_info(pdf)
+        except documents.DocumentError as exc:
+            raise PrintError(str(exc)) from None
+        try:
+            pages = count_pages(job.page_ranges, info.pages)
+        except ValueError:
+            raise PrintError(
+                f"页码范围“{job.page_ranges}”无效：本文件共 {info.pages} 页，请填写如 1-3,5 的范围。"
+            ) from None
+        job.pdf_path = str(pdf.relative_to(settings.data_dir))
+        job.document_pages = info.pages
+        job.pages = pages
+        if job.media == "auto":
+            job.media = info.media
+        _check_quota(session, settings, job, extra=pages * job.copies)
+        apply_decision(job, route(print_request(job, session), policy(settings), printer_states(session)))
+        job.state = "queued"
+        job.message = None
+    except PrintError as exc:
+        if raise_errors:
+            raise
+        job.state = "failed"
+        job.message = str(exc)
+        job.finished_at = utcnow()
+
+
+@dataclass(frozen=True)
+class Preview:
+    decision: Decision
+    document_pages: int
+    pages: int
+    media: str
+
+
+def preview_route(session: Session, settings: Settings, user: User, path: Path, options: PrintOptions) -> Preview:
+    """Prepare a local file in a scratch folder and return where it would print, without printing."""
+    import tempfile
+
+    _check_options(settings, options)
+    kind = _kind(path.name)
+    with tempfile.TemporaryDirectory(prefix="eoffice-route-") as tmp:
+        pdf = Path(tmp) / "print.pdf"
+        try:
+            if kind == "pdf":
+                pdf = path
+            elif kind == "txt":
+                documents.text_to_pdf(path, pdf)
+            else:
+                documents.docx_to_pdf(path, pdf, soffice=settings.printing.soffice,
+                                      timeout=settings.printing.conversion_timeout_seconds, lock_dir=Path(tmp))
+            info = documents.pdf_info(pdf)
+        except documents.DocumentError as exc:
+            raise PrintError(str(exc)) from None
+    try:
+        pages = count_pages(options.page_ranges, info.pages)
+    except ValueError:
+        raise PrintError(f"页码范围“{options.page_ranges}”无效：本文件共 {info.pages} 页。") from None
+    media = info.media if options.media == "auto" else normalize_media(options.media)
+    request = PrintRequest(
+        department=user.department.code if user.department else None, pages=pages, copies=options.copies,
+        media=media, color=options.color, quality=options.quality,
+        classification=1 if options.classification is None else options.classification,
+        prefer_central=options.prefer_central, page_ranges=_clean_ranges(options.page_ranges),
+    )
+    return Preview(route(request, policy(settings), printer_states(session)), info.pages, pages, media)
+
+
+def print_request(job: PrintJob, session: Session | None = None) -> PrintRequest:
+    """Return the routing request of a job."""
+    dept = job.department
+    if dept is None and job.department_id is not None and session is not None:
+        dept = session.get(Department, job.department_id)
+    return PrintRequest(
+        department=dept.code if dept else None,
+        pages=job.pages or 0,
+        copies=job.copies,
+        media=job.media if job.media != "auto" else "A4",
+        color=job.color,
+        quality=job.quality,  # type: ignore[arg-type]
+        classification=job.classification,
+        prefer_central=job.prefer_central,
+        page_ranges=job.page_ranges,
+    )
+
+
+def apply_decision(job: PrintJob, decision: Decision) -> None:
+    """Store a routing decision on the job."""
+    job.tier = decision.tier
+    job.queue = decision.queue
+    job.reasons = [r.as_dict() for r in decision.reasons]
+    job.options = dict(decision.options)
+    job.held = decision.held
+
+
+def printer_states(session: Session) -> dict[str, PrinterState]:
+    """Return the last printer states the dispatcher saw; empty while the print server is unreachable."""
+    rows = list(session.scalars(select(PrinterStatus)))
+    if not rows or not all(r.reachable for r in rows):
+        return {}
+    return {r.queue: _state_of(r) for r in rows}
+
+
+def printer_rows(session: Session, settings: Settings) -> list[PrinterStatus]:
+    """Return the printer snapshot rows, policy queues first."""
+    order = {q: i for i, q in enumerate(policy(settings).all_queues())}
+    rows = list(session.scalars(select(PrinterStatus)))
+    return sorted(rows, key=lambda r: (order.get(r.queue, len(order)), r.queue))
+
+
+def _state_of(row: PrinterStatus) -> PrinterState:
+    return PrinterState(row.queue, row.state, row.accepting, row.message or "", tuple(row.reasons or ()), row.reachable)
+
+
+# -- lists -------------------------------------------------------------------------------------------
+
+def user_jobs(session: Session, user: User, *, limit: int = 50) -> list[PrintJob]:
+    """Return the user's newest jobs."""
+    stmt = select(PrintJob).where(PrintJob.user_id == user.id).order_by(PrintJob.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def console_jobs(session: Session, settings: Settings, *, recent: int = 30) -> tuple[list[PrintJob], list[PrintJob]]:
+    """Return (active central room jobs, recently finished ones) for the 文印室 console."""
+    active = select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(ACTIVE_STATES))
+    done = (
+        select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(FINAL_STATES))
+        .order_by(PrintJob.id.desc()).limit(recent)
+    )
+    return list(session.scalars(active.order_by(PrintJob.id))), list(session.scalars(done))
+
+
+def get_job(session: Session, job_id: int) -> PrintJob:
+    """Return the job or raise PrintError."""
+    job = session.get(PrintJob, job_id)
+    if job is None:
+        raise PrintError("没有这个打印作业。")
+    return job
+
+
+def reasons_text(job: PrintJob) -> list[str]:
+    """Return the routing reasons of a job as sentences."""
+    return [r.get("text", "") for r in (job.reasons or [])]
+
+
+# -- actions -------------------------------------------------------------------------------------------
+
+def cancel(session: Session, user: User, job_id: int) -> PrintJob:
+    """Cancel a job (its owner or a print room operator); jobs already in CUPS are cancelled by the worker."""
+    job = get_job(session, job_id)
+    if job.user_id != user.id and Permission.PRINT_OPERATE not in permissions_of(user):
+        raise PrintError("只能取消自己的打印作业。")
+    if job.state in FINAL_STATES:
+        raise PrintError(f"该作业已{STATE_LABELS[job.state]}，无法取消。")
+    # Conditional update: the dispatcher may be submitting this very job.
+    done = session.execute(
+        update(PrintJob)
+        .where(PrintJob.id == job.id, PrintJob.state.in_(("preparing", "queued")))
+        .values(state="cancelled", message=f"已由 {user.display_name} 取消", finished_at=utcnow(),
+                updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        job.action, job.action_queue, job.action_by = "cancel", None, user.username
+        job.message = "正在取消……"
+    session.flush()
+    session.refresh(job)
+    return job
+
+
+def release(session: Session, operator: User, job_id: int) -> PrintJob:
+    """Release a held central room job (print room operator)."""
+    job = _operator_job(session, operator, job_id)
+    if not job.held:
+        raise PrintError("该作业未处于待放行状态。")
+    if job.state == "queued":
+        # Not in CUPS yet (print server away): it will be submitted without the hold.
+        job.held = False
+        job.options = {k: v for k, v in (job.options or {}).items() if k != "job-hold-until"}
+        job.released_by = operator.username
+        job.message = "已放行，等待提交到打印服务器"
+    else:
+        job.action, job.action_queue, job.action_by = "release", None, operator.username
+        job.message = "正在放行……"
+    return job
+
+
+def move(session: Session, settings: Settings, operator: User, job_id: int, queue: str) -> PrintJob:
+    """Move a central room job to another room printer (print room operator)."""
+    job = _operator_job(session, operator, job_id)
+    room = policy(settings).central_queues
+    if queue not in room:
+        raise PrintError(f"{queue} 不是文印室的打印机；可选：{'、'.join(room)}。")
+    if queue == job.queue:
+        raise PrintError(f"该作业已在 {queue}。")
+    if job.state == "queued":
+        _note_move(job, queue, operator)
+    else:
+        job.action, job.action_queue, job.action_by = "move", queue, operator.username
+        job.message = f"正在改送 {queue}……"
+    return job
+
+
+def _note_move(job: PrintJob, queue: str, operator_name: User | str) -> None:
+    name = operator_name if isinstance(operator_name, str) else operator_name.display_name
+    job.reasons = [*(job.reasons or []), {"code": "moved", "text": f"文印室操作员 {name} 改送 {queue}"}]
+    job.queue = queue
+
+
+def _operator_job(session: Session, operator: User, job_id: int) -> PrintJob:
+    if Permission.PRINT_OPERATE not in permissions_of(operator):
+        raise PrintError("只有文印室操作员可以放行或改送作业。")
+    job = get_job(session, job_id)
+    if job.tier != "central" or job.state not in ("queued", "held", "printing"):
+        raise PrintError("该作业不在文印室待处理的队列中。")
+    if job.action:
+        raise PrintError("该作业已有一个操作正在进行，请稍候刷新。")
+    return job
+
+
+# -- accounting and quotas ----------------------------------------------------------------------------
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """Return the start and end of a calendar month in the bureau's time zone (as aware datetimes)."""
+    start = datetime(year, month, 1, tzinfo=LOCAL_TZ)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=LOCAL_TZ)
+    return start, end
+
+
+def current_month() -> tuple[int, int]:
+    now = utcnow().astimezone(LOCAL_TZ)
+    return now.year, now.month
+
+
+def department_usage(session: Session, department_id: int, year: int, month: int) -> int:
+    """Return pages x copies the department printed or has pending in the month."""
+    start, end = month_bounds(year, month)
+    total = session.scalar(
+        select(func.coalesce(func.sum(PrintJob.pages * PrintJob.copies), 0)).where(
+            PrintJob.department_id == department_id,
+            PrintJob.state.in_(COUNTED_STATES),
+            PrintJob.created_at >= start,
+            PrintJob.created_at < end,
+        )
+    )
+    return int(total or 0)
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    department: str
+    username: str
+    display_name: str
+    color: bool
+    media: str
+    jobs: int
+    pages: int
+
+
+def usage(session: Session, year: int, month: int, *, department_id: int | None = None) -> list[UsageRow]:
+    """Return completed pages (pages x copies) by department, user, colour and paper for a month."""
+    start, end = month_bounds(year, month)
+    stmt = (
+        select(
+            Department.code, User.username, User.display_name, PrintJob.color, PrintJob.media,
+            func.count(PrintJob.id), func.sum(PrintJob.pages * PrintJob.copies),
+        )
+        .join(User, PrintJob.user_id == User.id)
+        .outerjoin(Department, PrintJob.department_id == Department.id)
+        .where(PrintJob.state == "completed", PrintJob.created_at >= start, PrintJob.created_at < end)
+        .group_by(Department.code, User.username, User.display_name, PrintJob.color, PrintJob.media)
+        .order_by(Department.code, User.username)
+    )
+    if department_id is not None:
+        stmt = stmt.where(PrintJob.department_id == department_id)
+    return [
+        UsageRow(d or "", u, n, bool(c), m, int(j), int(p or 0)) for d, u, n, c, m, j, p in session.execute(stmt)
+    ]
+
+
+def usage_csv(rows: Iterable[UsageRow], year: int, month: int) -> str:
+    """Return the monthly accounting as CSV (UTF-8 with BOM so Excel opens Chinese correctly)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["月份", "部门", "登录名", "姓名", "彩色", "纸张", "作业数", "页数（页×份）"])
+    for r in rows:
+        writer.writerow([f"{year}-{month:02d}", r.department, r.username, r.display_name,
+                         "彩色" if r.color else "黑白", r.media, r.jobs, r.pages])
+    return "\ufeff" + buf.getvalue()
+
+
+def monthly_series(session: Session, *, department_id: int | None, months: int = 6) -> list[tuple[str, int]]:
+    """Return (YYYY-MM, completed pages) for the last `months` months, oldest first (for the chart)."""
+    year, month = current_month()
+    out = []
+    for _ in range(months):
+        rows = usage(session, year, month, department_id=department_id)
+        out.append((f"{year}-{month:02d}", sum(r.pages for r in rows)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(out))
+
+
+def quota_of(settings: Settings, department_code: str | None) -> int:
+    """Return the department's monthly page quota, 0 for none."""
+    return int(settings.printing.monthly_quota_pages.get(department_code or "", 0) or 0)
+
+
+def _check_quota(session: Session, settings: Settings, job: PrintJob, *, extra: int) -> None:
+    dept = job.department or (session.get(Department, job.department_id) if job.department_id else None)
+    quota = quota_of(settings, dept.code if dept else None)
+    if not quota or dept is None:
+        return
+    year, month = current_month()
+    used = department_usage(session, dept.id, year, month) - (job.impressions if job.id and job.pages else 0)
+    if used + extra > quota:
+        raise PrintError(
+            f"{dept.name}本月打印配额为 {quota} 页，已用 {used} 页，本次需 {extra} 页，超出配额，未提交打印。"
+            "请减少页数或份数，或请办公室调整本处室配额。"
+        )
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+def jobs_dir(settings: Settings) -> Path:
+    """Where print jobs' documents are kept until printed."""
+    return settings.data_dir / "printing" / "jobs"
+
+
+def media_choices() -> list[str]:
+    return ["A4", "A3", "B4", "B5", "A5", "A2"]
+
+
+def classification_name(level: int) -> str:
+    return CLASSIFICATION_NAMES[max(0, min(4, level))]
+
+
+def _check_options(settings: Settings, options: PrintOptions) -> None:
+    if not 1 <= options.copies <= settings.printing.max_copies:
+        raise PrintError(f"份数须在 1 至 {settings.printing.max_copies} 之间。")
+    if options.media != "auto" and normalize_media(options.media) not in MEDIA_SIZES:
+        raise PrintError(f"不支持的纸张 {options.media}；可选：{'、'.join(media_choices())}。")
+    if options.quality not in ("normal", "high", "draft"):
+        raise PrintError("打印质量只能是 普通、高质量 或 草稿。")
+    if options.classification is not None and not 0 <= options.classification <= 4:
+        raise PrintError("密级无效。")
+    try:
+        count_pages(options.page_ranges, 10**6)
+    except ValueError:
+        raise PrintError(f"页码范围“{options.page_ranges}”格式不对，请填写如 1-3,5 的范围，或留空打印全部。") from None
+
+
+def _clean_ranges(text: str) -> str:
+    return (text or "").replace("，", ",").replace(" ", "")
+
+
+def _kind(filename: str) -> str:
+    try:
+        return documents.kind_of(filename)
+    except documents.DocumentError as exc:
+        raise PrintError(str(exc)) from None
+
+
+def _resolve_source(
+    session: Session, settings: Settings, user: User, source: Source, options: PrintOptions
+) -> tuple[str, str, int, str, str]:
+    """Return (file name, title, classification, reference, source kind) after the access check."""
+    if isinstance(source, UploadedFile):
+        name = Path(source.filename or "").name
+        if not name:
+            raise PrintError("请选择要打印的文件。")
+        level = 1 if options.classification is None else options.classification
+        return name, Path(name).stem, level, name, "upload"
+    if isinstance(source, DocumentSource):
+        return source.path.name, source.title, source.classification, str(source.path), "document"
+    if isinstance(source, ArchiveSource):
+        record = _visible_archive_file(session, settings, user, source.file_id)
+        path = (settings.archive_dir / record.relpath).resolve()
+        if not path.is_relative_to(settings.archive_dir.resolve()):
+            raise PrintError("该档案文件路径无效。")
+        level = max(record.classification, options.classification or 0)
+        return record.relpath.rsplit("/", 1)[-1], record.title or path.stem, level, str(path), "archive"
+    raise PrintError("不支持的打印来源。")
+
+
+def archive_file_for(session: Session, settings: Settings, user: User, file_id: int):  # type: ignore[no-untyped-def]
+    """Return the archive file the user may print, or raise PrintError."""
+    return _visible_archive_file(session, settings, user, file_id)
+
+
+def _visible_archive_file(session: Session, settings: Settings, user: User, file_id: int):  # type: ignore[no-untyped-def]
+    # The archive feature owns the rule of who sees which file; printing asks it, never re-implements it.
+    from indexer.access import visible_file
+
+    record = visible_file(session, user, file_id)
+    if record is None:
+        raise PrintError("找不到该档案文件，或您无权查看、打印它。")
+    return record
+    perms = permissions_of(user)
+    if record.public or Permission.ARCHIVE_READ_ALL in perms or record.department_id == user.department_id:
+        return record
+    return None
+
