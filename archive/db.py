@@ -15,6 +15,17 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
 
+    def writer(self) -> Session:
+        """Return a session whose every transaction takes the write lock up front (SQLite BEGIN IMMEDIATE).
+
+        For units of work that read and then write (a web form post): on SQLite in WAL mode a read
+        transaction that another writer overtook cannot be upgraded to a write ("database is locked"),
+        whatever the busy timeout. On PostgreSQL this is an ordinary session.
+        """
+        if not self.is_sqlite:
+            return self.sessions()
+        return self.sessions(bind=self.engine.execution_options(sqlite_begin="IMMEDIATE"))
+
     @contextmanager
     def session(self, *, write_lock: bool = False) -> Iterator[Session]:
         """Yield a session that commits on success and rolls back on error.
@@ -22,9 +33,7 @@ class Database:
         `write_lock=True` takes the database write lock at the start of the transaction (SQLite
         BEGIN IMMEDIATE), for read-then-write work such as counters that must never collide.
         """
-        session = self.sessions()
-        if write_lock:
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        session = self.writer() if write_lock else self.sessions()
         try:
             yield session
             session.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from archive.db import Database
@@ -21,9 +21,15 @@ def database() -> Database:
 
 
 def db_session() -> Session:
-    """Return this request's session (opened on first use, closed at teardown)."""
+    """Return this request's session (opened on first use, closed at teardown).
+
+    Requests that may change data (POST and friends) get a session that takes the write lock at the
+    start of each transaction, so a form post that reads and then writes never fails half-way on
+    SQLite; GET requests read concurrently.
+    """
     if "db_session" not in g:
-        g.db_session = database().sessions()
+        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        g.db_session = database().writer() if writes else database().sessions()
     return g.db_session
 
 
