@@ -1,0 +1,86 @@
+"""The annual 发文登记簿 and 归档文件目录 as CSV (UTF-8 with BOM, opens in Excel/WPS) and XLSX.
+
+openpyxl is imported here only. Cells that a spreadsheet would run as a formula (=, +, -, @) are
+prefixed with an apostrophe: a title typed by a user must never become a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from archive.models import User
+from archive.workflow import filing, ledger
+from archive.workflow.states import CLASSIFICATION_NAMES, RETENTION_NAMES, URGENCY_NAMES
+
+REGISTER_HEADERS = ["序号", "文号", "标题", "拟稿部门", "拟稿人", "签发人", "签发日期", "密级", "紧急程度",
+                    "主送", "抄送", "份数", "编号时间", "状态", "作废原因"]
+CATALOGUE_HEADERS = ["件号", "档号", "责任者", "文号", "题名", "日期", "页数", "密级", "保管期限", "机构", "备注"]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def register_rows(session: Session, year: int) -> list[list[Any]]:
+    """Return the 发文登记簿 of a year as rows under REGISTER_HEADERS."""
+    rows = []
+    for entry in ledger.entries(session, year=year):
+        doc = entry.document
+        signer: User | None = doc.signed_by
+        rows.append([
+            entry.serial, entry.number, doc.title, doc.department.name, doc.drafter.display_name,
+            signer.display_name if signer else "",
+            doc.signed_at.astimezone(ledger.LOCAL_TZ).strftime("%Y-%m-%d") if doc.signed_at else "",
+            CLASSIFICATION_NAMES.get(doc.classification, ""), URGENCY_NAMES.get(doc.urgency, ""),
+            doc.main_recipients, doc.cc_recipients, doc.copies or "",
+            entry.issued_at.astimezone(ledger.LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+            "已作废" if entry.voided_at else "有效", entry.void_reason or "",
+        ])
+    return rows
+
+
+def catalogue_rows(session: Session, year: int) -> list[list[Any]]:
+    """Return the 归档文件目录 of a year as rows under CATALOGUE_HEADERS."""
+    return [
+        [r.piece, r.archive_number, r.responsible, r.doc_number or "", r.title,
+         r.doc_date.strftime("%Y%m%d") if r.doc_date else "", r.pages or "",
+         CLASSIFICATION_NAMES.get(r.classification, ""), RETENTION_NAMES.get(r.retention, r.retention),
+         r.department_code, r.remark or ""]
+        for r in filing.catalogue(session, year=year)
+    ]
+
+
+def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    """Return CSV bytes with a BOM so Excel and WPS read the Chinese correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    """Return an XLSX workbook with one sheet, a bold header row and frozen headers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

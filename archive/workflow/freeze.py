@@ -1,0 +1,59 @@
+"""The 签发 fingerprint: the 正文, attachments and key fields hashed together, and what changed since."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from archive.models.documents import Document, DocumentFile
+
+# Fields whose change after 签发 needs the signer's re-approval (复核), with their labels.
+KEY_FIELDS = {
+    "title": "标题",
+    "urgency": "紧急程度",
+    "classification": "密级",
+    "main_recipients": "主送",
+    "cc_recipients": "抄送",
+}
+ROLE_LABELS = {"main": "正文", "attachment": "附件"}
+
+
+def snapshot(doc: Document, files: list[DocumentFile]) -> dict[str, Any]:
+    """Return the content that 签发 approves: key fields and the current version of every file."""
+    return {
+        "fields": {name: getattr(doc, name) for name in KEY_FIELDS},
+        "files": sorted(
+            ({"slot": f.slot, "role": f.role, "filename": f.filename, "sha256": f.sha256} for f in files if f.current),
+            key=lambda f: (f["role"] != "main", f["slot"]),
+        ),
+    }
+
+
+def fingerprint(snap: dict[str, Any]) -> str:
+    """Return the SHA-256 of a snapshot in canonical JSON."""
+    text = json.dumps(snap, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Describe, in Chinese, every difference between two snapshots."""
+    out: list[str] = []
+    for name, label in KEY_FIELDS.items():
+        old, new = before["fields"].get(name), after["fields"].get(name)
+        if old != new:
+            out.append(f"{label}：「{old}」改为「{new}」")
+    old_files = {f["slot"]: f for f in before["files"]}
+    new_files = {f["slot"]: f for f in after["files"]}
+    for slot, f in new_files.items():
+        label = ROLE_LABELS.get(f["role"], f["role"])
+        if slot not in old_files:
+            out.append(f"新增{label}：{f['filename']}")
+        elif old_files[slot]["sha256"] != f["sha256"]:
+            out.append(f"{label}「{f['filename']}」内容已更换（SHA-256 {f['sha256'][:12]}…）")
+        elif old_files[slot]["filename"] != f["filename"]:
+            out.append(f"{label}更名：「{old_files[slot]['filename']}」改为「{f['filename']}」")
+    for slot, f in old_files.items():
+        if slot not in new_files:
+            out.append(f"删除{ROLE_LABELS.get(f['role'], f['role'])}：{f['filename']}")
+    return out

@@ -1,0 +1,328 @@
+"""Route templates as data: the step specification, its validation, the seeded templates, and who
+holds a step (assignee resolution).
+
+A template is a list of steps; each step is a dict:
+  key       unique in the template, ASCII            name   shown to people (处室审核)
+  kind      a StepKind (approve, screen, countersign, sign, instruct, handle, number, distribute, file)
+  assignee  who holds the step:
+              {"who": "person", "username": "director"}
+              {"who": "drafter"}
+              {"who": "drafter_dept_role", "role": "dept_head"}      处室负责人 of the drafter's department
+              {"who": "dept_role", "department": "BGS", "role": "dept_head"}
+              {"who": "role", "role": "leader"}                      anyone holding the role
+              {"who": "departments", "role": "dept_head"}            countersign: one unit per department
+              {"who": "lead_departments", "role": "dept_head"}       承办: 主办 + 协办 chosen at 批办
+              {"who": "lead_department_role", "role": "dept_head"}   the 主办 department's head
+  optional  the drafter may leave the step out
+  mode      countersign / handle: all | any | quorum (with "quorum": n)
+  departments / allowed   countersign: default department codes, and those the drafter may pick ("*" = any)
+  code      number: the 文号 code, "{organ}" is the bureau's organ code (示林发)
+  auto      number: issued by the system as soon as the step is reached
+  fonds / category   file: 全宗号 and 门类代码 (WS)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive import org
+from archive.models import Department, Role, RoleAssignment, User
+from archive.models.base import utcnow
+from archive.models.documents import Document, RouteStep, RouteTemplate
+from archive.permissions import Permission
+from archive.workflow.errors import WorkflowError
+from archive.workflow.states import PARALLEL_KINDS, Kind, StepKind
+
+WHO = {
+    "person", "drafter", "drafter_dept_role", "dept_role", "role", "departments", "lead_departments",
+    "lead_department_role",
+}
+MODES = {"one", "all", "any", "quorum"}
+# Kinds that need a permission on top of being named by the route.
+KIND_PERMISSION = {StepKind.SIGN: Permission.DOCUMENTS_SIGN, StepKind.NUMBER: Permission.DOCUMENTS_NUMBER}
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+_DEPT_HEAD = {"who": "drafter_dept_role", "role": "dept_head"}
+_OFFICE_HEAD = {"who": "dept_role", "department": "BGS", "role": "dept_head"}
+_OFFICE_CLERK = {"who": "dept_role", "department": "BGS", "role": "clerk"}
+_LEADER = {"who": "role", "role": "leader"}
+_FILE = {"key": "file", "name": "归档", "kind": "file", "assignee": _OFFICE_CLERK, "fonds": "J001", "category": "WS"}
+
+# The demo bureau's templates (seeded by seed_templates()).
+SEED_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "code": "outgoing",
+        "name": "发文",
+        "kind": Kind.OUTGOING,
+        "steps": [
+            {"key": "dept_review", "name": "处室审核", "kind": "approve", "assignee": _DEPT_HEAD},
+            {"key": "countersign", "name": "会签", "kind": "countersign", "optional": True, "mode": "all",
+             "assignee": {"who": "departments", "role": "dept_head"}, "departments": [], "allowed": "*"},
+            {"key": "office_review", "name": "办公室核稿", "kind": "approve", "assignee": _OFFICE_HEAD},
+            {"key": "sign", "name": "局领导签发", "kind": "sign", "assignee": _LEADER},
+            {"key": "number", "name": "编号", "kind": "number", "assignee": _OFFICE_CLERK, "code": "{organ}发"},
+            {"key": "distribute", "name": "分发", "kind": "distribute", "assignee": _OFFICE_CLERK},
+            _FILE,
+        ],
+    },
+    {
+        "code": "incoming",
+        "name": "收文",
+        "kind": Kind.INCOMING,
+        "steps": [
+            {"key": "screen", "name": "初审", "kind": "screen", "assignee": _OFFICE_CLERK},
+            {"key": "propose", "name": "拟办", "kind": "approve", "assignee": _OFFICE_HEAD},
+            {"key": "instruct", "name": "局领导批办", "kind": "instruct", "assignee": _LEADER},
+            {"key": "handle", "name": "承办", "kind": "handle", "mode": "all",
+             "assignee": {"who": "lead_departments", "role": "dept_head"}},
+            {"key": "conclude", "name": "办结", "kind": "approve",
+             "assignee": {"who": "lead_department_role", "role": "dept_head"}},
+            _FILE,
+        ],
+    },
+    {
+        "code": "request",
+        "name": "签报",
+        "kind": Kind.REQUEST,
+        "steps": [
+            {"key": "dept_review", "name": "处室审核", "kind": "approve", "assignee": _DEPT_HEAD},
+            {"key": "countersign", "name": "会签", "kind": "countersign", "optional": True, "mode": "all",
+             "assignee": {"who": "departments", "role": "dept_head"}, "departments": [], "allowed": "*"},
+            {"key": "office_review", "name": "办公室核稿", "kind": "approve", "assignee": _OFFICE_HEAD},
+            {"key": "sign", "name": "局领导审批", "kind": "sign", "assignee": _LEADER},
+            _FILE,
+        ],
+    },
+]
+
+# What the draft stage is called per kind (shown as the first node of the route).
+DRAFT_STAGE = {Kind.OUTGOING: "拟稿", Kind.INCOMING: "签收登记", Kind.REQUEST: "起草"}
+
+
+def validate_steps(session: Session, steps: Any) -> list[dict[str, Any]]:
+    """Check a template's step list and return it normalised; raise WorkflowError listing every problem."""
+    problems: list[str] = []
+    if not isinstance(steps, list) or not steps:
+        raise WorkflowError("路由模板至少需要一个步骤（步骤列表不能为空）。")
+    dept_codes = {d.code for d in org.departments(session, include_inactive=True)}
+    role_codes = {r.code for r in session.scalars(select(Role))} | {"dept_head", "clerk", "leader"}
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for i, raw in enumerate(steps, start=1):
+        where = f"第{i}步"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}：应为一个对象（{{...}}）。")
+            continue
+        step = dict(raw)
+        key, name, kind = step.get("key"), step.get("name"), step.get("kind")
+        if not isinstance(key, str) or not _KEY.match(key):
+            problems.append(f"{where}：key 须为小写英文字母开头的标识，例如 dept_review。")
+        elif key in seen:
+            problems.append(f"{where}：key「{key}」重复。")
+        else:
+            seen.add(key)
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            problems.append(f"{where}：请填写步骤名称（name，不超过100字）。")
+        if kind not in StepKind.__members__.values():
+            problems.append(f"{where}：kind「{kind}」不是已知的步骤类型（{', '.join(StepKind)}）。")
+            continue
+        assignee = step.get("assignee")
+        if not isinstance(assignee, dict) or assignee.get("who") not in WHO:
+            problems.append(f"{where}：assignee.who 须为 {', '.join(sorted(WHO))} 之一。")
+            continue
+        who = assignee["who"]
+        if who == "person" and not org.user_by_username(session, str(assignee.get("username", ""))):
+            problems.append(f"{where}：没有登录名为「{assignee.get('username')}」的用户。")
+        if who in ("drafter_dept_role", "dept_role", "role", "departments", "lead_departments",
+                   "lead_department_role") and assignee.get("role") not in role_codes:
+            problems.append(f"{where}：角色「{assignee.get('role')}」不存在。")
+        if who == "dept_role" and assignee.get("department") not in dept_codes:
+            problems.append(f"{where}：部门代码「{assignee.get('department')}」不存在。")
+        parallel = kind in PARALLEL_KINDS
+        if parallel != (who in ("departments", "lead_departments")):
+            problems.append(
+                f"{where}：会签/承办步骤须按部门指定办理人（departments / lead_departments），其他步骤不可。"
+            )
+        mode = step.get("mode", "all" if parallel else "one")
+        if mode not in MODES or (parallel and mode == "one"):
+            problems.append(f"{where}：mode 须为 all、any 或 quorum。")
+        if mode == "quorum" and (not isinstance(step.get("quorum"), int) or step["quorum"] < 1):
+            problems.append(f"{where}：quorum 模式需要正整数 quorum。")
+        step["mode"] = mode
+        if kind == StepKind.COUNTERSIGN:
+            allowed = step.get("allowed", "*")
+            default = step.get("departments", [])
+            if allowed != "*" and (not isinstance(allowed, list) or set(allowed) - dept_codes):
+                problems.append(f"{where}：allowed 须为 \"*\" 或部门代码列表。")
+            if not isinstance(default, list) or set(default) - dept_codes:
+                problems.append(f"{where}：departments 须为部门代码列表。")
+            step.setdefault("allowed", "*")
+            step.setdefault("departments", [])
+        if kind == StepKind.NUMBER and not str(step.get("code", "")).strip():
+            problems.append(f"{where}：编号步骤需要 code（文号代字，例如 {{organ}}发）。")
+        if kind == StepKind.FILE:
+            step.setdefault("fonds", "J001")
+            step.setdefault("category", "WS")
+            if not re.match(r"^[A-Za-z0-9]{1,16}$", str(step["fonds"])):
+                problems.append(f"{where}：全宗号 fonds 只能是字母和数字。")
+        out.append(step)
+    if problems:
+        raise WorkflowError("路由模板有以下问题：\n" + "\n".join(problems), problems=problems)
+    return out
+
+
+def seed_templates(session: Session) -> list[RouteTemplate]:
+    """Create the demo route templates (发文, 收文, 签报) when missing."""
+    made: list[RouteTemplate] = []
+    for spec in SEED_TEMPLATES:
+        existing = session.scalar(select(RouteTemplate).where(RouteTemplate.code == spec["code"]))
+        if existing is None:
+            steps = validate_steps(session, spec["steps"])
+            existing = RouteTemplate(code=spec["code"], name=spec["name"], kind=str(spec["kind"]), steps=steps)
+            session.add(existing)
+        made.append(existing)
+    session.flush()
+    return made
+
+
+def templates(session: Session, *, kind: str | None = None, include_inactive: bool = False) -> list[RouteTemplate]:
+    """Return route templates, optionally of one kind."""
+    stmt = select(RouteTemplate).order_by(RouteTemplate.id)
+    if kind:
+        stmt = stmt.where(RouteTemplate.kind == kind)
+    if not include_inactive:
+        stmt = stmt.where(RouteTemplate.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def save_template(
+    session: Session, *, code: str, name: str, kind: str, steps: Any, active: bool, actor: User
+) -> RouteTemplate:
+    """Create or update a route template after validating its steps (documents already routed keep theirs)."""
+    code = code.strip().lower()
+    if not _KEY.match(code):
+        raise WorkflowError("模板代码须为小写英文字母开头的标识，例如 outgoing。")
+    if kind not in Kind.__members__.values():
+        raise WorkflowError("请选择公文种类（发文、收文或签报）。")
+    if not name.strip():
+        raise WorkflowError("请填写模板名称。")
+    clean = validate_steps(session, steps)
+    template = session.scalar(select(RouteTemplate).where(RouteTemplate.code == code))
+    if template is None:
+        template = RouteTemplate(code=code)
+        session.add(template)
+    template.name, template.kind, template.steps, template.active = name.strip(), kind, clean, active
+    template.updated_at, template.updated_by_id = utcnow(), actor.id
+    session.flush()
+    return template
+
+
+def plan_steps(session: Session, template: RouteTemplate, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Apply the drafter's plan (skipped optional steps, chosen countersign departments) to the template."""
+    skip = set(plan.get("skip", []))
+    chosen: dict[str, list[str]] = plan.get("departments", {})
+    dept_codes = {d.code for d in org.departments(session)}
+    problems: list[str] = []
+    out: list[dict[str, Any]] = []
+    for step in template.steps:
+        if step["key"] in skip:
+            if not step.get("optional"):
+                problems.append(f"步骤「{step['name']}」是必经步骤，不能省略。")
+                continue
+            continue
+        step = dict(step)
+        if step["kind"] == StepKind.COUNTERSIGN:
+            codes = chosen.get(step["key"], step.get("departments", []))
+            allowed = dept_codes if step.get("allowed", "*") == "*" else set(step["allowed"])
+            bad = [c for c in codes if c not in allowed]
+            if bad:
+                problems.append(f"步骤「{step['name']}」不能选择部门：{', '.join(bad)}。")
+            if not codes:
+                if step.get("optional"):
+                    continue
+                problems.append(f"请为「{step['name']}」选择至少一个会签部门。")
+            if step.get("mode") == "quorum" and len(codes) < int(step.get("quorum", 1)):
+                problems.append(f"「{step['name']}」需要至少 {step['quorum']} 个部门。")
+            step["departments"] = list(dict.fromkeys(codes))
+        out.append(step)
+    if problems:
+        raise WorkflowError("路由设置有以下问题：\n" + "\n".join(problems), problems=problems)
+    if not out:
+        raise WorkflowError("路由至少需要一个步骤。")
+    return out
+
+
+def resolve_assignees(
+    session: Session, doc: Document, step: RouteStep
+) -> list[tuple[User, Department | None, bool]]:
+    """Return (person, unit department, is 主办) for everyone who may act on the step now."""
+    spec = step.spec["assignee"]
+    who, role = spec["who"], spec.get("role")
+    units: list[tuple[list[User], Department | None, bool]] = []
+    if who == "person":
+        user = org.user_by_username(session, spec["username"]) if "username" in spec else None
+        if "user_id" in spec:
+            user = session.get(User, spec["user_id"])
+        units.append(([user] if user else [], None, False))
+    elif who == "drafter":
+        units.append(([doc.drafter], None, False))
+    elif who == "drafter_dept_role":
+        units.append((_holders(session, role, doc.department_id), None, False))
+    elif who == "dept_role":
+        dept = org.department_by_code(session, spec["department"])
+        units.append((_holders(session, role, dept.id) if dept else [], None, False))
+    elif who == "role":
+        units.append((_holders(session, role, None), None, False))
+    elif who == "departments":
+        for code in step.spec.get("departments", []):
+            dept = org.department_by_code(session, code)
+            if dept is not None:
+                units.append((_holders(session, role, dept.id), dept, False))
+    elif who == "lead_departments":
+        lead = doc.lead_department
+        if lead is not None:
+            units.append((_holders(session, role, lead.id), lead, True))
+        for code in doc.co_departments or []:
+            dept = org.department_by_code(session, code)
+            if dept is not None and (lead is None or dept.id != lead.id):
+                units.append((_holders(session, role, dept.id), dept, False))
+    elif who == "lead_department_role":
+        units.append((_holders(session, role, doc.lead_department_id) if doc.lead_department_id else [], None, False))
+
+    needed = KIND_PERMISSION.get(StepKind(step.kind))
+    out: list[tuple[User, Department | None, bool]] = []
+    empty: list[str] = []
+    for people, dept, lead in units:
+        eligible = [
+            u for u in people
+            if u.active and u.clearance >= doc.classification
+            and (needed is None or needed in org.permissions_of(u))
+        ]
+        if not eligible:
+            empty.append(dept.name if dept else step.name)
+        out.extend((u, dept, lead) for u in eligible)
+    if empty or not out:
+        raise WorkflowError(
+            f"步骤「{step.name}」找不到可以办理的人员（{', '.join(empty) or step.name}："
+            "没有在岗、具备相应角色和涉密等级的人员）。"
+            "请联系系统管理员调整人员角色或路由模板。"
+        )
+    return out
+
+
+def _holders(session: Session, role: str | None, department_id: int | None) -> list[User]:
+    stmt = (
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(Role, Role.id == RoleAssignment.role_id)
+        .where(Role.code == role, User.active.is_(True))
+        .order_by(User.id)
+        .distinct()
+    )
+    if department_id is not None:
+        stmt = stmt.where(User.department_id == department_id)
+    return list(session.scalars(stmt))

@@ -1,0 +1,1 @@
+"""Document routing pages (发文, 收文, 签报)."""

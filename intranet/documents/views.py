@@ -1,0 +1,540 @@
+"""Documents: 待办 / 已办 / 我发起的, drafting, the document page and its actions, registers, route templates.
+
+Views parse the form, call one service in a write transaction (services.begin_write), commit and
+redirect; domain errors become a flash message that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from archive import org
+from archive.models import User
+from archive.models.documents import DocumentFile, FilingRecord, NumberEntry, RouteTemplate
+from archive.permissions import Permission
+from archive.supervision import hooks
+from archive.workflow import exports, filing, ledger, routes, services, states, storage
+from archive.workflow.errors import ConflictError, NotFound, WorkflowError
+from intranet.access import can, requires
+from intranet.context import current_user, db_session, settings
+from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
+from printing import service as print_service
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+LISTS = {"inbox": services.inbox, "handled": services.handled, "mine": services.mine}
+
+
+def _user() -> User:
+    user = current_user()
+    assert user is not None
+    return user
+
+
+def _labels() -> dict[str, Any]:
+    # Translated once per request: lists render hundreds of labels.
+    tables = {
+        "KIND_NAMES": states.KIND_NAMES, "STATE_NAMES": states.STATE_NAMES, "URGENCY_NAMES": states.URGENCY_NAMES,
+        "CLASSIFICATION_NAMES": states.CLASSIFICATION_NAMES, "RETENTION_NAMES": states.RETENTION_NAMES,
+        "ACTION_NAMES": states.ACTION_NAMES, "STEP_KIND_NAMES": states.STEP_KIND_NAMES,
+    }
+    return {name: {k: _(v) for k, v in table.items()} for name, table in tables.items()}
+
+
+@bp.app_template_filter("doc_time")
+def doc_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """Format a UTC time in the bureau's time zone (cheaper than Babel for long lists)."""
+    return moment.astimezone(ledger.LOCAL_TZ).strftime(pattern) if moment else ""
+
+
+def _doc_or_404(doc_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return services.get_document(db_session(), doc_id, _user())
+    except NotFound:
+        abort(404)
+
+
+def _attach_metadata() -> Any:
+    # The archive indexer (issue 4) offers this; without it the 档号 lives in our tables only.
+    try:
+        from indexer.records import attach_record_metadata
+    except ImportError:
+        return None
+    return attach_record_metadata
+
+
+def _run(doc_id: int | None, work: Any, success: str) -> Response:
+    """Run one service in a write transaction; commit on success, flash what happened either way."""
+    dbs = db_session()
+    try:
+        services.begin_write(dbs)
+        work(dbs)
+        dbs.commit()
+    except ConflictError as exc:
+        dbs.rollback()
+        flash(str(exc), "warning")
+    except (WorkflowError, storage.FileRefused) as exc:
+        dbs.rollback()
+        # 一次性告知: every problem on its own line, all at once.
+        for problem in getattr(exc, "problems", None) or [str(exc)]:
+            flash(problem, "error")
+    else:
+        flash(success, "success")
+    target = url_for("documents.show", doc_id=doc_id) if doc_id else url_for("documents.inbox")
+    return redirect(target)
+
+
+def _listing(which: str) -> str:
+    dbs, user = db_session(), _user()
+    flt = services.ListFilter(
+        kind=request.args.get("kind") or None, state=request.args.get("state") or None,
+        q=(request.args.get("q") or "")[:100] or None, page=request.args.get("page", 1, type=int) or 1,
+    )
+    listing = LISTS[which](dbs, user, flt)
+    known = listing.total if which == "inbox" and not _filtering(flt) else None
+    return render_template(
+        "documents/list.html", which=which, listing=listing, flt=flt,
+        counts=services.counts(dbs, user, inbox_total=known),
+        to_read=services.to_read(dbs, user) if which == "inbox" else [], **_labels(),
+    )
+
+
+def _filtering(flt: services.ListFilter) -> bool:
+    return bool(flt.kind or flt.state or flt.q)
+
+
+@bp.get("/")
+@requires(Permission.DOCUMENTS)
+def inbox():  # type: ignore[no-untyped-def]
+    return _listing("inbox")
+
+
+@bp.get("/handled")
+@requires(Permission.DOCUMENTS)
+def handled():  # type: ignore[no-untyped-def]
+    return _listing("handled")
+
+
+@bp.get("/mine")
+@requires(Permission.DOCUMENTS)
+def mine():  # type: ignore[no-untyped-def]
+    return _listing("mine")
+
+
+def _fields(form: DocumentForm) -> services.DraftFields:
+    return services.DraftFields(
+        title=form.title.data or "", urgency=form.urgency.data or "normal",
+        classification=int(form.classification.data or 0), main_recipients=form.main_recipients.data or "",
+        cc_recipients=form.cc_recipients.data or "", deadline=form.deadline.data,
+        source_organ=form.source_organ.data, source_number=form.source_number.data,
+        received_on=form.received_on.data, retention=form.retention.data or "D30",
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.DOCUMENTS)
+def new():  # type: ignore[no-untyped-def]
+    kind = request.values.get("kind", "outgoing")
+    if kind not in states.Kind.__members__.values():
+        abort(404)
+    form = DocumentForm()
+    if request.method == "GET" and kind == states.Kind.INCOMING:
+        form.received_on.data = date.today()
+    if form.validate_on_submit():
+        dbs, user = db_session(), _user()
+        try:
+            services.begin_write(dbs)
+            doc = services.create_document(dbs, user, kind=kind, fields=_fields(form))
+            main = request.files.get("main_file")
+            if main and main.filename:
+                services.add_file(dbs, settings().files_dir, doc.id, user, role="main", filename=main.filename,
+                                  data=main.read())
+            for extra in request.files.getlist("attachments"):
+                if extra and extra.filename:
+                    services.add_file(dbs, settings().files_dir, doc.id, user, role="attachment",
+                                      filename=extra.filename, data=extra.read())
+            dbs.commit()
+        except (WorkflowError, storage.FileRefused) as exc:
+            dbs.rollback()
+            for problem in getattr(exc, "problems", [str(exc)]):
+                flash(problem, "error")
+        else:
+            flash(_("草稿已保存。请检查路由后点击“提交”。"), "success")
+            return redirect(url_for("documents.show", doc_id=doc.id))
+    return render_template("documents/new.html", form=form, kind=kind, **_labels())
+
+
+@bp.get("/<int:doc_id>")
+@requires(Permission.DOCUMENTS)
+def show(doc_id: int):  # type: ignore[no-untyped-def]
+    dbs, user = db_session(), _user()
+    doc = _doc_or_404(doc_id)
+    if services.unread(dbs, doc, user):
+        # A write after this request's reads would fail on a busy SQLite: take the write lock first.
+        services.begin_write(dbs)
+        services.mark_read(dbs, doc, user)
+        hooks.document_read(dbs, doc, user)
+        dbs.commit()
+    steps = services.steps_of(dbs, doc)
+    files = services.files_of(dbs, doc, current_only=False)
+    record = dbs.scalar(select(FilingRecord).where(FilingRecord.document_id == doc.id))
+    form = DocumentForm(obj=doc) if doc.drafter_id == user.id else None
+    offer = services.offer(dbs, doc, user)
+    # The people list is only needed for 加签 / 转办.
+    people = [u for u in org.users(dbs) if u.active and u.id != user.id] if offer.assignment else []
+    return render_template(
+        "documents/show.html", doc=doc, steps=steps, people=services.step_people(dbs, steps),
+        files=[f for f in files if f.current], old_files=[f for f in files if not f.current],
+        timeline=services.timeline(dbs, doc), offer=offer, record=record,
+        action_form=ActionForm(), edit_form=form, departments=services.departments_for_choice(dbs),
+        users=people, draft_stage=routes.DRAFT_STAGE,
+        plan_steps=doc.template.steps, print_url=_print_url(doc), **_labels(),
+    )
+
+
+def _print_url(doc: Any) -> str | None:
+    return url_for("printing.index") if can(Permission.PRINT) else None
+
+
+@bp.post("/<int:doc_id>/files/<int:file_id>/print")
+@requires(Permission.PRINT)
+def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+    f = _file_or_404(doc_id, file_id)
+    doc = _doc_or_404(doc_id)
+    ActionForm().validate_on_submit()
+    copies = max(1, min(99, request.form.get("copies", 1, type=int) or 1))
+    dbs, cfg = db_session(), settings()
+    # The printing service copies the file at once; it needs the real name for the format.
+    with tempfile.TemporaryDirectory(prefix="eoffice-print-") as tmp:
+        path = Path(tmp) / f.filename
+        path.write_bytes(storage.read(cfg.files_dir, f.sha256))
+        try:
+            job = print_service.request_print(
+                dbs, cfg, _user(), print_service.DocumentSource(path, doc.title, doc.classification),
+                print_service.PrintOptions(copies=copies),
+            )
+        except (print_service.PrintError, storage.FileRefused) as exc:
+            dbs.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("documents.show", doc_id=doc.id))
+    dbs.commit()
+    flash(_("已提交打印《%(title)s》%(copies)d 份，可在“打印”页面查看进度。", title=doc.title, copies=job.copies),
+          "success")
+    return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.post("/<int:doc_id>/edit")
+@requires(Permission.DOCUMENTS)
+def edit(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        flash(_("请检查表单：") + "；".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("documents.show", doc_id=doc.id))
+    version = request.form.get("version", type=int) or 0
+    return _run(doc.id, lambda s: services.update_fields(s, doc.id, _user(), _fields(form), expected_version=version),
+                _("已保存修改。"))
+
+
+@bp.post("/<int:doc_id>/files")
+@requires(Permission.DOCUMENTS)
+def upload(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    ActionForm().validate_on_submit()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("请选择要上传的文件。"), "error")
+        return redirect(url_for("documents.show", doc_id=doc.id))
+    role = "main" if request.form.get("role") == "main" else "attachment"
+    slot = request.form.get("slot") or None
+    data = upload.read()
+    return _run(doc.id, lambda s: services.add_file(
+        s, settings().files_dir, doc.id, _user(), role=role, filename=upload.filename or "", data=data, slot=slot,
+    ), _("文件已上传。"))
+
+
+@bp.post("/<int:doc_id>/files/<slot>/remove")
+@requires(Permission.DOCUMENTS)
+def remove_file(doc_id: int, slot: str):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    version = request.form.get("version", type=int) or 0
+    return _run(doc.id, lambda s: services.remove_file(s, doc.id, _user(), slot, expected_version=version),
+                _("附件已移除。"))
+
+
+def _file_or_404(doc_id: int, file_id: int) -> DocumentFile:
+    doc = _doc_or_404(doc_id)
+    f = db_session().get(DocumentFile, file_id)
+    if f is None or f.document_id != doc.id:
+        abort(404)
+    return f
+
+
+@bp.get("/<int:doc_id>/files/<int:file_id>")
+@requires(Permission.DOCUMENTS)
+def download(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+    f = _file_or_404(doc_id, file_id)
+    path = storage.blob_path(settings().files_dir, f.sha256)
+    # Always a download with a sniff-proof type: an uploaded file must never run as a page.
+    return send_file(path, mimetype=f.content_type if f.content_type != "text/html" else "application/octet-stream",
+                     as_attachment=True, download_name=f.filename)
+
+
+@bp.get("/<int:doc_id>/files/<int:file_id>/preview")
+@requires(Permission.DOCUMENTS)
+def preview(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+    f = _file_or_404(doc_id, file_id)
+    files_dir = settings().files_dir
+    ext = storage.extension(f.filename)
+    if ext == ".pdf":
+        return send_file(storage.blob_path(files_dir, f.sha256), mimetype="application/pdf",
+                         download_name=f.filename)
+    if ext == ".docx":
+        pdf = storage.docx_preview_pdf(files_dir, f.sha256)
+        if pdf is not None:
+            return send_file(pdf, mimetype="application/pdf", download_name=f.filename + ".pdf")
+        text = storage.docx_text(storage.blob_path(files_dir, f.sha256))
+        return render_template("documents/preview_text.html", file=f, text=text)
+    return render_template("documents/preview_text.html", file=f, text=None)
+
+
+@bp.get("/<int:doc_id>/sheet.pdf")
+@requires(Permission.DOCUMENTS)
+def sheet(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    dbs = db_session()
+    record = dbs.scalar(select(FilingRecord).where(FilingRecord.document_id == doc.id))
+    stamp = None
+    if record is not None:
+        dept = org.department_by_code(dbs, record.department_code)
+        stamp = filing.Stamp(record.fonds, record.year, record.piece, dept.name if dept else record.department_code,
+                             record.retention, record.pages)
+    pdf = filing.processing_sheet(dbs, settings(), doc, record, stamp, services.files_of(dbs, doc))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": "inline; filename=processing-sheet.pdf"})
+
+
+@bp.post("/<int:doc_id>/plan")
+@requires(Permission.DOCUMENTS)
+def plan(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    ActionForm().validate_on_submit()
+    chosen: dict[str, Any] = {"skip": [], "departments": {}}
+    for step in doc.template.steps:
+        if step.get("optional") and not request.form.get(f"use_{step['key']}"):
+            chosen["skip"].append(step["key"])
+        if step["kind"] == states.StepKind.COUNTERSIGN:
+            chosen["departments"][step["key"]] = request.form.getlist(f"departments_{step['key']}")
+    version = request.form.get("version", type=int) or 0
+    return _run(doc.id, lambda s: services.set_plan(s, doc.id, _user(), chosen, expected_version=version),
+                _("路由已调整。"))
+
+
+@bp.post("/<int:doc_id>/submit")
+@requires(Permission.DOCUMENTS)
+def submit(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    ActionForm().validate_on_submit()
+    version = request.form.get("version", type=int) or 0
+    return _run(doc.id, lambda s: services.submit(s, settings(), doc.id, _user(), expected_version=version),
+                _("已提交，文件已送下一步办理。"))
+
+
+@bp.post("/<int:doc_id>/cancel")
+@requires(Permission.DOCUMENTS)
+def cancel(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    version = request.form.get("version", type=int) or 0
+    return _run(doc.id, lambda s: services.cancel(s, doc.id, _user(), expected_version=version,
+                                                 reason=request.form.get("opinion", "")), _("草稿已作废。"))
+
+
+@bp.post("/<int:doc_id>/withdraw")
+@requires(Permission.DOCUMENTS)
+def withdraw(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    version = request.form.get("version", type=int) or 0
+    return _run(doc.id, lambda s: services.withdraw(s, doc.id, _user(), expected_version=version),
+                _("已撤回，您可以重新办理。"))
+
+
+@bp.post("/<int:doc_id>/comment")
+@requires(Permission.DOCUMENTS)
+def comment(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    return _run(doc.id, lambda s: services.comment(s, doc.id, _user(), request.form.get("opinion", "")),
+                _("意见已记录。"))
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@bp.post("/<int:doc_id>/act")
+@requires(Permission.DOCUMENTS)
+def act(doc_id: int):  # type: ignore[no-untyped-def]
+    doc = _doc_or_404(doc_id)
+    form = ActionForm()
+    form.validate_on_submit()
+    user = _user()
+    op = request.form.get("op", "")
+    aid = request.form.get("assignment_id", type=int) or 0
+    opinion = form.opinion.data or ""
+    cfg = settings()
+    # 职位代理: acting on someone else's task is acting on their behalf (the service checks the grant).
+    proxy_for = hooks.principal_of(db_session(), aid, user)
+    if op == "complete":
+        params = services.StepInput(
+            lead_department=request.form.get("lead_department") or None,
+            co_departments=request.form.getlist("co_departments"),
+            retention=request.form.get("retention") or None,
+            copies=request.form.get("copies", type=int),
+            distribution_departments=request.form.getlist("distribution_departments") or None,
+        )
+        return _run(doc.id, lambda s: services.complete(
+            s, cfg, doc.id, user, aid, opinion=opinion, params=params, attach=_attach_metadata(),
+            on_behalf_of=proxy_for), _("已办理，文件已送下一步。"))
+    if op == "return":
+        target = request.form.get("target_step", type=int)
+        return _run(doc.id, lambda s: services.return_document(
+            s, cfg, doc.id, user, aid, reasons=_lines(request.form.get("reasons")), target_step_id=target,
+            opinion=opinion, on_behalf_of=proxy_for), _("已退回，退回理由已一次性告知。"))
+    reasons = _lines(request.form.get("reasons"))
+    username = request.form.get("username", "")
+    if op == "send_back":
+        return _run(doc.id, lambda s: services.send_back(s, doc.id, user, aid, reasons=reasons, on_behalf_of=proxy_for),
+                    _("已退回来文单位。"))
+    if op == "add_signer":
+        return _run(doc.id, lambda s: services.add_signer(s, doc.id, user, aid, username=username, opinion=opinion,
+                                                          on_behalf_of=proxy_for),
+                    _("已加签，您完成本步骤后将送加签人审核。"))
+    if op == "transfer":
+        return _run(doc.id, lambda s: services.transfer(s, doc.id, user, aid, username=username, opinion=opinion,
+                                                        on_behalf_of=proxy_for),
+                    _("已转办。"))
+    flash(_("未知的操作，请从页面上的按钮进行操作。"), "error")
+    return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+# ---- registers -----------------------------------------------------------------------------------
+
+
+def _export(kind: str, year: int, headers: list[str], rows: list[list[Any]], title: str) -> Response:
+    fmt = request.args.get("format")
+    name = f"{kind}-{year}"
+    if fmt == "csv":
+        return Response(exports.to_csv(headers, rows), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    return Response(exports.to_xlsx(title, headers, rows),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
+
+
+@bp.get("/register")
+@requires(Permission.DOCUMENTS_NUMBER)
+def register():  # type: ignore[no-untyped-def]
+    dbs = db_session()
+    year = request.args.get("year", type=int) or ledger.local_year()
+    if request.args.get("format") in ("csv", "xlsx"):
+        return _export("register", year, exports.REGISTER_HEADERS, exports.register_rows(dbs, year), "发文登记簿")
+    return render_template("documents/register.html", year=year, entries=ledger.entries(dbs, year=year),
+                           action_form=ActionForm(), **_labels())
+
+
+@bp.post("/register/<int:entry_id>/void")
+@requires(Permission.DOCUMENTS_NUMBER)
+def void(entry_id: int):  # type: ignore[no-untyped-def]
+    dbs = db_session()
+    ActionForm().validate_on_submit()
+    entry = dbs.get(NumberEntry, entry_id)
+    if entry is None:
+        abort(404)
+    year = entry.year
+    try:
+        services.begin_write(dbs)
+        entry = dbs.get(NumberEntry, entry_id, populate_existing=True)
+        ledger.void_number(dbs, entry, _user(), request.form.get("reason", ""))
+        dbs.commit()
+    except WorkflowError as exc:
+        dbs.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("文号 %(number)s 已作废，记录保留在登记簿中。", number=entry.number), "success")
+    return redirect(url_for("documents.register", year=year))
+
+
+@bp.get("/catalogue")
+@requires(Permission.DOCUMENTS)
+def catalogue():  # type: ignore[no-untyped-def]
+    # The office clerk files and the archivists keep the catalogue: either permission opens it.
+    if not (can(Permission.DOCUMENTS_NUMBER) or can(Permission.ARCHIVE_MANAGE)):
+        abort(403)
+    dbs = db_session()
+    year = request.args.get("year", type=int) or ledger.local_year()
+    if request.args.get("format") in ("csv", "xlsx"):
+        return _export("catalogue", year, exports.CATALOGUE_HEADERS, exports.catalogue_rows(dbs, year), "归档文件目录")
+    return render_template("documents/catalogue.html", year=year, records=filing.catalogue(dbs, year=year),
+                           **_labels())
+
+
+# ---- route templates -----------------------------------------------------------------------------
+
+
+@bp.get("/templates")
+@requires(Permission.ADMIN)
+def templates():  # type: ignore[no-untyped-def]
+    return render_template("documents/templates.html",
+                           templates=routes.templates(db_session(), include_inactive=True), **_labels())
+
+
+@bp.route("/templates/edit", methods=["GET", "POST"])
+@requires(Permission.ADMIN)
+def edit_template():  # type: ignore[no-untyped-def]
+    dbs = db_session()
+    code = request.args.get("code", "")
+    template = dbs.scalar(select(RouteTemplate).where(RouteTemplate.code == code)) if code else None
+    form = TemplateForm()
+    if request.method == "GET" and template is not None:
+        form.code.data, form.name.data, form.kind.data = template.code, template.name, template.kind
+        form.active.data = template.active
+        form.steps.data = json.dumps(template.steps, ensure_ascii=False, indent=2)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            steps = json.loads(form.steps.data or "")
+        except json.JSONDecodeError as exc:
+            problems = [_("步骤不是有效的 JSON（第 %(line)d 行第 %(col)d 列）：%(msg)s", line=exc.lineno,
+                          col=exc.colno, msg=exc.msg)]
+        else:
+            try:
+                services.begin_write(dbs)
+                saved = routes.save_template(dbs, code=form.code.data or "", name=form.name.data or "",
+                                             kind=form.kind.data or "", steps=steps, active=form.active.data,
+                                             actor=_user())
+                dbs.commit()
+            except WorkflowError as exc:
+                dbs.rollback()
+                problems = exc.problems
+            else:
+                flash(_("路由模板「%(name)s」已保存；新提交的文件将使用新路由。", name=saved.name), "success")
+                return redirect(url_for("documents.templates"))
+    return render_template("documents/template_edit.html", form=form, template=template, problems=problems,
+                           **_labels())
