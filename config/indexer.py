@@ -11,3 +11,11 @@ class IndexerSettings:
     polling: bool
     settle_seconds: float
     rescan_minutes: float
+    public_folders: tuple[str, ...]
+    extract_processes: int
+    extract_timeout_seconds: float
+    extract_memory_mb: int
+    max_file_mb: int
+    max_text_chars: int
+    batch_size: int
+    poll_seconds: float

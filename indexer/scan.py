@@ -1,0 +1,237 @@
+"""Reconcile the archive folder with the database: new, changed, moved and deleted files become outbox rows.
+
+Used by the start-up and periodic rescans (whole folder) and by the watcher (the paths it saw change).
+A file is taken only once it has not been modified for the settle window; a move or rename is
+recognised by size and SHA-256, so the file keeps its id and extracted text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from archive.models.base import utcnow
+from archive.models.files import ArchiveFile, IndexTask, RecordMetadata
+from config import Settings
+from indexer.layout import department_lookup, ignored, place
+
+
+@dataclass
+class ScanReport:
+    added: int = 0
+    changed: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    settling: int = 0
+    # Paths the watcher reported that are neither on disk nor known: after a folder move, inotify can
+    # report later events under the folder's old path, so the caller should rescan the whole folder.
+    unknown: int = 0
+    seconds: float = 0.0
+    settling_paths: list[str] = field(default_factory=list)
+
+    @property
+    def enqueued(self) -> int:
+        return self.added + self.changed + self.moved + self.deleted
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in ("added", "changed", "moved", "deleted", "unchanged", "settling",
+                                               "seconds")}
+
+
+def enqueue(session: Session, action: str, file_id: int) -> None:
+    """Add an outbox row asking the index writer to index or delete a file."""
+    session.add(IndexTask(action=action, file_id=file_id))
+
+
+def sha256_of(path: Path) -> str:
+    """Return the SHA-256 of a file's contents."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def relpath_of(root: Path, path: str | os.PathLike[str]) -> str | None:
+    """Return the POSIX path of `path` relative to the archive root, or None when outside or ignored."""
+    try:
+        rel = PurePosixPath(Path(path).relative_to(root).as_posix())
+    except ValueError:
+        return None
+    if not rel.parts or rel.as_posix() == "." or any(ignored(p) for p in rel.parts):
+        return None
+    return rel.as_posix()
+
+
+def walk(root: Path, start: str = "") -> dict[str, tuple[int, int]]:
+    """Return {relpath: (size, mtime_ns)} of every regular file under root/start (no symlinks)."""
+    out: dict[str, tuple[int, int]] = {}
+    stack = [root / start if start else root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue
+        for entry in entries:
+            if ignored(entry.name):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                rel = Path(entry.path).relative_to(root).as_posix()
+                out[rel] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def reconcile(session: Session, settings: Settings, *, paths: Iterable[str] | None = None,
+              settle_seconds: float | None = None) -> ScanReport:
+    """Compare the folder (or just `paths`, files or folders) with the database and enqueue the differences."""
+    started = time.monotonic()
+    root = settings.archive_dir
+    settle = settings.indexer.settle_seconds if settle_seconds is None else settle_seconds
+    report = ScanReport()
+    root.mkdir(parents=True, exist_ok=True)
+    if paths is None:
+        disk = walk(root)
+        rows = {f.relpath: f for f in session.scalars(select(ArchiveFile))}
+    else:
+        disk, rows = {}, {}
+        for rel in set(paths):
+            target = root / rel
+            if target.is_dir() and not target.is_symlink():
+                disk.update(walk(root, rel))
+            elif target.is_file() and not target.is_symlink():
+                st = target.stat()
+                disk[rel] = (st.st_size, st.st_mtime_ns)
+            stmt = select(ArchiveFile).where(or_(ArchiveFile.relpath == rel, ArchiveFile.relpath.startswith(rel + "/")))
+            found = {f.relpath: f for f in session.scalars(stmt)}
+            if not found and not target.exists():
+                report.unknown += 1
+            rows.update(found)
+
+    now_ns = time.time_ns()
+    settled: dict[str, tuple[int, int]] = {}
+    for rel, (size, mtime) in disk.items():
+        if now_ns - mtime < settle * 1e9:
+            report.settling += 1
+            report.settling_paths.append(rel)
+        else:
+            settled[rel] = (size, mtime)
+
+    departments = department_lookup(session)
+    public = settings.indexer.public_folders
+    missing = {rel: row for rel, row in rows.items() if rel not in disk}
+    new: list[tuple[str, int, int, str]] = []
+    for rel, (size, mtime) in settled.items():
+        row = rows.get(rel)
+        if row is None:
+            try:
+                new.append((rel, size, mtime, sha256_of(root / rel)))
+            except FileNotFoundError:
+                continue
+        elif (row.size, row.mtime_ns) != (size, mtime):
+            try:
+                digest = sha256_of(root / rel)
+            except FileNotFoundError:
+                continue
+            if digest != row.sha256:
+                row.sha256, row.outcome, row.error, row.changed_at = digest, "pending", None, utcnow()
+                enqueue(session, "index", row.id)
+                report.changed += 1
+            else:
+                report.unchanged += 1
+            row.size, row.mtime_ns = size, mtime
+        else:
+            report.unchanged += 1
+
+    full = paths is None
+    added: list[ArchiveFile] = []
+    wanted = [rel for rel, *_ in new]
+    filed = {r.relpath: r for r in session.scalars(
+        select(RecordMetadata) if full else select(RecordMetadata).where(RecordMetadata.relpath.in_(wanted)))}
+    for rel, size, mtime, digest in new:
+        row = _moved_from(session, root, missing, size, digest, full=full)
+        if row is not None:
+            missing.pop(row.relpath, None)
+            _locate(row, rel, departments, public, filed)
+            row.mtime_ns = mtime
+            enqueue(session, "index", row.id)
+            report.moved += 1
+            continue
+        row = ArchiveFile(relpath=rel, size=size, mtime_ns=mtime, sha256=digest, outcome="pending",
+                          classification=0, text_chars=0)
+        _locate(row, rel, departments, public, filed)
+        session.add(row)
+        added.append(row)
+        report.added += 1
+    session.flush()
+    for row in added:
+        enqueue(session, "index", row.id)
+
+    for row in missing.values():
+        if (root / row.relpath).exists():
+            continue  # still there (a partial scan of a folder that was replaced, for example)
+        enqueue(session, "delete", row.id)
+        session.delete(row)
+        report.deleted += 1
+    session.flush()
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _moved_from(session: Session, root: Path, missing: dict[str, ArchiveFile], size: int,
+                digest: str, *, full: bool) -> ArchiveFile | None:
+    for row in missing.values():
+        if row.size == size and row.sha256 == digest:
+            return row
+    if full:
+        return None  # a full scan saw every row already
+    # The old path may lie outside what this (partial) scan looked at.
+    for row in session.scalars(select(ArchiveFile).where(ArchiveFile.size == size, ArchiveFile.sha256 == digest)):
+        if not (root / row.relpath).exists():
+            return row
+    return None
+
+
+def _locate(row: ArchiveFile, rel: str, departments: dict[str, int], public_folders: tuple[str, ...],
+            filed: dict[str, RecordMetadata]) -> None:
+    """Set a row's path and everything the path and a filed record say about it."""
+    placement = place(rel, departments, public_folders)
+    old_default_title = row.title is None or row.title == PurePosixPath(row.relpath or rel).stem
+    row.relpath = rel
+    row.name = placement.name[:255]
+    row.kind = placement.kind
+    row.department_id = placement.department_id
+    row.public = placement.public
+    if placement.year is not None or row.year is None:
+        row.year = placement.year
+    if old_default_title:
+        row.title = placement.title[:500]
+    record = filed.get(rel)
+    if record is not None:
+        apply_record(row, record)
+
+
+def apply_record(row: ArchiveFile, record: RecordMetadata) -> None:
+    """Copy 档号, 保管期限, 密级 and 题名 of a filed record onto the file row."""
+    if record.archive_number is not None:
+        row.archive_number = record.archive_number
+    if record.retention is not None:
+        row.retention = record.retention
+    if record.classification is not None:
+        row.classification = record.classification
+    if record.title:
+        row.title = record.title[:500]

@@ -1,0 +1,375 @@
+"""The read-only search API: exact substring search, trimmed by permission, with facets and snippets.
+
+Evaluation per index segment: a literal's 2-gram posting sets are intersected rarest first (stopping
+early when few candidates remain), then each candidate is checked against its stored text with a
+C-level substring search. Hits are filtered by the user's scope before anything is counted, then
+facets, sorting and the page are computed; the page rows are loaded from the database with the same
+visibility rule applied in SQL.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.models import Department, User
+from archive.models.files import CLASSIFICATIONS, ArchiveFile, ArchiveFileText
+from config import Settings
+from indexer import engine
+from indexer.access import Scope, scope_for, visible_files
+from indexer.query import Group, Literal, Query, parse
+from indexer.text import literal_grams
+
+PER_PAGE = 20
+# Below this many candidates it is cheaper to check the texts than to read more posting lists.
+_VERIFY_BELOW = 64
+SNIPPET_CONTEXT = 36
+MAX_SNIPPETS = 3
+
+
+@dataclass(frozen=True)
+class Filters:
+    department_id: int | None = None
+    year: int | None = None
+    kind: str | None = None
+
+
+@dataclass
+class Hit:
+    file: ArchiveFile
+    score: float
+    snippets: list[list[tuple[str, bool]]]
+
+
+@dataclass
+class FacetValue:
+    value: Any
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+    index_ready: bool = True
+
+
+# Above this many hits, ranking skips counting occurrences in every document (see _score).
+SCORE_COUNT_LIMIT = 2000
+
+
+# ---------------------------------------------------------------------------------------------- evaluation
+
+
+def _verify(seg: engine.Segment, data: Any, needle: bytes, cand: Iterable[int]) -> set[int]:
+    find, starts, ends = data.find, seg.starts, seg.ends
+    return {d for d in cand if find(needle, starts[d], ends[d]) != -1}
+
+
+def _content(seg: engine.Segment, data: Any, text: str) -> set[int]:
+    needed, verify = literal_grams(text)
+    needle = text.encode("utf-8")
+    if not needed:  # single characters: scan the stored texts
+        return _verify(seg, data, needle, seg.live)
+    order = sorted(needed, key=lambda g: seg.doc_frequency("grams", g))
+    cand = seg.docs("grams", order[0])
+    for gram in order[1:]:
+        if not cand or len(cand) < _VERIFY_BELOW:
+            break
+        cand &= seg.docs("grams", gram)
+    return _verify(seg, data, needle, cand) if verify else cand
+
+
+def _names(seg: engine.Segment, text: str, name_only: bool) -> set[int]:
+    needed, _verify_needed = literal_grams(text)
+    metas = seg.metas
+    if needed:
+        order = sorted(needed, key=lambda g: seg.doc_frequency("names", g))
+        cand = seg.docs("names", order[0])
+        for gram in order[1:]:
+            if len(cand) < _VERIFY_BELOW:
+                break
+            cand &= seg.docs("names", gram)
+    else:
+        cand = seg.live
+    if name_only:
+        return {d for d in cand if text in metas[d].name}
+    return {d for d in cand if text in metas[d].name or text in metas[d].title}
+
+
+def _literal(seg: engine.Segment, data: Any, lit: Literal) -> set[int]:
+    if lit.name_only:
+        return _names(seg, lit.text, True)
+    return _content(seg, data, lit.text) | _names(seg, lit.text, False)
+
+
+def _group(seg: engine.Segment, data: Any, group: Group) -> set[int]:
+    out: set[int] = set()
+    for lit in group.literals:
+        out |= _literal(seg, data, lit)
+    return out
+
+
+def _evaluate(seg: engine.Segment, data: Any, query: Query) -> set[int]:
+    positive = sorted(query.positive, key=lambda g: len(g.literals))
+    docs: set[int] | None = None
+    for group in positive:
+        found = _group(seg, data, group)
+        docs = found if docs is None else docs & found
+        if not docs:
+            return set()
+    docs = set(seg.live) if docs is None else docs
+    for group in query.groups:
+        if group.negated and docs:
+            docs -= _group(seg, data, group)
+    return docs
+
+
+def _matches(view: engine.IndexView, query: Query, scope: Scope) -> list[engine.DocMeta]:
+    data = view.texts.data
+    out: list[engine.DocMeta] = []
+    everything = scope.read_all and scope.may_search and scope.clearance >= max(CLASSIFICATIONS)
+
+    def rule(m: engine.DocMeta) -> bool:
+        return scope.allows(m.department_id, m.public, m.classification)
+
+    for seg in view.segments:
+        docs = _evaluate(seg, data, query)
+        if not everything:
+            docs &= seg.allowed(scope, rule)
+        metas = seg.metas
+        out.extend([metas[d] for d in docs])
+    return out
+
+
+def _score(view: engine.IndexView, query: Query, matches: list[engine.DocMeta]) -> dict[int, float]:
+    # Cheap relevance: saturated occurrence counts of each literal, a length normalisation favouring
+    # short documents, a bonus per literal found in the title. With very many hits the per-document
+    # counting is skipped (density and title decide; the hit set and the counts stay exact).
+    if not matches:
+        return {}
+    data = view.texts.data
+    terms = query.highlight_terms
+    inv = 0.25 / view.average_length
+    if len(matches) <= SCORE_COUNT_LIMIT:
+        needles = [t.encode("utf-8") for t in terms]
+        scores = {}
+        for m in matches:
+            body = data[m.offset:m.offset + m.length]
+            score = 0.0
+            for needle in needles:
+                count = body.count(needle)
+                score += count / (count + 1.2)
+            scores[m.fid] = score / (0.75 + m.length * inv)
+    else:
+        weight = 0.5 * len(terms)
+        scores = {m.fid: weight / (0.75 + m.length * inv) for m in matches}
+    for text in terms:
+        for m in [m for m in matches if text in m.title]:
+            scores[m.fid] += 1.0
+    return scores
+
+
+# ---------------------------------------------------------------------------------------------- snippets
+
+
+_FULL_WIDTH: dict[str, str] = {}
+for _code in range(0xFF01, 0xFF5F):  # ！..～ fold to ASCII under NFKC: match either form in the original
+    _FULL_WIDTH.setdefault(chr(_code - 0xFEE0).lower(), "")
+    _FULL_WIDTH[chr(_code - 0xFEE0).lower()] += chr(_code)
+
+
+def highlight_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """Return a regex finding normalised terms in original text (case, full-width forms, whitespace)."""
+    parts = []
+    for term in terms:
+        pieces = []
+        for ch in term:
+            if ch == " ":
+                pieces.append(r"\s+")
+            elif ch in _FULL_WIDTH:
+                pieces.append("[" + re.escape(ch + ch.upper() + _FULL_WIDTH[ch]) + "]")
+            else:
+                pieces.append(re.escape(ch))
+        if pieces:
+            parts.append("".join(pieces))
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def snippets(text: str, terms: Iterable[str], *, limit: int = MAX_SNIPPETS,
+             context: int = SNIPPET_CONTEXT) -> list[list[tuple[str, bool]]]:
+    """Return up to `limit` fragments of `text` around the terms, as (piece, is_match) runs."""
+    return _fragments(text, terms, limit, context, _squash)
+
+
+def marked_text(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
+    """Return the whole text as (piece, is_match) runs, line breaks kept (the preview page)."""
+    if not text:
+        return []
+    return _fragments(text, terms, 10**9, 10**9, str)[0]
+
+
+def _fragments(text: str, terms: Iterable[str], limit: int, context: int,
+               squash: Any) -> list[list[tuple[str, bool]]]:
+    pattern = highlight_pattern(terms)
+    spans: list[tuple[int, int]] = []
+    if pattern is not None:
+        for match in pattern.finditer(text):
+            if match.end() > match.start():
+                spans.append(match.span())
+            if len(spans) >= limit * 4 and limit < 10**9:
+                break
+    if not spans:
+        return [[(squash(text[: context * 3]) + ("…" if len(text) > context * 3 else ""), False)]] if text else []
+    windows: list[list[tuple[int, int]]] = []
+    for s, e in spans:
+        if windows and s - windows[-1][-1][1] <= context * 2 and e - windows[-1][0][0] <= context * 5:
+            windows[-1].append((s, e))
+        elif len(windows) < limit:
+            windows.append([(s, e)])
+    out = []
+    for marks in windows:
+        lo = max(0, marks[0][0] - context)
+        hi = min(len(text), marks[-1][1] + context)
+        runs: list[tuple[str, bool]] = [("…" if lo > 0 else "", False)]
+        pos = lo
+        for s, e in marks:
+            runs.append((squash(text[pos:s]), False))
+            runs.append((text[s:e], True))
+            pos = e
+        runs.append((squash(text[pos:hi]) + ("…" if hi < len(text) else ""), False))
+        out.append([r for r in runs if r[0]])
+    return out
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------------------------------------- API
+
+
+def _facets(matches: list[engine.DocMeta], filters: Filters,
+            dept_names: dict[int, str]) -> dict[str, list[FacetValue]]:
+    # Each dimension counts the hits that pass the other dimensions' filters (drill-down counts).
+    def narrowed(skip: str) -> list[engine.DocMeta]:
+        out = matches
+        if skip != "department" and filters.department_id is not None:
+            out = [m for m in out if m.department_id == filters.department_id]
+        if skip != "year" and filters.year is not None:
+            out = [m for m in out if m.year == filters.year]
+        if skip != "kind" and filters.kind is not None:
+            out = [m for m in out if m.kind == filters.kind]
+        return out
+
+    dept = Counter(map(attrgetter("department_id"), narrowed("department")))
+    year = Counter(map(attrgetter("year"), narrowed("year")))
+    kind = Counter(map(attrgetter("kind"), narrowed("kind")))
+    return {
+        "department": [FacetValue(k, dept_names.get(k, "公共区域") if k is not None else "公共区域", c)
+                       for k, c in dept.most_common()],
+        "year": [FacetValue(k, str(k) if k else "未注明", c) for k, c in sorted(year.items(), key=_year_key)],
+        "kind": [FacetValue(k, k or "无扩展名", c) for k, c in kind.most_common()],
+    }
+
+
+def _year_key(item: tuple[int | None, int]) -> int:
+    return -(item[0] or 0)
+
+
+def search(
+    session: Session,
+    settings: Settings,
+    user: User | None,
+    raw_query: str,
+    *,
+    filters: Filters | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> SearchResult:
+    """Search the archive as `user`: one page of hits with snippets, the total and facet counts."""
+    started = time.perf_counter()
+    filters = filters or Filters()
+    query = parse(raw_query)
+    result = SearchResult(query=raw_query, page=max(1, page))
+    if not query:
+        return result
+    view = engine.view(settings.index_dir)
+    scope = scope_for(user)
+    with view.lock:
+        if not view.refresh():
+            result.index_ready = False
+            return result
+        matches = _matches(view, query, scope)
+        dept_names = dict(session.execute(select(Department.id, Department.name)).all())
+        result.facets = _facets(matches, filters, dept_names)
+        chosen = matches
+        if filters.department_id is not None:
+            chosen = [m for m in chosen if m.department_id == filters.department_id]
+        if filters.year is not None:
+            chosen = [m for m in chosen if m.year == filters.year]
+        if filters.kind is not None:
+            chosen = [m for m in chosen if m.kind == filters.kind]
+        result.total = len(chosen)
+        result.pages = max(1, math.ceil(result.total / per_page)) if result.total else 0
+        result.page = min(result.page, max(1, result.pages))
+        first = (result.page - 1) * per_page
+        if sort == "date":
+            top = heapq.nlargest(first + per_page, chosen, key=lambda m: (m.mtime_ns, m.fid))
+            scores = {m.fid: 0.0 for m in top}
+        else:
+            scores = _score(view, query, chosen)
+            top = heapq.nlargest(first + per_page, chosen, key=lambda m: (scores[m.fid], -m.fid))
+        page_matches = top[first:]
+        stored = {m.fid: view.texts.text(m.offset, m.length) for m in page_matches}
+    ids = [m.fid for m in page_matches]
+    rows = visible_files(session, user, ids)
+    originals = dict(session.execute(select(ArchiveFileText.file_id, ArchiveFileText.text)
+                                     .where(ArchiveFileText.file_id.in_(list(rows)))).all()) if rows else {}
+    terms = query.highlight_terms
+    for m in page_matches:
+        row = rows.get(m.fid)
+        if row is None:  # gone or no longer visible since the index was written
+            continue
+        fragments = snippets(originals.get(row.id, ""), terms)
+        if not any(match for frag in fragments for _, match in frag):
+            fragments = snippets(stored[row.id], terms) or fragments  # the original text differs in form
+        result.hits.append(Hit(row, round(scores.get(m.fid, 0.0), 4), fragments))
+    result.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+    return result
+
+
+def matching_ids(settings: Settings, scope: Scope, raw_query: str) -> list[tuple[int, float]]:
+    """Return every hit within `scope` as (file id, score), best first (for scripts and tests)."""
+    query = parse(raw_query)
+    if not query:
+        return []
+    view = engine.view(settings.index_dir)
+    with view.lock:
+        if not view.refresh():
+            return []
+        matches = _matches(view, query, scope)
+        scores = _score(view, query, matches)
+    return sorted(((fid, round(score, 4)) for fid, score in scores.items()), key=lambda item: (-item[1], item[0]))
+
+
+def original_text(session: Session, file_id: int) -> str:
+    """Return the extracted text of a file as stored in the database ("" when none)."""
+    return session.scalar(select(ArchiveFileText.text).where(ArchiveFileText.file_id == file_id)) or ""

@@ -1,0 +1,146 @@
+"""档案检索 pages: search, file preview and download (by id, permission-checked), 资料库 browser, 索引状态."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from archive import audit, org
+from archive.models.files import OUTCOMES
+from archive.permissions import Permission
+from indexer import library, search, service
+from indexer.access import visible_file
+from intranet.access import can, requires
+from intranet.context import current_user, db_session, settings
+from intranet.search.forms import RetryForm, UploadForm
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.lstrip("-").isdigit() else None
+
+
+@bp.get("/")
+@requires(Permission.ARCHIVE_SEARCH)
+def index():  # type: ignore[no-untyped-def]
+    q = request.args.get("q", "").strip()[:500]
+    sort = "date" if request.args.get("sort") == "date" else "relevance"
+    filters = search.Filters(department_id=_int("dept"), year=_int("year"),
+                             kind=(request.args.get("kind") or None))
+    result = None
+    if q:
+        result = search.search(db_session(), settings(), current_user(), q, filters=filters, sort=sort,
+                               page=_int("page") or 1)
+    return render_template("search/index.html", q=q, sort=sort, filters=filters, result=result, url_with=_url_with)
+
+
+def _url_with(key: str, value: object) -> str:
+    """Return this search's URL with one argument changed (None removes it); facets go back to page 1."""
+    args = {k: v for k, v in request.args.items() if k != "page" or key == "page"}
+    args[key] = value  # type: ignore[assignment]
+    return url_for("search.index", **{k: v for k, v in args.items() if v not in (None, "")})
+
+
+@bp.get("/files/<int:file_id>")
+@requires(Permission.ARCHIVE_SEARCH)
+def preview(file_id: int):  # type: ignore[no-untyped-def]
+    dbs = db_session()
+    row = visible_file(dbs, current_user(), file_id)
+    if row is None:
+        abort(404)
+    q = request.args.get("q", "").strip()[:500]
+    text = search.original_text(dbs, file_id)
+    runs = search.marked_text(text, search.parse(q).highlight_terms if q else [])
+    return render_template("search/file.html", file=row, q=q, runs=runs, text=text)
+
+
+@bp.get("/files/<int:file_id>/download")
+@requires(Permission.ARCHIVE_SEARCH)
+def download(file_id: int):  # type: ignore[no-untyped-def]
+    dbs = db_session()
+    row = visible_file(dbs, current_user(), file_id)
+    if row is None:
+        abort(404)
+    root = settings().archive_dir
+    path = (root / row.relpath).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        flash(_("文件 %(name)s 已不在资料库中（可能刚被移动或删除），请稍后重新检索。", name=row.name), "error")
+        return redirect(url_for("search.preview", file_id=file_id))
+    audit.record(dbs, "archive.download", user=current_user(), detail=row.relpath)
+    dbs.commit()
+    return send_file(path, as_attachment=True, download_name=row.name)
+
+
+def _upload_form() -> UploadForm:
+    form = UploadForm()
+    public = settings().indexer.public_folders
+    form.folder.choices = [(d.code, f"{d.name} {d.code}") for d in org.departments(db_session())]
+    if public:
+        form.folder.choices.append((public[0], _("公共区域（所有人可见）")))
+    return form
+
+
+@bp.get("/library")
+@requires(Permission.ARCHIVE_SEARCH)
+def library_index():  # type: ignore[no-untyped-def]
+    dbs = db_session()
+    shelves = library.shelves(dbs, current_user())
+    dept = _int("dept")
+    year = _int("year")
+    chosen = request.args.get("shelf") == "1"
+    files = library.files_on_shelf(dbs, current_user(), dept, year) if chosen else []
+    form = _upload_form() if can(Permission.ARCHIVE_MANAGE) else None
+    return render_template("search/library.html", shelves=shelves, files=files, chosen=chosen, dept=dept, year=year,
+                           form=form)
+
+
+@bp.post("/library/upload")
+@requires(Permission.ARCHIVE_MANAGE)
+def upload():  # type: ignore[no-untyped-def]
+    form = _upload_form()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("search.library_index"))
+    upload_file = form.file.data
+    try:
+        relpath = library.store_upload(settings(), form.folder.data or "", form.year.data,
+                                       upload_file.filename or "", upload_file.stream)
+    except library.UploadError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("search.library_index"))
+    except OSError as exc:
+        flash(_("无法写入资料库文件夹：%(error)s。请联系管理员检查磁盘空间和权限。",
+                error=exc.strerror or str(exc)), "error")
+        return redirect(url_for("search.library_index"))
+    dbs = db_session()
+    audit.record(dbs, "archive.upload", user=current_user(), detail=relpath)
+    dbs.commit()
+    flash(_("已上传到 %(path)s，几秒钟后即可检索。", path=relpath), "success")
+    return redirect(url_for("search.library_index"))
+
+
+@bp.get("/status")
+@requires(Permission.ARCHIVE_MANAGE)
+def status():  # type: ignore[no-untyped-def]
+    st = service.status(db_session(), settings())
+    return render_template("search/status.html", st=st, form=RetryForm(), outcomes=OUTCOMES)
+
+
+@bp.post("/status/retry")
+@requires(Permission.ARCHIVE_MANAGE)
+def retry():  # type: ignore[no-untyped-def]
+    form = RetryForm()
+    if not form.validate_on_submit():
+        flash(_("页面已过期，请刷新后重试。"), "error")
+        return redirect(url_for("search.status"))
+    file_id = request.args.get("file_id", type=int)
+    dbs = db_session()
+    count = service.retry(dbs, [file_id] if file_id else None)
+    audit.record(dbs, "archive.retry", user=current_user(), detail=str(file_id or "all"))
+    dbs.commit()
+    flash(_("已重新排队 %(n)d 个文件，worker 会再次读取它们。", n=count), "success")
+    return redirect(url_for("search.status"))

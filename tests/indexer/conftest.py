@@ -1,0 +1,61 @@
+"""Fixtures of the archive indexer tests: fast settings, a running indexer service, helpers to wait."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from archive.db import Database
+from config import Settings
+from indexer.access import Scope
+from indexer.search import matching_ids
+from indexer.service import IndexerService
+
+EVERYTHING = Scope(True, True, None, 99)
+
+
+@pytest.fixture
+def isettings(settings: Settings) -> Settings:
+    """Settings with a short settle window and one small extraction pool."""
+    fast = dataclasses.replace(settings.indexer, settle_seconds=0.3, extract_processes=2, poll_seconds=0.2,
+                               extract_timeout_seconds=20.0)
+    settings.archive_dir.mkdir(parents=True, exist_ok=True)
+    return settings.replace(indexer=fast)
+
+
+@pytest.fixture
+def indexer(isettings: Settings, db: Database) -> Iterator[IndexerService]:
+    """A running indexer service (watcher + writer) on the test's archive folder."""
+    service = IndexerService(isettings, db)
+    service.start()
+    yield service
+    service.stop()
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.05) -> float:
+    """Wait until condition() is truthy; return the seconds waited, fail on timeout."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(interval)
+    return time.monotonic() - started
+
+
+def hits(settings: Settings, query: str) -> set[str]:
+    """Return the relative paths of every file matching `query` (no permission limits)."""
+    from sqlalchemy import select
+
+    from archive.db import connect
+    from archive.models.files import ArchiveFile
+
+    ids = {fid for fid, _ in matching_ids(settings, EVERYTHING, query)}
+    db = connect(settings.database_url)
+    try:
+        with db.session() as session:
+            return set(session.scalars(select(ArchiveFile.relpath).where(ArchiveFile.id.in_(ids))))
+    finally:
+        db.engine.dispose()
