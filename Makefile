@@ -39,7 +39,7 @@ test:
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@echo "== PostgreSQL pass: the database tests again, on a throwaway PostgreSQL cluster =="
-	EOFFICE_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_EOFFICE_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Everything but the browser tests, for a quick loop while editing.
 test-fast: $(VENV)/.installed-test translations

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from archive import org
 from archive.models import User
 from archive.permissions import Role
+from archive.workflow.routes import seed_templates
 
 DEMO_DATA = Path(__file__).with_name("demo_data")
 
@@ -87,6 +88,7 @@ def seed(session: Session, *, data_dir: Path, archive_dir: Path, password: str =
         + f"\n密码 / password: {password}\n",
     )
     place_archive_files(archive_dir)
+    seed_templates(session)  # 发文 / 收文 / 签报 route templates
     return DemoResult(password, generated, credentials, [a[0] for a in ACCOUNTS])
 
 

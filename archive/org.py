@@ -24,8 +24,13 @@ class OrgError(ValueError):
 
 
 def normalize_username(raw: str) -> str:
-    """Return the canonical login name: NFKC, stripped, lower case."""
-    return unicodedata.normalize("NFKC", raw or "").strip().lower()
+    """Return the canonical login name: NFKC, stripped, lower case, control characters shown as U+FFFD.
+
+    A NUL or other control character can never be part of a login name; replacing them (rather than
+    dropping them) keeps "admin\\x00" from turning into "admin" and keeps them out of SQL and LDAP.
+    """
+    name = unicodedata.normalize("NFKC", raw or "").strip().lower()
+    return "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in name)
 
 
 def ensure_roles(session: Session) -> dict[str, Role]:

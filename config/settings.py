@@ -15,6 +15,7 @@ from config.directory import DirectorySettings
 from config.indexer import IndexerSettings
 from config.loader import SettingsError, build, convert, merge, record_sources
 from config.printing import PrintingSettings
+from config.supervision import SupervisionSettings
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 
@@ -27,6 +28,9 @@ class WebSettings:
     secure_cookies: bool
     max_upload_mb: int
     default_locale: Literal["zh_CN", "en"]
+    workers: int
+    proxies: int
+    timeout_seconds: int
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Settings:
     directory: DirectorySettings
     indexer: IndexerSettings
     printing: PrintingSettings
+    supervision: SupervisionSettings
 
     @property
     def log_dir(self) -> Path:

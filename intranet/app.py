@@ -11,14 +11,30 @@ from config import Settings, load_settings
 from intranet import access, errors, i18n, navigation, security
 from intranet.admin.views import bp as admin_bp
 from intranet.auth.views import bp as auth_bp
+from intranet.circulation.views import bp as circulation_bp
+from intranet.directory.views import bp as directory_bp
+from intranet.documents.views import bp as documents_bp
 from intranet.health import bp as health_bp
 from intranet.home.views import bp as home_bp
+from intranet.notifications.views import bp as notifications_bp
+from intranet.printing.views import bp as printing_bp
+from intranet.search.views import bp as search_bp
+from intranet.supervision.proxy_views import bp as proxy_bp
+from intranet.supervision.views import bp as supervision_bp
 
 # Every feature blueprint, in navigation order. Add new features here.
 BLUEPRINTS = [
     auth_bp,
     home_bp,
+    documents_bp,
+    circulation_bp,
+    supervision_bp,
+    proxy_bp,
+    notifications_bp,
+    search_bp,
     admin_bp,
+    directory_bp,
+    printing_bp,
     health_bp,
 ]
 

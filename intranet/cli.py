@@ -13,8 +13,12 @@ import click
 
 from archive import demo, migrate, org
 from config import SettingsError
-from intranet import logs
+from intranet import backup_cli, logs
 from intranet.cli_support import Context, pass_ctx
+from intranet.directory.cli import directory_group
+from intranet.printing.cli import print_group, printers_command
+from intranet.search.cli import index_group, search_command
+from intranet.supervision.cli import supervision_group
 
 log = logging.getLogger("eoffice")
 
@@ -53,12 +57,29 @@ def run(ctx: Context, host: str | None, port: int | None) -> None:
 
 
 @cli.command()
-@click.option("--host", default=None)
-@click.option("--port", default=None, type=int)
+@click.option("--host", default=None, help="Address to listen on (default from settings: web.host).")
+@click.option("--port", default=None, type=int, help="Port (default from settings: web.port).")
+@click.option("--workers", default=None, type=int, help="gunicorn worker processes (default: web.workers).")
 @pass_ctx
-def web(ctx: Context, host: str | None, port: int | None) -> None:
-    """Serve the web half only (production: the worker runs as its own service)."""
-    _serve(ctx, host, port)
+def web(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web half under gunicorn (production: the worker runs as its own service)."""
+    from intranet.app import create_app
+    from intranet.server import behind_proxies, gunicorn_options, serve_gunicorn
+
+    settings = ctx.settings
+    current, head = migrate.current_revision(ctx.db), migrate.head_revision()
+    ctx.db.engine.dispose()  # no connection may cross the fork into the gunicorn workers
+    if current != head:
+        raise click.ClickException(
+            f"数据库结构不是最新（{current}，程序需要 {head}） / the database schema is at {current}, "
+            f"this code needs {head}: run `eoffice db upgrade` first"
+        )
+    host = host or settings.web.host
+    port = port if port is not None else settings.web.port
+    options = gunicorn_options(settings, host, port, workers or settings.web.workers)
+    log.info("web starting bind=%s:%s workers=%s threads=%s proxies=%s", host, port, options["workers"],
+             settings.web.threads, settings.web.proxies)
+    serve_gunicorn(lambda: behind_proxies(create_app(settings), settings.web.proxies), options)
 
 
 @cli.command()
@@ -200,3 +221,11 @@ def main() -> None:
 
 # Feature command groups: one line each.
 cli.add_command(demo_group)
+for _command in backup_cli.COMMANDS:  # backup, restore, verify-backup
+    cli.add_command(_command)
+cli.add_command(directory_group)
+cli.add_command(print_group)
+cli.add_command(printers_command)
+cli.add_command(index_group)
+cli.add_command(search_command)
+cli.add_command(supervision_group)

@@ -21,6 +21,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("首页"), "home.index", Permission.PORTAL),
     NavItem(_l("待办"), "documents.inbox", Permission.DOCUMENTS),
     NavItem(_l("传阅"), "circulation.inbox", Permission.DOCUMENTS),
+    NavItem(_l("督办"), "supervision.index", Permission.SUPERVISION),
     NavItem(_l("档案检索"), "search.index", Permission.ARCHIVE_SEARCH),
     NavItem(_l("打印"), "printing.index", Permission.PRINT),
     NavItem(_l("文印室"), "printing.console", Permission.PRINT_OPERATE),

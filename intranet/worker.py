@@ -58,6 +58,23 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     """Return every job and service the worker runs. Features add theirs here."""
     jobs: list[PeriodicJob] = []
     services: list[Service] = []
+    from printing.dispatcher import Dispatcher  # the print dispatcher: submit, follow, retry
+
+    jobs.append(PeriodicJob("printing", settings.printing.dispatch_interval_seconds, Dispatcher(settings, db).tick))
+    if settings.directory.enabled:  # directory sync: on request from /admin/directory and every interval
+        from archive.directory.sync import scheduled_job
+
+        jobs.append(PeriodicJob("directory-sync", 30.0, scheduled_job(settings.directory, db)))
+    if settings.indexer.enabled:  # archive watcher + the single index writer; full rescan every interval
+        from indexer.service import IndexerService
+
+        indexer = IndexerService(settings, db)
+        services.append(indexer)
+        jobs.append(PeriodicJob("archive-rescan", settings.indexer.rescan_minutes * 60, indexer.rescan))
+    # 督办: the daily overdue digest, proxy window summaries, notification e-mail.
+    from archive.supervision.jobs import scheduled_job as supervision_job
+
+    jobs.append(PeriodicJob("supervision", settings.supervision.interval_seconds, supervision_job(settings, db)))
     return jobs, services
 
 

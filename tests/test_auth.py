@@ -43,6 +43,14 @@ def test_empty_and_whitespace_passwords_are_refused(client, auth):
         assert "请输入密码" in resp.get_data(as_text=True)
 
 
+def test_control_characters_are_refused_cleanly(client, auth, db):
+    for name, pw in (("admin\x00", DEMO_PASSWORD), ("ad\x00min", DEMO_PASSWORD), ("admin", "x\x00y")):
+        resp = auth.login(name, pw)
+        assert resp.status_code == 401
+        assert "不允许的字符" in resp.get_data(as_text=True)
+    assert "login.failure" in audit_kinds(db, "admin\ufffd")
+
+
 def test_over_long_input_is_refused_cleanly(client, auth):
     resp = auth.login("a" * 5000, "b" * 5000)
     assert resp.status_code == 401

@@ -82,7 +82,10 @@ def begin_write(session: Session) -> None:
 
 def _lock(session: Session, document_id: int) -> Document:
     doc = session.scalar(
-        select(Document).where(Document.id == document_id).with_for_update().execution_options(populate_existing=True)
+        select(Document)
+        .where(Document.id == document_id)
+        .with_for_update(of=Document)  # PostgreSQL refuses FOR UPDATE on the outer-joined relations
+        .execution_options(populate_existing=True)
     )
     if doc is None:
         raise NotFound("文件不存在，或您没有查看权限。")
@@ -449,8 +452,8 @@ def _activate(session: Session, settings: Any, doc: Document, step: RouteStep, a
     ]
     session.add_all(made)
     session.flush()
-    # hooks.tasks_created(session, doc, step, made) belongs here (new-task notices); it is switched on
-    # together with issue 6's test that still calls it by hand (see docs/workflow.md).
+    if not (step.kind == StepKind.NUMBER and step.spec.get("auto")):
+        hooks.tasks_created(session, doc, step, made)  # new-task notices to the holders and their proxies
     if step.kind == StepKind.NUMBER and step.spec.get("auto"):
         # 签发即编号: the system numbers in the same transaction as the step before it.
         entry = ledger.issue_number(session, doc, _number_code(settings, step), actor)
@@ -951,6 +954,7 @@ def transfer(
                          state=AssignmentState.PENDING, priority=assignment.priority)
     session.add(new)
     session.flush()
+    hooks.tasks_created(session, doc, step, [new])
     _record(session, doc, Action.TRANSFER, actor, step=step, assignment=assignment, opinion=opinion.strip() or None,
             data={"user_id": target.id, "name": target.display_name}, on_behalf_of=on_behalf_of)
     return new

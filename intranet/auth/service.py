@@ -82,6 +82,8 @@ def _check(session: Session, settings: Settings, name: str, password: str) -> tu
         return None, "empty password", ""
     if len(password) > org.MAX_PASSWORD or len(name) > org.MAX_USERNAME:
         return None, "invalid input", "name or password too long"
+    if "\ufffd" in name or "\x00" in password:
+        return None, "invalid input", "control character in name or password"
     user = org.user_by_username(session, name)
     if user is not None and user.source == directory_sync.SOURCE:
         if not settings.directory.enabled:

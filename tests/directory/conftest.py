@@ -66,7 +66,9 @@ def directory_settings(settings: Settings, data_dir: Path) -> Callable[..., Sett
     def make(servers: list[str], env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         path = data_dir / "directory.toml"
         path.write_text(to_toml({"directory": directory_section(servers, **overrides)}), encoding="utf-8")
-        return make_settings(data_dir, EOFFICE_CONFIG=str(path), **(env or {}))
+        # Keep the test's database (a PostgreSQL one in the PostgreSQL pass).
+        return make_settings(data_dir, EOFFICE_CONFIG=str(path), EOFFICE_DATABASE_URL=settings.database_url,
+                             **(env or {}))
 
     return make
 

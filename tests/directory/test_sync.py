@@ -13,7 +13,7 @@ from archive.directory.errors import DirectoryError
 from archive.models import Department, User
 from archive.models.directory import DirectoryDeactivation, DirectorySyncRun
 from intranet.cli import cli
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import settings_env
 from tests.directory.conftest import GROUPS, PASSWORDS, dn, person
 from tests.directory.slapd import SERVICE_DN
 
@@ -111,8 +111,7 @@ def test_sync_against_a_dead_server_is_recorded(directory_settings, dead_url, db
 
 def test_cli_test_and_sync(private_slapd, directory_settings, data_dir):
     settings = directory_settings([private_slapd.url])
-    env = {"EOFFICE_DATA_DIR": str(data_dir), "EOFFICE_DEMO_PASSWORD": DEMO_PASSWORD,
-           "EOFFICE_CONFIG": str(data_dir / "directory.toml")}
+    env = {**settings_env(settings), "EOFFICE_CONFIG": str(data_dir / "directory.toml")}
     assert settings.directory.enabled
     runner = CliRunner(env=env)
     result = runner.invoke(cli, ["directory", "test", "--user", "lisi"], catch_exceptions=False)
@@ -128,8 +127,8 @@ def test_cli_test_and_sync(private_slapd, directory_settings, data_dir):
 
 
 def test_cli_test_explains_a_wrong_service_password(private_slapd, directory_settings, data_dir, dead_url):
-    directory_settings([dead_url, private_slapd.url], bind_password="not-the-password")
-    env = {"EOFFICE_DATA_DIR": str(data_dir), "EOFFICE_CONFIG": str(data_dir / "directory.toml")}
+    settings = directory_settings([dead_url, private_slapd.url], bind_password="not-the-password")
+    env = {**settings_env(settings), "EOFFICE_CONFIG": str(data_dir / "directory.toml")}
     result = CliRunner(env=env).invoke(cli, ["directory", "test"])
     assert result.exit_code == 1
     assert "✗ 连接 ldap://127.0.0.1" in result.output and "Connection refused" in result.output

@@ -12,7 +12,7 @@ from archive.models import PrintJob
 from archive.models.files import ArchiveFile
 from printing import service
 from printing.dispatcher import Dispatcher
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import settings_env
 from tests.printing.conftest import A3_SIZE, make_pdf
 
 
@@ -167,7 +167,7 @@ def test_cli_route_json(settings, tmp_path):
     from intranet.cli import cli
 
     runner = CliRunner()
-    env = {"EOFFICE_DATA_DIR": str(settings.data_dir), "EOFFICE_DEMO_PASSWORD": DEMO_PASSWORD}
+    env = settings_env(settings)  # the same database in both test passes (SQLite and PostgreSQL)
     pdf = tmp_path / "drawing.pdf"
     pdf.write_bytes(make_pdf(1, A3_SIZE))
     result = runner.invoke(cli, ["print", "route", str(pdf), "--as", "lz_staff", "--json"], env=env)
@@ -191,7 +191,7 @@ def test_cli_printers_live_from_cupsd(settings, cupsd):
 
     from intranet.cli import cli
 
-    env = {"EOFFICE_DATA_DIR": str(settings.data_dir), "EOFFICE_PRINTING_CUPS_SERVER": cupsd.server}
+    env = {**settings_env(settings), "EOFFICE_PRINTING_CUPS_SERVER": cupsd.server}
     result = CliRunner().invoke(cli, ["printers"], env=env)
     assert result.exit_code == 0, result.output
     assert "dept-lzc" in result.output and "idle" in result.output and "dept-ybc" in result.output

@@ -1,0 +1,128 @@
+"""What document routing calls at its moments (archive/workflow/services.py): 职位代理, deadlines, notifications.
+
+Each function is a plain call the routing module makes inside its own transaction; none of them commits.
+- `may_act`: may `actor` act on `assignment` (held by someone else) as their proxy, now?
+- `delegated_clause`: the SQL condition that adds the tasks one handles as a proxy to one's 待办.
+- `delegated_assignment`: on a document page, the principal's pending assignment a proxy may act on.
+- `tasks_created`: new pending assignments were made: notify the holders (and their active proxies).
+- `returned`: a document was sent back to its drafter: notify them with every reason.
+- `submitted`: give a document without a deadline its default one (urgency, working days).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.orm import Session
+
+from archive.models import User
+from archive.models.base import utcnow
+from archive.models.documents import Document, RouteStep, StepAssignment
+from archive.supervision import deadlines, notify, proxy
+from archive.supervision.calendar import day_start
+
+
+def may_act(session: Session, actor: User, principal: User, doc: Document, step: RouteStep,
+            assignment: StepAssignment, *, now: datetime | None = None) -> bool:
+    """Return True when an active window lets `actor` act on `principal`'s assignment of this step."""
+    return proxy.acting_grant(
+        session, actor, principal, kind=doc.kind, step_kind=step.kind, classification=doc.classification,
+        assigned_at=assignment.created_at, now=now,
+    ) is not None
+
+
+def delegated_clause(session: Session, actor: User, *, now: datetime | None = None) -> ColumnElement[bool]:
+    """Return the condition on (Document, RouteStep, StepAssignment) matching the tasks `actor` handles as proxy."""
+    parts = []
+    for grant in proxy.active_for_proxy(session, actor.id, now=now):
+        cond = [StepAssignment.user_id == grant.principal_id]
+        if grant.kinds:
+            cond.append(Document.kind.in_(list(grant.kinds)))
+        if not grant.move_existing:
+            cond.append(StepAssignment.created_at >= day_start(grant.starts_on))
+        if not proxy.may_sign(grant, actor, 0):
+            cond.append(RouteStep.kind != proxy.SIGN_STEP)
+        else:
+            cond.append(or_(RouteStep.kind != proxy.SIGN_STEP, Document.classification <= actor.clearance))
+        parts.append(and_(*cond))
+    return or_(*parts) if parts else false()
+
+
+def delegated_assignment(session: Session, doc: Document, actor: User, step: RouteStep | None,
+                         *, now: datetime | None = None) -> tuple[StepAssignment, User] | None:
+    """Return (assignment, principal) on the active `step` that `actor` may act on as a proxy, if any."""
+    if step is None:
+        return None
+    grants = proxy.active_for_proxy(session, actor.id, now=now)
+    if not grants:
+        return None
+    pending = session.scalars(select(StepAssignment).where(
+        StepAssignment.step_id == step.id, StepAssignment.state == "pending",
+        StepAssignment.user_id.in_([g.principal_id for g in grants])).order_by(StepAssignment.id))
+    for assignment in pending:
+        principal = session.get(User, assignment.user_id)
+        if principal is not None and may_act(session, actor, principal, doc, step, assignment, now=now):
+            return assignment, principal
+    return None
+
+
+def _task_title(doc: Document, step: RouteStep) -> str:
+    return f"新待办：{doc.title}（{step.name}）"
+
+
+def tasks_created(session: Session, doc: Document, step: RouteStep, assignments: Iterable[StepAssignment],
+                  *, now: datetime | None = None) -> int:
+    """Notify each new holder, and whoever acts for them now (职位代理); return how many were notified."""
+    now = now or utcnow()
+    link = deadlines.document_link(doc.id)
+    count = 0
+    for assignment in assignments:
+        user = assignment.user if assignment.user is not None else session.get(User, assignment.user_id)
+        if user is None:
+            continue
+        notify.notify(session, user, "task", _task_title(doc, step), body=f"请办理：{doc.title}",
+                      link=link, document_id=doc.id)
+        count += 1
+        for grant in proxy.active_for_principal(session, user.id, now=now):
+            if may_act(session, grant.proxy, user, doc, step, assignment, now=now):
+                notify.notify(session, grant.proxy, "task", f"代{user.display_name}：{_task_title(doc, step)}",
+                              body=f"您正在代理{user.display_name}的工作，请办理：{doc.title}", link=link,
+                              document_id=doc.id)
+                count += 1
+    return count
+
+
+def returned(session: Session, doc: Document, actor: User, reasons: list[str]) -> None:
+    """Tell the drafter the document came back to them, with every reason at once (一次性告知).
+
+    A return to an earlier step makes new tasks there, which `tasks_created` reports.
+    """
+    body = f"{actor.display_name} 退回了《{doc.title}》，请修改后重新提交。理由：\n" + "\n".join(
+        f"{i}. {r}" for i, r in enumerate(reasons, 1))
+    notify.notify(session, doc.drafter, "returned", f"退回：{doc.title}", body=body,
+                  link=deadlines.document_link(doc.id), document_id=doc.id)
+
+
+def submitted(session: Session, settings: Any, doc: Document, *, now: datetime | None = None) -> None:
+    """Give a submitted document its default deadline when it has none (settings may be None: defaults)."""
+    cfg = getattr(settings, "supervision", None)
+    if cfg is not None:
+        deadlines.apply_default_deadline(session, cfg, doc, now=now)
+
+
+def principal_of(session: Session, assignment_id: int, actor: User) -> User | None:
+    """Return the holder of the assignment when it is someone else (the actor would act as their proxy)."""
+    assignment = session.get(StepAssignment, assignment_id) if assignment_id else None
+    if assignment is None or assignment.user_id == actor.id:
+        return None
+    return session.get(User, assignment.user_id)
+
+
+def document_read(session: Session, doc: Document, user: User) -> None:
+    """The user opened the document: their 传阅 receipts for it become 已阅."""
+    from archive.supervision import circulation
+
+    circulation.mark_document_read(session, user, doc.id)
