@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, str] = {
     "printing": "route + submit to a local cupsd, docx conversion",
     "directory": "LDAP login p50/p95 and sync throughput against a local slapd",
     "workflow": "待办 and document pages with many documents and actions",
+    "supervision": "督办 figures, overdue lists, bell count, 传阅 inbox",
     "production": "PostgreSQL + gunicorn scale run",
 }
 

@@ -30,7 +30,7 @@ log = logging.getLogger("eoffice")
 def cli(ctx: click.Context) -> None:
     """eoffice: the bureau's document intranet."""
     logs.setup()
-    ctx.ensure_object(Context)
+    ctx.call_on_close(ctx.ensure_object(Context).close)
 
 
 @cli.command()

@@ -27,5 +27,11 @@ class Context:
             self._db = connect(self.settings.database_url)
         return self._db
 
+    def close(self) -> None:
+        """Close the database connections the command opened."""
+        if self._db is not None:
+            self._db.engine.dispose()
+            self._db = None
+
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)

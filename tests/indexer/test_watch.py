@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from archive.models.files import ArchiveFile, IndexTask
 from indexer import engine, service
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import settings_env
 from tests.indexer import corpus
 from tests.indexer.conftest import hits, wait_for
 
@@ -107,7 +107,7 @@ def test_burst_of_1000_files(isettings, db, indexer):
 
 @pytest.mark.slow
 def test_worker_killed_mid_batch_recovers(isettings, db, data_dir):
-    env = {**os.environ, "EOFFICE_DATA_DIR": str(data_dir), "EOFFICE_DEMO_PASSWORD": DEMO_PASSWORD,
+    env = {**os.environ, **settings_env(isettings),
            "EOFFICE_INDEXER_SETTLE_SECONDS": "0.2", "EOFFICE_INDEXER_BATCH_SIZE": "50"}
     env.pop("EOFFICE_CONFIG", None)
     eoffice = str(Path(sys.executable).with_name("eoffice"))

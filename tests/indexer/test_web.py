@@ -14,7 +14,7 @@ from archive.models.files import ArchiveFile
 from indexer import records, service
 from indexer.access import visible_file
 from intranet.cli import cli
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import settings_env
 from tests.indexer import corpus
 
 BODY = "关于开展森林资源督查工作的通知 成林发〔2024〕8号"
@@ -128,7 +128,7 @@ def test_status_page_retry_and_upload(client, auth, archive, isettings, db):
 
 def test_cli(archive, isettings, data_dir):
     runner = CliRunner()
-    env = {"EOFFICE_DATA_DIR": str(data_dir), "EOFFICE_DEMO_PASSWORD": DEMO_PASSWORD}
+    env = settings_env(isettings)  # the test's database in both passes (SQLite and PostgreSQL)
     result = runner.invoke(cli, ["search", "森林资源督查", "--as", "lz_staff", "--json"], env=env)
     assert result.exit_code == 0, result.output
     assert {h["path"] for h in json.loads(result.output)} == {"LZC/2024/林政通知.docx", "公开/制度汇编.txt"}

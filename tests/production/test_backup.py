@@ -224,8 +224,12 @@ def test_damaged_backup_is_refused_before_anything_is_restored(settings, db, tmp
 
     wipe(settings, db, request)
     settings.data_dir.mkdir()
-    with pytest.raises(backup.BackupError, match="nothing restored"):
-        backup.restore(made, settings, connect(settings.database_url))
+    target = connect(settings.database_url)
+    try:
+        with pytest.raises(backup.BackupError, match="nothing restored"):
+            backup.restore(made, settings, target)
+    finally:
+        target.engine.dispose()
     assert not settings.archive_dir.exists()
 
 
