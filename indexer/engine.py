@@ -14,10 +14,7 @@ matching, which is what makes naive 2-gram phrase search slow.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import shutil
-import socket
 import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +30,7 @@ from whoosh.fields import COLUMN, ID, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader, TermNotFound
 
+from archive.locks import LockFile, LockHeld
 from indexer.textstore import STORE_NAME, TextAppender, TextReader
 
 LOCK_NAME = "writer.lock"
@@ -253,7 +251,15 @@ class IndexWriter:
         self.index_dir = index_dir
         self.limitmb = limitmb
         index_dir.mkdir(parents=True, exist_ok=True)
-        self._lock_fh = _take_lock(index_dir / LOCK_NAME)
+        self._lock = LockFile(index_dir / LOCK_NAME)
+        try:
+            self._lock.acquire()
+        except LockHeld as held:
+            raise IndexLocked(
+                f"索引写入进程已在运行（{held.holder}），同一索引只能有一个写入进程；"
+                "请先停止它（通常是 eoffice worker）。"
+                f" Another index writer ({held.holder}) holds {held.path}; stop it first."
+            ) from None
         try:
             if not index_exists(index_dir):
                 self._create()
@@ -328,33 +334,11 @@ class IndexWriter:
             self._store.close()
         if getattr(self, "_ix", None) is not None:
             self._ix.close()
-        if self._lock_fh is not None:
-            fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
-            self._lock_fh.close()
-            self._lock_fh = None
+        self._lock.release()
 
     @property
     def text_store_bytes(self) -> int:
         return self._store.size
-
-
-def _take_lock(path: Path) -> Any:
-    fh = path.open("a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.seek(0)
-        holder = fh.read().strip() or "?"
-        fh.close()
-        raise IndexLocked(
-            f"索引写入进程已在运行（{holder}），同一索引只能有一个写入进程；请先停止它（通常是 eoffice worker）。"
-            f" Another index writer ({holder}) holds {path}; stop it first."
-        ) from None
-    fh.seek(0)
-    fh.truncate()
-    fh.write(f"pid {os.getpid()} on {socket.gethostname()}")
-    fh.flush()
-    return fh
 
 
 # ---------------------------------------------------------------------------------------------- reading

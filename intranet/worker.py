@@ -7,7 +7,6 @@ jobs on a data dir: a second one refuses to start.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import socket
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from archive.db import Database
+from archive.locks import LockFile, LockHeld
 from archive.models import WorkerState
 from archive.models.base import utcnow
 from config import Settings
@@ -78,37 +78,20 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     return jobs, services
 
 
-class WorkerLock:
-    """An exclusive flock on <data dir>/worker.lock, held for the life of the worker."""
+class WorkerLock(LockFile):
+    """The exclusive lock on <data dir>/worker.lock, held for the life of the worker."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / "worker.lock"
-        self._fh: Any = None
+        super().__init__(data_dir / "worker.lock")
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open("a+")
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "?"
-            fh.close()
+            super().acquire()
+        except LockHeld as held:
             raise WorkerAlreadyRunning(
-                f"另一个 eoffice worker 已在运行（{holder}），同一数据目录只能有一个 worker。"
-                f" Another eoffice worker ({holder}) already owns {self.path.parent}; stop it first."
+                f"另一个 eoffice worker 已在运行（{held.holder}），同一数据目录只能有一个 worker。"
+                f" Another eoffice worker ({held.holder}) already owns {self.path.parent}; stop it first."
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()} on {socket.gethostname()}")
-        fh.flush()
-        self._fh = fh
-
-    def release(self) -> None:
-        if self._fh is not None:
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
 
 
 @dataclass

@@ -4,7 +4,7 @@ Fixtures:
 - `live_server`: one demo server for the whole test session (.url, .settings, .data_dir, .log).
 - `start_server(**env)`: a factory for a server with extra EOFFICE_* settings (stopped at teardown).
 - `page`: a fresh browser context and page per test (zh-CN, own cookies).
-- `login(page, server, username)`: sign in through the login form.
+- `login(page, server, username)`: sign in through the login form; `switch_user` signs out first.
 Screenshots go to test-artifacts/ at the repository root.
 """
 
@@ -146,6 +146,12 @@ def login(page, server: LiveServer, username: str, password: str = DEMO_PASSWORD
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(server.url + "/")
+
+
+def switch_user(page, server: LiveServer, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign out whoever is signed in (drop the cookies) and sign in as `username`."""
+    page.context.clear_cookies()
+    login(page, server, username)
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

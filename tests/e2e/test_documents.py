@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 
@@ -29,23 +29,11 @@ def _pdf() -> bytes:
     return out.getvalue()
 
 
-def as_user(page, server, username):  # type: ignore[no-untyped-def]
-    # The sign-in view can lose a race for SQLite's write lock ("database is locked", reported to the
-    # lead): a person would press the button again, so the test does too.
-    for attempt in range(4):
-        page.context.clear_cookies()
-        try:
-            login(page, server, username)
-            return
-        except Exception:
-            if attempt == 3:
-                raise
-            time.sleep(0.5)
 
 
 def handle(page, server, doc_url, username, opinion=None, before=None):  # type: ignore[no-untyped-def]
     """Open the document as `username`, fill the step's fields and press the main action button."""
-    as_user(page, server, username)
+    switch_user(page, server, username)
     page.goto(doc_url)
     if before:
         before(page)
@@ -59,7 +47,7 @@ def handle(page, server, doc_url, username, opinion=None, before=None):  # type:
 @pytest.mark.slow
 def test_outgoing_document_from_draft_to_archive_search(page, live_server):
     server = live_server
-    as_user(page, server, "lz_staff")
+    switch_user(page, server, "lz_staff")
     page.goto(server.url + "/documents/new?kind=outgoing")
     page.fill("#title", TITLE)
     page.select_option("#urgency", "urgent")
@@ -82,7 +70,7 @@ def test_outgoing_document_from_draft_to_archive_search(page, live_server):
     handle(page, server, doc_url, "lz_head", "同意，请会签。")
     handle(page, server, doc_url, "zl_head", "会签同意。")
     handle(page, server, doc_url, "office_head", "核稿无误。")
-    as_user(page, server, "director")
+    switch_user(page, server, "director")
     page.goto(server.url + "/documents/")
     assert TITLE in page.locator("#doc-list").inner_text()
     screenshot(page, "documents-inbox")
@@ -106,7 +94,7 @@ def test_outgoing_document_from_draft_to_archive_search(page, live_server):
     screenshot(page, "documents-filed")
 
     # The archivist finds the filed item once the indexer has picked up its folder.
-    as_user(page, server, "archivist")
+    switch_user(page, server, "archivist")
     deadline = time.monotonic() + 90
     found = ""
     while time.monotonic() < deadline:

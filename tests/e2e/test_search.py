@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 
@@ -22,17 +22,6 @@ def _search_until(page, server, query: str, expect: str, timeout: float = 30.0) 
         time.sleep(0.5)
 
 
-def _login(page, server, username: str) -> None:  # type: ignore[no-untyped-def]
-    # The foundation's login reads then writes without taking the SQLite write lock first, so a commit
-    # by the worker in between fails it with "database is locked" (reported to the lead): try twice.
-    for attempt in range(4):
-        try:
-            login(page, server, username)
-            return
-        except Exception:
-            if attempt == 3:
-                raise
-            time.sleep(0.5)
 
 
 def _wait_indexed(server, count: int, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -59,7 +48,7 @@ def _wait_indexed(server, count: int, timeout: float = 60.0) -> None:  # type: i
 
 def test_browser_search_shows_highlighted_chinese_results(page, live_server):  # type: ignore[no-untyped-def]
     _wait_indexed(live_server, 3)
-    _login(page, live_server, "archivist")
+    switch_user(page, live_server, "archivist")
     page.click("text=档案检索")
     page.fill("input[name=q]", "规范化服务型政府")
     page.click("button:has-text('检索')")
@@ -82,6 +71,6 @@ def test_browser_search_shows_highlighted_chinese_results(page, live_server):  #
 
     # Another department's staff does not see it.
     page.context.clear_cookies()
-    _login(page, live_server, "lz_staff")
+    switch_user(page, live_server, "lz_staff")
     page.goto(f"{live_server.url}/search/?q=春季造林绿化工程")
     assert "找到 0 个文件" in page.inner_text("main") or "没有找到" in page.inner_text("main")

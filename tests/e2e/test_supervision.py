@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from archive.supervision.demo import minimal_pdf
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 
 
-def as_user(page, server, username):  # type: ignore[no-untyped-def]
-    # Sign-in can lose a race for SQLite's write lock on a busy demo (reported to the lead by issue 5):
-    # a person would press the button again, so the test does too.
-    for attempt in range(4):
-        page.context.clear_cookies()
-        try:
-            login(page, server, username)
-            return
-        except Exception:
-            if attempt == 3:
-                raise
-            time.sleep(0.5)
 
 
 def new_document(page, server, title: str) -> str:  # type: ignore[no-untyped-def]
@@ -41,7 +28,7 @@ def new_document(page, server, title: str) -> str:  # type: ignore[no-untyped-de
 
 def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type: ignore[no-untyped-def]
     server = live_server
-    as_user(page, server, "office_head")
+    switch_user(page, server, "office_head")
     doc_url = new_document(page, server, "关于国庆节期间值班安排的通知（传阅）")
     doc_id = doc_url.rstrip("/").rsplit("/", 1)[1]
     page.goto(f"{server.url}/circulation/new?document_id={doc_id}")
@@ -52,7 +39,7 @@ def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type:
     circulation_url = page.url
     assert page.locator('#receipts tr[data-user="lz_staff"]').get_attribute("data-state") == "unread"
 
-    as_user(page, server, "lz_staff")
+    switch_user(page, server, "lz_staff")
     assert int(page.locator("#bell-count").inner_text()) >= 1
     page.goto(server.url + "/circulation/")
     assert "关于国庆节期间值班安排的通知" in page.locator("#inbox-list").inner_text()
@@ -63,7 +50,7 @@ def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type:
     page.wait_for_selector("#doc-title")
     assert "值班安排" in page.locator("#doc-title").inner_text()
 
-    as_user(page, server, "office_head")
+    switch_user(page, server, "office_head")
     page.goto(circulation_url)
     row = page.locator('#receipts tr[data-user="lz_staff"]')
     assert row.get_attribute("data-state") == "read"
@@ -72,7 +59,7 @@ def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type:
 
 
 def test_supervision_page_shows_charts(page, live_server):  # type: ignore[no-untyped-def]
-    as_user(page, live_server, "director")
+    switch_user(page, live_server, "director")
     page.click("nav.mainnav >> text=督办")
     page.wait_for_selector("#kpis")
     assert page.locator("svg.chart").count() == 4
@@ -81,7 +68,7 @@ def test_supervision_page_shows_charts(page, live_server):  # type: ignore[no-un
 
 
 def _complete(page, server, doc_url, username, opinion):  # type: ignore[no-untyped-def]
-    as_user(page, server, username)
+    switch_user(page, server, username)
     page.goto(doc_url)
     page.fill("#opinion", opinion)
     page.click("#complete-button")
@@ -95,7 +82,7 @@ def test_director_names_deputy_who_signs_as_proxy(page, start_server):  # type: 
 
     server = start_server()
     # The bureau's 发文 are signed by the director in person (route templates are data an admin edits).
-    as_user(page, server, "admin")
+    switch_user(page, server, "admin")
     page.goto(server.url + "/documents/templates/edit?code=outgoing")
     steps = json.loads(page.locator("#steps").input_value())
     for step in steps:
@@ -105,7 +92,7 @@ def test_director_names_deputy_who_signs_as_proxy(page, start_server):  # type: 
     page.click("main form[method=post] button.primary")
     page.wait_for_selector(".flash.success")
 
-    as_user(page, server, "director")
+    switch_user(page, server, "director")
     page.goto(server.url + "/proxy/")
     page.select_option("#proxy", label="李文华（办公室）")
     today = date.today()
@@ -118,14 +105,14 @@ def test_director_names_deputy_who_signs_as_proxy(page, start_server):  # type: 
     assert "李文华" in page.locator("#proxy-banner").inner_text()
 
     title = "关于做好冬季森林防火工作的通知"
-    as_user(page, server, "lz_staff")
+    switch_user(page, server, "lz_staff")
     doc_url = new_document(page, server, title)
     page.click("#submit-button")
     page.wait_for_selector(".flash.success")
     _complete(page, server, doc_url, "lz_head", "同意。")
     _complete(page, server, doc_url, "office_head", "核稿无误。")
 
-    as_user(page, server, "deputy")
+    switch_user(page, server, "deputy")
     assert "您正在代理 张建国 的工作" in page.locator("#proxy-banner").inner_text()
     page.goto(server.url + "/documents/")
     assert title in page.locator("#doc-list").inner_text()
