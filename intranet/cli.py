@@ -144,6 +144,32 @@ def user() -> None:
     """Local accounts (the break-glass admin works when the directory is down)."""
 
 
+@user.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Display name, e.g. 系统管理员.")
+@click.option("--department", default=None, help="Department code, e.g. BGS (created with --department-name).")
+@click.option("--department-name", default=None, help="Create the department with this name when missing.")
+@click.option("--role", "roles", multiple=True, default=("admin",), show_default=True,
+              help="Role code, repeatable: staff dept_head clerk leader archivist print_operator admin.")
+@click.password_option()
+@pass_ctx
+def user_create(ctx: Context, username: str, display_name: str, department: str | None,
+                department_name: str | None, roles: tuple[str, ...], password: str) -> None:
+    """Create a local account (the first administrator of a production install, or a break-glass one)."""
+    migrate.upgrade(ctx.db)
+    with ctx.db.session(write_lock=True) as session:
+        try:
+            org.ensure_roles(session)
+            if department and department_name and org.department_by_code(session, department) is None:
+                org.save_department(session, department, department_name)
+            account = org.create_user(session, username, display_name, department_code=department,
+                                      roles=list(roles), password=password)
+        except org.OrgError as exc:
+            raise click.ClickException(str(exc)) from None
+        name = account.username
+    click.echo(f"local account {name} created with roles {', '.join(roles)}")
+
+
 @user.command("set-password")
 @click.argument("username")
 @click.password_option()

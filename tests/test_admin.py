@@ -62,3 +62,31 @@ def test_directory_roles_are_kept_apart_from_manual_grants(db):
             ("archivist", "directory"), ("staff", "manual"), ("print_operator", "manual")}
         org.set_roles(s, user, [], source="directory")
         assert user.role_codes == {"staff", "print_operator"}
+
+
+def test_cli_creates_the_first_admin_of_an_empty_install(tmp_path):
+    from click.testing import CliRunner
+
+    from archive.db import connect
+    from intranet.cli import cli
+    from tests.conftest import make_settings
+
+    env = {"EOFFICE_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    args = ["user", "create", "root", "--name", "系统管理员", "--department", "xxb", "--department-name", "信息中心",
+            "--password", "first-admin-pw"]
+    result = runner.invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "local account root created with roles admin" in result.output
+    again = runner.invoke(cli, args, env=env)
+    assert again.exit_code == 1 and "已存在" in again.output
+    short = runner.invoke(cli, ["user", "create", "x", "--name", "X", "--password", "short"], env=env)
+    assert short.exit_code == 1 and "密码长度" in short.output
+    db = connect(make_settings(tmp_path).database_url)
+    try:
+        with db.session() as s:
+            root = org.user_by_username(s, "root")
+            assert root is not None and root.role_codes == {"admin"} and root.department.name == "信息中心"
+            assert org.check_local_password(root, "first-admin-pw")
+    finally:
+        db.engine.dispose()

@@ -86,3 +86,19 @@ def test_cli_seed_is_idempotent(tmp_path):
     revision = runner.invoke(cli, ["db", "current"], env=env)
     assert revision.exit_code == 0
     assert revision.output.split()[0] == migrate.head_revision()
+
+
+def test_home_page_shows_what_waits_for_me(client, auth, db):
+    from archive.supervision import notify
+
+    auth.login("lz_staff")
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-count="inbox">0<' in html and 'data-count="notifications">0<' in html
+    with db.session() as s:
+        user = org.user_by_username(s, "lz_staff")
+        notify.notify(s, user, "reminder", "请尽快办理：关于森林防火的通知")
+        notify.notify(s, user, "reminder", "请尽快办理：林木采伐审批")
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-count="notifications">2<' in html
+    for link in ('href="/documents/"', 'href="/circulation/"', 'href="/documents/mine"'):
+        assert link in html
