@@ -8,7 +8,6 @@ on time or late, open ones with pending steps), then the same queries the pages 
 from __future__ import annotations
 
 import random
-import statistics
 import tempfile
 import time
 from datetime import date, datetime, timedelta
@@ -22,15 +21,10 @@ from archive.models.documents import Document, DocumentAction, RouteStep, RouteT
 from archive.models.supervision import Notification
 from archive.supervision import calendar, circulation, deadlines, figures, notify
 from archive.supervision.calendar import LOCAL_TZ
+from bench.web import percentiles
 from config import load_settings
 
 PASSWORD = "bench-Pass-123"
-
-
-def _ms(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {"p50_ms": round(1000 * statistics.median(ordered), 2),
-            "p95_ms": round(1000 * ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 2)}
 
 
 def _generate(db, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +108,7 @@ def run(quick: bool = False) -> dict:
                     t0 = time.perf_counter()
                     notify.unread_count(s, lz)
                     samples.append(time.perf_counter() - t0)
-                out.update({f"bell_unread_{k}": v for k, v in _ms(samples).items()})
+                out.update({f"bell_unread_{k}": v for k, v in percentiles(samples).items()})
                 sender = org.user_by_username(s, "office_head")
                 assert sender is not None
                 t0 = time.perf_counter()
@@ -128,7 +122,7 @@ def run(quick: bool = False) -> dict:
                     t0 = time.perf_counter()
                     circulation.inbox(s, lz, unread_only=True)
                     samples.append(time.perf_counter() - t0)
-                out.update({f"circulation_inbox_{k}": v for k, v in _ms(samples).items()})
+                out.update({f"circulation_inbox_{k}": v for k, v in percentiles(samples).items()})
                 out["notifications"] = int(s.scalar(select(Notification.id).order_by(Notification.id.desc()).limit(1))
                                            or 0)
         finally:

@@ -9,14 +9,10 @@ same server is the baseline for the ratios. Single-client p50/p95 are measured f
 
 from __future__ import annotations
 
-import http.client
 import logging
 import random
-import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +22,7 @@ from sqlalchemy import insert, select
 from archive import demo, migrate, org
 from archive.db import connect
 from archive.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
-from bench.web import PASSWORD, _login_cookie, _serve
+from bench.web import PASSWORD, _login_cookie, _serve, load
 from config import load_settings
 from intranet import create_app
 
@@ -105,44 +101,6 @@ def _generate(db, n_docs: int, actions_per_doc: int, rnd: random.Random) -> list
     return visible
 
 
-def _ms(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {"p50_ms": round(1000 * statistics.median(ordered), 2),
-            "p95_ms": round(1000 * ordered[max(0, round(0.95 * len(ordered)) - 1)], 2)}
-
-
-def _load(port: int, path: Callable[[], str], cookie: str, clients: int, per_client: int) -> dict[str, float]:
-    latencies: list[float] = []
-    lock = threading.Lock()
-    errors: list[int] = []
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = []
-        for _ in range(per_client):
-            t0 = time.perf_counter()
-            conn.request("GET", path(), headers={"Cookie": cookie})
-            resp = conn.getresponse()
-            resp.read()
-            if resp.status != 200:
-                errors.append(resp.status)
-            mine.append(time.perf_counter() - t0)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    if errors:
-        raise RuntimeError(f"{len(errors)} requests failed, e.g. HTTP {errors[0]}")
-    return {"requests": len(latencies), "rps": round(len(latencies) / wall, 1), **_ms(latencies)}
-
-
 def run(quick: bool = False) -> dict[str, object]:
     """Generate the documents, then time the pages alone and under 20 concurrent clients."""
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -172,11 +130,11 @@ def run(quick: bool = False) -> dict[str, object]:
             cookie = _login_cookie(app_port)  # the office clerk
             inbox_path = lambda: "/documents/"  # noqa: E731
             doc_path = lambda: f"/documents/{rnd.choice(visible)}"  # noqa: E731
-            out["inbox_single"] = _load(app_port, inbox_path, cookie, 1, single)
-            out["document_single"] = _load(app_port, doc_path, cookie, 1, single)
-            baseline = _load(bare_port, lambda: "/", "", clients, per_client * 5)
-            inbox = _load(app_port, inbox_path, cookie, clients, per_client)
-            page = _load(app_port, doc_path, cookie, clients, per_client)
+            out["inbox_single"] = load(app_port, inbox_path, cookie, 1, single)
+            out["document_single"] = load(app_port, doc_path, cookie, 1, single)
+            baseline = load(bare_port, lambda: "/", "", clients, per_client * 5)
+            inbox = load(app_port, inbox_path, cookie, clients, per_client)
+            page = load(app_port, doc_path, cookie, clients, per_client)
         finally:
             bare_server.close()  # type: ignore[attr-defined]
             app_server.close()  # type: ignore[attr-defined]

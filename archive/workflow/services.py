@@ -1,11 +1,11 @@
 """Every action on a document: draft, submit, approve, return, withdraw, 加签, 转办, comment, 签发 with
 freeze and 复核, 编号, 分发, 归档; who may see a document; the 待办 / 已办 / 我发起的 lists.
 
-Concurrency: each action locks the document row (SELECT ... FOR UPDATE on PostgreSQL; the caller's
-BEGIN IMMEDIATE on SQLite, see begin_write()), then changes the acted-on assignment with a conditional
-UPDATE (... WHERE state = 'pending') and bumps Document.version with a conditional UPDATE. Whoever
-comes second finds the assignment no longer pending, or the version moved on, and gets ConflictError:
-nothing is changed twice, whether by two people or by one double click.
+Concurrency: each action locks the document row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
+caller's write-locked session: web form posts get one, see intranet.context.db_session), then changes the
+acted-on assignment with a conditional UPDATE (... WHERE state = 'pending') and bumps Document.version
+with a conditional UPDATE. Whoever comes second finds the assignment no longer pending, or the version
+moved on, and gets ConflictError: nothing is changed twice, whether by two people or by one double click.
 """
 
 from __future__ import annotations

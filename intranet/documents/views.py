@@ -1,7 +1,7 @@
 """Documents: 待办 / 已办 / 我发起的, drafting, the document page and its actions, registers, route templates.
 
-Views parse the form, call one service in a write transaction (services.begin_write), commit and
-redirect; domain errors become a flash message that says what to do.
+Views parse the form, call one service, commit and redirect; domain errors become a flash message that
+says what to do. Form posts already run in a write-locked session (intranet.context.db_session).
 """
 
 from __future__ import annotations
@@ -85,7 +85,6 @@ def _run(doc_id: int | None, work: Any, success: str) -> Response:
     """Run one service in a write transaction; commit on success, flash what happened either way."""
     dbs = db_session()
     try:
-        services.begin_write(dbs)
         work(dbs)
         dbs.commit()
     except ConflictError as exc:
@@ -161,7 +160,6 @@ def new():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         dbs, user = db_session(), _user()
         try:
-            services.begin_write(dbs)
             doc = services.create_document(dbs, user, kind=kind, fields=_fields(form))
             main = request.files.get("main_file")
             if main and main.filename:
@@ -188,7 +186,7 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
     dbs, user = db_session(), _user()
     doc = _doc_or_404(doc_id)
     if services.unread(dbs, doc, user):
-        # A write after this request's reads would fail on a busy SQLite: take the write lock first.
+        # A GET reads without the write lock; take it before this one write (see services.begin_write).
         services.begin_write(dbs)
         services.mark_read(dbs, doc, user)
         hooks.document_read(dbs, doc, user)
@@ -469,7 +467,6 @@ def void(entry_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     year = entry.year
     try:
-        services.begin_write(dbs)
         entry = dbs.get(NumberEntry, entry_id, populate_existing=True)
         ledger.void_number(dbs, entry, _user(), request.form.get("reason", ""))
         dbs.commit()
@@ -525,7 +522,6 @@ def edit_template():  # type: ignore[no-untyped-def]
                           col=exc.colno, msg=exc.msg)]
         else:
             try:
-                services.begin_write(dbs)
                 saved = routes.save_template(dbs, code=form.code.data or "", name=form.name.data or "",
                                              kind=form.kind.data or "", steps=steps, active=form.active.data,
                                              actor=_user())
