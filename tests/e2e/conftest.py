@@ -5,6 +5,7 @@ Fixtures:
 - `start_server(**env)`: a factory for a server with extra EOFFICE_* settings (stopped at teardown).
 - `page`: a fresh browser context and page per test (zh-CN, own cookies).
 - `login(page, server, username)`: sign in through the login form; `switch_user` signs out first.
+- `click_to_load(page, target)`: click a link or submit button and wait for the page it loads.
 Screenshots go to test-artifacts/ at the repository root.
 """
 
@@ -144,8 +145,20 @@ def login(page, server: LiveServer, username: str, password: str = DEMO_PASSWORD
     page.goto(server.url + "/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(server.url + "/")
+    click_to_load(page, "button[type=submit]")
+    if page.url != server.url + "/":
+        raise AssertionError(f"sign-in as {username} ended on {page.url}")
+
+
+def click_to_load(page, target) -> None:  # type: ignore[no-untyped-def]
+    """Click `target` (a selector or a locator) and return once the page it loads has loaded.
+
+    Waiting for a selector after a click races: until the browser commits the new page the old
+    one is still there, and it may hold the same flash message or heading (seen on a busy CI).
+    """
+    locator = page.locator(target) if isinstance(target, str) else target
+    with page.expect_navigation(wait_until="load"):
+        locator.click()
 
 
 def switch_user(page, server: LiveServer, username: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 
 from tests.directory.bureau import PASSWORDS, directory_section, seed_bureau, to_toml
 from tests.directory.slapd import Slapd
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import click_to_load, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def test_directory_user_signs_in_in_the_browser(page, start_server, bureau_slapd
     page.goto(server.url + "/login")
     page.fill("#username", "lisi")
     page.fill("#password", "not-the-password")
-    page.click("button[type=submit]")
+    click_to_load(page, "button[type=submit]")
     assert "用户名或密码错误" in page.locator("#login-error").inner_text()
 
     login(page, server, "lisi", PASSWORDS["lisi"])

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import screenshot, switch_user
+from tests.e2e.conftest import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +39,7 @@ def handle(page, server, doc_url, username, opinion=None, before=None):  # type:
         before(page)
     if opinion is not None:
         page.fill("#opinion", opinion)
-    page.click("#complete-button")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "#complete-button")
     assert "已办理" in page.locator(".flash.success").inner_text()
 
 
@@ -54,17 +53,16 @@ def test_outgoing_document_from_draft_to_archive_search(page, live_server):
     page.fill("#main_recipients", "各区县林业局")
     page.set_input_files("#main_file", files=[{"name": "植树通知.pdf", "mimeType": "application/pdf",
                                               "buffer": _pdf()}])
-    page.click("#new-document button[type=submit]")
-    page.wait_for_selector("#doc-title")
+    click_to_load(page, "#new-document button[type=submit]")
     doc_url = page.url
     assert page.locator("#doc-state").inner_text() == "草稿"
     page.check("input[name=use_countersign]")
     page.check("input[name=departments_countersign][value=ZLC]")
-    page.click("#plan-form button[type=submit]")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "#plan-form button[type=submit]")
+    assert page.locator(".flash.success").count() == 1
     screenshot(page, "documents-draft")
-    page.click("#submit-button")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "#submit-button")
+    assert page.locator(".flash.success").count() == 1
     assert page.locator("#doc-state").inner_text() == "流转中"
 
     handle(page, server, doc_url, "lz_head", "同意，请会签。")

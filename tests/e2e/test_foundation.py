@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import click_to_load, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +25,12 @@ def test_wrong_password_is_explained_in_the_page(page, live_server):
     page.goto(live_server.url + "/login")
     page.fill("#username", "lz_staff")
     page.fill("#password", "wrong-password")
-    page.click("button[type=submit]")
+    click_to_load(page, "button[type=submit]")
     assert "用户名或密码错误" in page.locator("#login-error").inner_text()
 
 
 def test_english_is_selectable(page, live_server):
     login(page, live_server, "admin")
-    page.click("a.lang")
+    click_to_load(page, "a.lang")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Sign out" in page.locator(".usermenu").inner_text()

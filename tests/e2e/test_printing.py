@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from archive.demo import DEMO_DATA
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import click_to_load, login, screenshot
 from tests.printing.conftest import A3_SIZE, make_pdf
 
 pytestmark = pytest.mark.e2e
@@ -33,28 +33,28 @@ def test_staff_prints_demo_document_and_printroom_releases_a3(page, live_server,
     drawing.write_bytes(make_pdf(1, A3_SIZE))
 
     login(page, live_server, "lz_staff")
-    page.click("nav.mainnav >> text=打印")
+    click_to_load(page, "nav.mainnav >> text=打印")
     page.set_input_files("#document", str(memo))
-    page.click("#print-submit")
+    click_to_load(page, "#print-submit")
     flash = page.locator(".flash.success").inner_text()
     assert "送部门打印机 dept-lzc" in flash and "部门打印默认" in flash
     # The worker prints it on the department spool; the job list follows the state without a reload.
     page.wait_for_selector(f"tr[data-state=completed]:has-text('{memo.stem}')", timeout=30_000)
 
     page.set_input_files("#document", str(drawing))
-    page.click("#print-submit")
+    click_to_load(page, "#print-submit")
     flash = page.locator(".flash.success").inner_text()
     assert "送文印室 wys-room-1" in flash and "大于 A4" in flash
     page.wait_for_selector(f"tr[data-state=held]:has-text('{drawing.stem}')", timeout=30_000)
     screenshot(page, "printing-staff-jobs")
-    page.click(".usermenu button")
+    click_to_load(page, ".usermenu button")
 
     login(page, live_server, "printroom")
-    page.click("nav.mainnav >> text=文印室")
+    click_to_load(page, "nav.mainnav >> text=文印室")
     row = page.locator(f"#console-jobs tr:has-text('{drawing.stem}')")
     assert "陈晓明" in row.inner_text() and "A3" in row.inner_text()
     screenshot(page, "printing-console")
-    row.locator("button[name=release]").click()
+    click_to_load(page, row.locator("button[name=release]"))
     assert "已放行" in page.locator(".flash.success").inner_text()
     _reload_until(page, f"tr:has-text('{drawing.stem}') .state-completed")
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import screenshot, switch_user
+from tests.e2e.conftest import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 
@@ -49,10 +49,9 @@ def _wait_indexed(server, count: int, timeout: float = 60.0) -> None:  # type: i
 def test_browser_search_shows_highlighted_chinese_results(page, live_server):  # type: ignore[no-untyped-def]
     _wait_indexed(live_server, 3)
     switch_user(page, live_server, "archivist")
-    page.click("text=档案检索")
+    click_to_load(page, "text=档案检索")
     page.fill("input[name=q]", "规范化服务型政府")
-    page.click("button:has-text('检索')")
-    page.wait_for_selector("#search-results")
+    click_to_load(page, "button:has-text('检索')")
     _search_until(page, live_server, "规范化服务型政府", "成都市林业局规范化服务型政府建设工作自查报告")
     marks = page.locator("#search-results mark").all_inner_texts()
     assert "规范化服务型政府" in marks
@@ -66,7 +65,7 @@ def test_browser_search_shows_highlighted_chinese_results(page, live_server):  #
     _search_until(page, live_server, "春季造林绿化工程", "造林绿化验收报告")
     assert time.monotonic() - started < 20
     assert page.locator("#search-results mark").first.inner_text() == "春季造林绿化工程"
-    page.click("text=查看全文")
+    click_to_load(page, "text=查看全文")
     assert "示林发〔2025〕9号" in page.inner_text("#fulltext")
 
     # Another department's staff does not see it.

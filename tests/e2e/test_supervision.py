@@ -7,7 +7,7 @@ import re
 import pytest
 
 from archive.supervision.demo import minimal_pdf
-from tests.e2e.conftest import screenshot, switch_user
+from tests.e2e.conftest import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 
@@ -21,8 +21,7 @@ def new_document(page, server, title: str) -> str:  # type: ignore[no-untyped-de
     page.fill("#main_recipients", "各处室")
     page.set_input_files("#main_file", files=[{"name": "正文.pdf", "mimeType": "application/pdf",
                                               "buffer": minimal_pdf("e2e")}])
-    page.click("#new-document button[type=submit]")
-    page.wait_for_selector("#doc-title")
+    click_to_load(page, "#new-document button[type=submit]")
     return page.url
 
 
@@ -34,8 +33,8 @@ def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type:
     page.goto(f"{server.url}/circulation/new?document_id={doc_id}")
     page.select_option("#users", ["lz_staff"])
     page.fill("#note", "请阅知并安排好值班。")
-    page.click("#circulation-form button[type=submit]")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "#circulation-form button[type=submit]")
+    assert page.locator(".flash.success").count() == 1
     circulation_url = page.url
     assert page.locator('#receipts tr[data-user="lz_staff"]').get_attribute("data-state") == "unread"
 
@@ -43,11 +42,9 @@ def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type:
     assert int(page.locator("#bell-count").inner_text()) >= 1
     page.goto(server.url + "/circulation/")
     assert "关于国庆节期间值班安排的通知" in page.locator("#inbox-list").inner_text()
-    page.click("#inbox-list a")
-    page.wait_for_selector("#my-state")
+    click_to_load(page, "#inbox-list a")
     assert page.locator("#my-state").inner_text().startswith("已阅")
-    page.click("#open-document")
-    page.wait_for_selector("#doc-title")
+    click_to_load(page, "#open-document")
     assert "值班安排" in page.locator("#doc-title").inner_text()
 
     switch_user(page, server, "office_head")
@@ -60,8 +57,7 @@ def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type:
 
 def test_supervision_page_shows_charts(page, live_server):  # type: ignore[no-untyped-def]
     switch_user(page, live_server, "director")
-    page.click("nav.mainnav >> text=督办")
-    page.wait_for_selector("#kpis")
+    click_to_load(page, "nav.mainnav >> text=督办")
     assert page.locator("svg.chart").count() == 4
     assert "林政资源管理处" in page.locator("#figures").inner_text()
     screenshot(page, "supervision-dashboard")
@@ -71,8 +67,8 @@ def _complete(page, server, doc_url, username, opinion):  # type: ignore[no-unty
     switch_user(page, server, username)
     page.goto(doc_url)
     page.fill("#opinion", opinion)
-    page.click("#complete-button")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "#complete-button")
+    assert page.locator(".flash.success").count() == 1
 
 
 @pytest.mark.slow
@@ -89,8 +85,8 @@ def test_director_names_deputy_who_signs_as_proxy(page, start_server):  # type: 
         if step["kind"] == "sign":
             step["assignee"] = {"who": "person", "username": "director"}
     page.fill("#steps", json.dumps(steps, ensure_ascii=False, indent=2))
-    page.click("main form[method=post] button.primary")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "main form[method=post] button.primary")
+    assert page.locator(".flash.success").count() == 1
 
     switch_user(page, server, "director")
     page.goto(server.url + "/proxy/")
@@ -100,15 +96,14 @@ def test_director_names_deputy_who_signs_as_proxy(page, start_server):  # type: 
     page.fill("#ends_on", (today + timedelta(days=5)).isoformat())
     page.check("#allow_sign")
     page.fill("#reason", "赴省厅参加培训")
-    page.click("#proxy-form button[type=submit]")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "#proxy-form button[type=submit]")
     assert "李文华" in page.locator("#proxy-banner").inner_text()
 
     title = "关于做好冬季森林防火工作的通知"
     switch_user(page, server, "lz_staff")
     doc_url = new_document(page, server, title)
-    page.click("#submit-button")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "#submit-button")
+    assert page.locator(".flash.success").count() == 1
     _complete(page, server, doc_url, "lz_head", "同意。")
     _complete(page, server, doc_url, "office_head", "核稿无误。")
 
@@ -119,8 +114,8 @@ def test_director_names_deputy_who_signs_as_proxy(page, start_server):  # type: 
     page.goto(doc_url)
     assert "张建国" in page.locator("#proxy-note").inner_text()
     page.fill("#opinion", "同意印发。")
-    page.click("#complete-button")
-    page.wait_for_selector(".flash.success")
+    click_to_load(page, "#complete-button")
+    assert page.locator(".flash.success").count() == 1
     timeline = page.locator("#timeline").inner_text()
     assert "同意印发。" in timeline and "代 张建国" in timeline
     screenshot(page, "supervision-proxy-signed")
