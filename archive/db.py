@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("eoffice.db")
+_ON_ROLLBACK = "eoffice_on_rollback"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,29 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+
+def on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Run `undo` if the session's current transaction rolls back; forget it when it commits.
+
+    For side effects outside the database done inside a transaction (a folder written into the
+    archive while filing): a rolled-back transaction must not leave them behind.
+    """
+    session.info.setdefault(_ON_ROLLBACK, []).append(undo)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_undo(session: Session) -> None:
+    session.info.pop(_ON_ROLLBACK, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _run_undo(session: Session) -> None:
+    for undo in reversed(session.info.pop(_ON_ROLLBACK, [])):
+        try:
+            undo()
+        except Exception:  # the rollback itself must go through; the undo is best effort and logged
+            log.exception("undo after rollback failed")
 
 
 def connect(url: str) -> Database:

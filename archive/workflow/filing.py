@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive import db
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document, DocumentFile, FilingRecord
@@ -129,7 +130,7 @@ def _write_folder(
     # Build the folder aside and move it in at once, so the watcher never sees a half-written item.
     target = settings.archive_dir / relfolder
     if target.exists():
-        shutil.rmtree(target)  # left by a filing whose transaction was rolled back
+        shutil.rmtree(target)  # left by a filing whose undo could not run (the process died mid-way)
     staging_root = settings.data_dir / "filing-staging"
     staging_root.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -149,6 +150,8 @@ def _write_folder(
         written.append(relfolder / "处理单.pdf")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(stage), str(target))
+    # The 档号 goes back to the ledger if the transaction rolls back: so does the folder.
+    db.on_rollback(session, lambda: shutil.rmtree(target, ignore_errors=True))
     return written
 
 

@@ -162,3 +162,20 @@ def test_return_before_signing_drops_the_old_fingerprint(flow, db, settings):
     flow.approve(doc_id, "office_head")
     flow.approve(doc_id, "director")
     assert flow.doc(doc_id).frozen_snapshot["files"][1]["filename"] == "附件.pdf"
+
+
+def test_rolled_back_filing_leaves_no_folder_and_gives_the_number_back(flow, db, settings):
+    doc_id = flow.draft(title="关于回滚归档的测试报告")
+    with db.session(write_lock=True) as s:
+        doc = s.get(services.Document, doc_id)
+        record = filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"), retention="D10")
+        folder = settings.archive_dir / record.folder
+        number = record.archive_number
+        assert (folder / "处理单.pdf").is_file()
+        s.rollback()  # e.g. a later step of the same action failed
+    assert not folder.exists()
+    with db.session(write_lock=True) as s:
+        doc = s.get(services.Document, doc_id)
+        again = filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"), retention="D10")
+        assert again.archive_number == number
+    assert (settings.archive_dir / again.folder / "处理单.pdf").is_file()
