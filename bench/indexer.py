@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,17 @@ def _rebuild_main(data_dir: str) -> dict[str, Any]:
     }
 
 
+def _file_row(i: int, text: str, lookup: dict[str, int], now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the ArchiveFile and ArchiveFileText rows of synthetic file number `i` (already extracted)."""
+    dept = DEPTS[i % len(DEPTS)]
+    row = {"id": i + 1, "relpath": f"{dept}/{2015 + i % 10}/s{i:06d}.docx", "name": f"s{i:06d}.docx",
+           "title": f"s{i:06d}", "kind": ("docx", "pdf", "txt")[i % 3], "department_id": lookup[dept],
+           "public": i % 11 == 0, "year": 2015 + i % 10, "classification": 0, "size": len(text) * 3,
+           "mtime_ns": i, "sha256": f"{i:064d}", "outcome": "indexed", "extracted_sha256": f"{i:064d}",
+           "text_chars": len(text), "first_seen_at": now, "changed_at": now}
+    return row, {"file_id": i + 1, "sha256": f"{i:064d}", "text": text}
+
+
 def _index_only(settings: Settings, count: int) -> dict[str, Any]:
     """Fill the database with `count` files with stored text and index them without extraction."""
     db = connect(settings.database_url)
@@ -117,13 +129,9 @@ def _index_only(settings: Settings, count: int) -> dict[str, Any]:
         lookup = {d.code: d.id for d in org.departments(session)}
     rows, bodies = [], []
     for i, text in enumerate(texts):
-        dept = DEPTS[i % len(DEPTS)]
-        rows.append({"id": i + 1, "relpath": f"{dept}/{2015 + i % 10}/s{i:06d}.docx", "name": f"s{i:06d}.docx",
-                     "title": f"s{i:06d}", "kind": ("docx", "pdf", "txt")[i % 3], "department_id": lookup[dept],
-                     "public": i % 11 == 0, "year": 2015 + i % 10, "classification": 0, "size": len(text) * 3,
-                     "mtime_ns": i, "sha256": f"{i:064d}", "outcome": "indexed", "extracted_sha256": f"{i:064d}",
-                     "text_chars": len(text), "first_seen_at": now, "changed_at": now})
-        bodies.append({"file_id": i + 1, "sha256": f"{i:064d}", "text": text})
+        row, body = _file_row(i, text, lookup, now)
+        rows.append(row)
+        bodies.append(body)
     with db.session() as session:
         session.execute(insert(ArchiveFile), rows)
         session.execute(insert(ArchiveFileText), bodies)

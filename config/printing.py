@@ -43,4 +43,7 @@ class PrintingSettings:
     # Conversion of .docx to PDF.
     soffice: str
     conversion_timeout_seconds: float
+    # Page counting of uploads runs in a child with these limits (a hostile PDF cannot hang a web thread).
+    pdf_probe_timeout_seconds: float
+    pdf_probe_memory_mb: int
     max_copies: int

@@ -26,7 +26,7 @@ from archive.models.base import utcnow
 from archive.org import permissions_of
 from archive.permissions import Permission
 from config import Settings
-from printing import documents
+from printing import documents, pdfprobe
 from printing.routing import (
     CLASSIFICATION_NAMES,
     MEDIA_SIZES,
@@ -179,7 +179,10 @@ def prepare(session: Session, settings: Settings, job: PrintJob, *, raise_errors
                     original, pdf, soffice=settings.printing.soffice,
                     timeout=settings.printing.conversion_timeout_seconds, lock_dir=jobs_dir(settings),
                 )
-            info = documents.pdf_info(pdf)
+            info = pdfprobe.probe(
+                pdf, timeout=settings.printing.pdf_probe_timeout_seconds,
+                memory_mb=settings.printing.pdf_probe_memory_mb,
+            )
         except documents.DocumentError as exc:
             raise PrintError(str(exc)) from None
         try:
@@ -229,7 +232,10 @@ def preview_route(session: Session, settings: Settings, user: User, path: Path, 
             else:
                 documents.docx_to_pdf(path, pdf, soffice=settings.printing.soffice,
                                       timeout=settings.printing.conversion_timeout_seconds, lock_dir=Path(tmp))
-            info = documents.pdf_info(pdf)
+            info = pdfprobe.probe(
+                pdf, timeout=settings.printing.pdf_probe_timeout_seconds,
+                memory_mb=settings.printing.pdf_probe_memory_mb,
+            )
         except documents.DocumentError as exc:
             raise PrintError(str(exc)) from None
     try:
