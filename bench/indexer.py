@@ -98,6 +98,7 @@ def _rebuild_main(data_dir: str) -> dict[str, Any]:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     return {
+        "reconcile_seconds": result["scan"]["seconds"],
         # CPU seconds do not depend on how busy the shared machine was: docs per CPU-second x 2 cores is
         # what an idle 2-core server would reach at best.
         "cpu_seconds": round(cpu, 1), "docs_per_cpu_second": round(result["files"] / cpu, 1),
