@@ -135,7 +135,7 @@ def test_incoming_document_from_registration_to_filing(page, live_server):
         pg.check("input[name=co_departments][value=ZLC]")
 
     handle(page, server, doc_url, "director", "同意拟办意见。", before=assign)
-    assert "林政资源管理处" in page.locator("main").inner_text()
+    assert "林政资源管理处；协办 造林绿化处" in page.locator("main").inner_text()
     handle(page, server, doc_url, "zl_head", "造林处已配合提供资料。")
     handle(page, server, doc_url, "lz_head", "已部署全局防火检查。")
     handle(page, server, doc_url, "lz_head", "办结。")
