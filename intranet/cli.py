@@ -96,10 +96,14 @@ def worker(ctx: Context) -> None:
         raise click.ClickException(str(exc)) from None
     _on_term(lambda: threading.Thread(target=w.stop, daemon=True).start())
     click.echo(f"eoffice worker running (data dir {ctx.settings.data_dir}); Ctrl+C to stop")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         w.wait()
-    except KeyboardInterrupt:
-        w.stop()
+    w.stop()  # waits for a stop already under way (SIGTERM, a lost lock)
+    if w.lost_lock:
+        raise click.ClickException(
+            "另一个 eoffice worker 在数据库连接中断期间接管了工作，本 worker 已停止。"
+            " Another eoffice worker took over while the database connection was down; this one stopped."
+        )
 
 
 @cli.group()

@@ -2,7 +2,8 @@
 
 Jobs are listed explicitly in `default_jobs()`. Each runs in its own thread; a heartbeat row in
 `worker_state` tells /healthz the worker is alive. A lock file makes sure only one worker owns the
-jobs on a data dir: a second one refuses to start.
+jobs on a data dir, and on PostgreSQL an advisory lock makes sure only one owns them per database
+(a second server with its own data dir): a second one refuses to start.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.db import Database
-from archive.locks import LockFile, LockHeld
+from archive.locks import DatabaseLock, LockFile, LockHeld
 from archive.models import WorkerState
 from archive.models.base import utcnow
 from config import Settings
@@ -29,7 +31,11 @@ log = logging.getLogger("eoffice.worker")
 
 
 class WorkerAlreadyRunning(RuntimeError):
-    """Another worker holds the lock on this data dir."""
+    """Another worker holds the lock on this data dir or on this database."""
+
+
+# pg_try_advisory_lock key of the worker ("eoffice" in ASCII, as a bigint): one worker per database.
+WORKER_LOCK_KEY = 0x656F6666696365
 
 
 @dataclass
@@ -104,12 +110,22 @@ class Worker:
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._stopping = threading.Lock()
+        self._stopped = False
         self._lock = WorkerLock(self.settings.data_dir)
+        self._db_lock = DatabaseLock(self.db.engine, WORKER_LOCK_KEY)
         self.started_at = utcnow()
+        self.lost_lock = False  # set when another worker took the database lock: this one stops
 
     def start(self) -> None:
-        """Take the lock, start services and job threads, and begin the heartbeat."""
+        """Take the locks, start services and job threads, and begin the heartbeat."""
         self._lock.acquire()
+        try:
+            if not self._db_lock.acquire():
+                raise WorkerAlreadyRunning(_database_lock_message(self.db))
+        except BaseException:
+            self._lock.release()
+            raise
         for service in self.services:
             service.start()
             log.info("service started name=%s", service.name)
@@ -120,8 +136,15 @@ class Worker:
             self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop services and jobs and release the lock."""
-        self._stop.set()
+        """Stop services and jobs and release the locks (once; a second caller waits for the first)."""
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stop.set()
+            self._shut_down(timeout)
+            self._stopped = True
+
+    def _shut_down(self, timeout: float) -> None:
         for service in reversed(self.services):
             try:
                 service.stop()
@@ -130,6 +153,7 @@ class Worker:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        self._db_lock.release()
         self._lock.release()
 
     def wait(self) -> None:
@@ -137,7 +161,12 @@ class Worker:
         self._stop.wait()
 
     def beat(self) -> None:
-        """Write the heartbeat row with each job's last outcome."""
+        """Check the database lock, then write the heartbeat row with each job's last outcome."""
+        if not self._db_lock.still_held():
+            self.lost_lock = True
+            log.critical("another worker took the database lock while our connection was down: stopping")
+            threading.Thread(target=self.stop, name="stop-after-lost-lock", daemon=True).start()
+            return
         info = {
             "jobs": {
                 j.name: {"runs": j.runs, "last_error": j.last_error} for j in self.jobs
@@ -160,6 +189,16 @@ class Worker:
             job.last_run = time.time()
             elapsed = time.monotonic() - started
             self._stop.wait(max(0.05, job.interval_seconds - elapsed))
+
+
+def _database_lock_message(db: Database) -> str:
+    with db.session() as session:
+        state = session.scalar(select(WorkerState).where(WorkerState.name == "worker"))
+    holder = f"pid {state.pid} on {state.host}" if state else "?"
+    return (
+        f"另一个 eoffice worker 已在运行（{holder}），同一数据库只能有一个 worker。"
+        f" Another eoffice worker ({holder}) already owns this database; stop it first."
+    )
 
 
 def _upsert_state(session: Session, name: str, info: dict[str, Any], started_at: Any) -> None:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from archive.locks import LockFile
 from archive.models import WorkerState
 from intranet.worker import PeriodicJob, Worker, WorkerAlreadyRunning
 
@@ -60,3 +61,73 @@ def test_heartbeat_and_failing_job(settings, db):
     with db.session() as s:
         state = s.get(WorkerState, "worker")
         assert state is not None and state.info["jobs"]["flaky"]["last_error"] == "RuntimeError: boom"
+
+
+def test_second_worker_on_another_data_dir_but_the_same_postgresql_refuses(settings, db, tmp_path):
+    if db.is_sqlite:
+        pytest.skip("a SQLite database lives in its data dir, which the lock file guards (PostgreSQL pass only)")
+    import dataclasses
+
+    first = Worker(settings, db)
+    first.start()
+    try:
+        first.beat()
+        elsewhere = dataclasses.replace(settings, data_dir=tmp_path / "second-server")
+        with pytest.raises(WorkerAlreadyRunning, match="同一数据库只能有一个 worker") as refused:
+            Worker(elsewhere, db).start()
+        assert "pid" in str(refused.value)
+        probe = LockFile(tmp_path / "second-server" / "worker.lock")
+        probe.acquire()  # the refused worker gave its file lock back
+        probe.release()
+    finally:
+        first.stop()
+    second = Worker(dataclasses.replace(settings, data_dir=tmp_path / "second-server"), db)
+    second.start()  # free again once the first stopped
+    second.stop()
+
+
+def test_worker_that_lost_its_database_lock_to_another_stops(settings, db, tmp_path):
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL advisory lock (PostgreSQL pass only)")
+    import dataclasses
+
+    from sqlalchemy import text
+
+    first = Worker(settings, db)
+    first.start()
+    second = Worker(dataclasses.replace(settings, data_dir=tmp_path / "second-server"), db)
+    try:
+        first.beat()
+        assert not first.lost_lock
+        with db.engine.connect() as conn:  # the database drops the first worker's lock session
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first._db_lock.backend_pid})
+        second.start()  # the lock was free for a moment: a second worker took it
+        first.beat()
+        assert first.lost_lock
+        for _ in range(100):
+            if first._stop.is_set():
+                break
+            time.sleep(0.05)
+        assert first._stop.is_set()
+        second.beat()
+        assert not second.lost_lock
+    finally:
+        second.stop()
+        first.stop()
+
+
+def test_worker_takes_its_database_lock_again_after_a_lost_connection(settings, db):
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL advisory lock (PostgreSQL pass only)")
+    from sqlalchemy import text
+
+    worker = Worker(settings, db)
+    worker.start()
+    try:
+        lost = worker._db_lock.backend_pid
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+        worker.beat()
+        assert not worker.lost_lock and worker._db_lock.backend_pid not in (None, lost)
+    finally:
+        worker.stop()
