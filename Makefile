@@ -31,6 +31,7 @@ translations: | $(BIN)/python
 run: $(VENV)/.installed-run
 	@scripts/debian-packages.sh run || true
 	@$(MAKE) --no-print-directory translations
+	$(BIN)/eoffice demo seed --with-history
 	$(BIN)/eoffice run
 
 test:

@@ -135,12 +135,21 @@ demo_group.name = "demo"
 
 
 @demo_group.command("seed")
+@click.option("--with-history", is_flag=True,
+              help="Also route half a year of 签报 so the 督办 charts show figures (make run does this).")
 @pass_ctx
-def demo_seed(ctx: Context) -> None:
+def demo_seed(ctx: Context, with_history: bool) -> None:
     """Create the demo bureau (departments, accounts, archive files) in an empty database."""
     migrate.upgrade(ctx.db)
     if not _seed_if_empty(ctx):
         click.echo("database already has users; nothing seeded")
+        return
+    if with_history:
+        from archive.supervision import demo as supervision_demo
+
+        with ctx.db.session(write_lock=True) as session:
+            made = supervision_demo.seed_history(session, ctx.settings)
+        click.echo(f"  督办演示历史：{made} 份签报分布在过去半年 / {made} requests routed over the past months")
 
 
 @cli.group()

@@ -88,6 +88,28 @@ def test_cli_seed_is_idempotent(tmp_path):
     assert revision.output.split()[0] == migrate.head_revision()
 
 
+def test_make_run_seed_gives_the_supervision_charts_history(tmp_path):
+    from click.testing import CliRunner
+    from sqlalchemy import func, select
+
+    from archive.db import connect
+    from archive.models.documents import Document
+    from config import load_settings
+    from intranet.cli import cli
+
+    env = {"EOFFICE_DATA_DIR": str(tmp_path), "EOFFICE_DEMO_PASSWORD": "another-demo-pw"}
+    result = CliRunner().invoke(cli, ["demo", "seed", "--with-history"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "督办演示历史：48 份签报" in result.output
+    db = connect(load_settings(env=env).database_url)
+    try:
+        with db.session() as session:
+            assert session.scalar(select(func.count(Document.id))) == 48
+            assert session.scalar(select(func.count(Document.id)).where(Document.completed_at.is_not(None))) > 20
+    finally:
+        db.engine.dispose()
+
+
 def test_home_page_shows_what_waits_for_me(client, auth, db):
     from archive.supervision import notify
 
