@@ -16,7 +16,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, methodcaller
 from typing import Any
 
 from sqlalchemy import select
@@ -78,25 +79,42 @@ SCORE_COUNT_LIMIT = 2000
 
 
 def _verify(seg: engine.Segment, data: Any, needle: bytes, cand: Iterable[int]) -> set[int]:
-    find, starts, ends = data.find, seg.starts, seg.ends
-    return {d for d in cand if find(needle, starts[d], ends[d]) != -1}
+    # One C-level pipeline instead of a Python loop: the text check is most of a broad query's time.
+    docs = list(cand)
+    found = map(data.find, repeat(needle), map(seg.starts.__getitem__, docs), map(seg.ends.__getitem__, docs))
+    return set(compress(docs, map(_NOT_FOUND.__ne__, found)))
 
 
-def _content(seg: engine.Segment, data: Any, text: str) -> set[int]:
+_NOT_FOUND = -1
+# Reading one more posting list costs about this many candidates' text checks per posting read: a gram
+# held by far more documents than the candidates left prunes too little to pay for itself.
+_READ_VS_VERIFY = 4
+_LITTLE_PRUNED = 0.9
+
+
+def _content(seg: engine.Segment, data: Any, text: str, within: set[int] | None) -> set[int]:
     needed, verify = literal_grams(text)
     needle = text.encode("utf-8")
     if not needed:  # single characters: scan the stored texts
-        return _verify(seg, data, needle, seg.live)
-    order = sorted(needed, key=lambda g: seg.doc_frequency("grams", g))
+        return _verify(seg, data, needle, seg.live if within is None else within)
+    frequencies = {g: seg.doc_frequency("grams", g) for g in needed}
+    order = sorted(needed, key=frequencies.__getitem__)
     cand = seg.docs("grams", order[0])
+    if within is not None:
+        cand &= within
     for gram in order[1:]:
         if not cand or len(cand) < _VERIFY_BELOW:
             break
+        if verify and frequencies[gram] > _READ_VS_VERIFY * len(cand):
+            break  # the text check below keeps the result exact
+        before = len(cand)
         cand &= seg.docs("grams", gram)
+        if verify and len(cand) > _LITTLE_PRUNED * before:
+            break  # this list barely pruned: the commoner ones left would not either
     return _verify(seg, data, needle, cand) if verify else cand
 
 
-def _names(seg: engine.Segment, text: str, name_only: bool) -> set[int]:
+def _names(seg: engine.Segment, text: str, name_only: bool, within: set[int] | None) -> set[int]:
     needed, _verify_needed = literal_grams(text)
     metas = seg.metas
     if needed:
@@ -108,36 +126,43 @@ def _names(seg: engine.Segment, text: str, name_only: bool) -> set[int]:
             cand &= seg.docs("names", gram)
     else:
         cand = seg.live
+    if within is not None:
+        cand = cand & within
     if name_only:
         return {d for d in cand if text in metas[d].name}
     return {d for d in cand if text in metas[d].name or text in metas[d].title}
 
 
-def _literal(seg: engine.Segment, data: Any, lit: Literal) -> set[int]:
+def _literal(seg: engine.Segment, data: Any, lit: Literal, within: set[int] | None) -> set[int]:
     if lit.name_only:
-        return _names(seg, lit.text, True)
-    return _content(seg, data, lit.text) | _names(seg, lit.text, False)
+        return _names(seg, lit.text, True, within)
+    return _content(seg, data, lit.text, within) | _names(seg, lit.text, False, within)
 
 
-def _group(seg: engine.Segment, data: Any, group: Group) -> set[int]:
+def _group(seg: engine.Segment, data: Any, group: Group, within: set[int] | None) -> set[int]:
     out: set[int] = set()
     for lit in group.literals:
-        out |= _literal(seg, data, lit)
+        out |= _literal(seg, data, lit, within)
     return out
 
 
-def _evaluate(seg: engine.Segment, data: Any, query: Query) -> set[int]:
+def _evaluate(seg: engine.Segment, data: Any, query: Query, within: set[int] | None = None) -> set[int]:
+    """Return the documents of `seg` matching `query`, only among `within` (None: all live ones).
+
+    Each group is evaluated among the documents still possible, so the permission filter and an
+    earlier term shrink what later terms must check against the text.
+    """
     positive = sorted(query.positive, key=lambda g: len(g.literals))
     docs: set[int] | None = None
     for group in positive:
-        found = _group(seg, data, group)
-        docs = found if docs is None else docs & found
+        docs = _group(seg, data, group, within if docs is None else docs)
         if not docs:
             return set()
-    docs = set(seg.live) if docs is None else docs
+    if docs is None:
+        docs = set(seg.live if within is None else within)
     for group in query.groups:
         if group.negated and docs:
-            docs -= _group(seg, data, group)
+            docs -= _group(seg, data, group, docs)
     return docs
 
 
@@ -150,15 +175,14 @@ def _matches(view: engine.IndexView, query: Query, scope: Scope) -> list[engine.
         return scope.allows(m.department_id, m.public, m.classification)
 
     for seg in view.segments:
-        docs = _evaluate(seg, data, query)
-        if not everything:
-            docs &= seg.allowed(scope, rule)
+        docs = _evaluate(seg, data, query, None if everything else seg.allowed(scope, rule))
         metas = seg.metas
         out.extend([metas[d] for d in docs])
     return out
 
 
-def _score(view: engine.IndexView, query: Query, matches: list[engine.DocMeta]) -> dict[int, float]:
+def _score(view: engine.IndexView, query: Query, matches: list[engine.DocMeta], *,
+           count_occurrences: bool | None = None) -> dict[int, float]:
     # Cheap relevance: saturated occurrence counts of each literal, a length normalisation favouring
     # short documents, a bonus per literal found in the title. With very many hits the per-document
     # counting is skipped (density and title decide; the hit set and the counts stay exact).
@@ -167,7 +191,9 @@ def _score(view: engine.IndexView, query: Query, matches: list[engine.DocMeta]) 
     data = view.texts.data
     terms = query.highlight_terms
     inv = 0.25 / view.average_length
-    if len(matches) <= SCORE_COUNT_LIMIT:
+    if count_occurrences is None:
+        count_occurrences = len(matches) <= SCORE_COUNT_LIMIT
+    if count_occurrences:
         needles = [t.encode("utf-8") for t in terms]
         scores = {}
         for m in matches:
@@ -184,6 +210,29 @@ def _score(view: engine.IndexView, query: Query, matches: list[engine.DocMeta]) 
         for m in [m for m in matches if text in m.title]:
             scores[m.fid] += 1.0
     return scores
+
+
+def _ranked(view: engine.IndexView, query: Query, matches: list[engine.DocMeta],
+            count: int) -> tuple[list[engine.DocMeta], dict[int, float]]:
+    """Return the best `count` matches by relevance and their scores.
+
+    Above SCORE_COUNT_LIMIT a score is the density term (shorter is better) plus a bonus per literal
+    in the title, so the best are among the titled matches and the `count` shortest others: only
+    those are scored, and the shortest are found with a C-level key instead of scoring every hit.
+    """
+    if len(matches) <= SCORE_COUNT_LIMIT:
+        scores = _score(view, query, matches)
+        return heapq.nlargest(count, matches, key=lambda m: (scores[m.fid], -m.fid)), scores
+    terms = query.highlight_terms
+    if not terms:  # every score is 0: the lowest file ids first, as the scored order would be
+        top = heapq.nsmallest(count, matches, key=attrgetter("fid"))
+        return top, {m.fid: 0.0 for m in top}
+    titles = list(map(attrgetter("title"), matches))
+    titled = [m for t in terms for m in compress(matches, map(methodcaller("__contains__", t), titles))]
+    shortest = heapq.nsmallest(count, matches, key=attrgetter("length", "fid"))
+    pool = list({m.fid: m for m in (*titled, *shortest)}.values())
+    scores = _score(view, query, pool, count_occurrences=False)  # as the whole set would be scored
+    return heapq.nlargest(count, pool, key=lambda m: (scores[m.fid], -m.fid)), scores
 
 
 # ---------------------------------------------------------------------------------------------- snippets
@@ -267,20 +316,21 @@ def _squash(text: str) -> str:
 
 def _facets(matches: list[engine.DocMeta], filters: Filters,
             dept_names: dict[int, str]) -> dict[str, list[FacetValue]]:
-    # Each dimension counts the hits that pass the other dimensions' filters (drill-down counts).
-    def narrowed(skip: str) -> list[engine.DocMeta]:
-        out = matches
-        if skip != "department" and filters.department_id is not None:
-            out = [m for m in out if m.department_id == filters.department_id]
-        if skip != "year" and filters.year is not None:
-            out = [m for m in out if m.year == filters.year]
-        if skip != "kind" and filters.kind is not None:
-            out = [m for m in out if m.kind == filters.kind]
-        return out
-
-    dept = Counter(map(attrgetter("department_id"), narrowed("department")))
-    year = Counter(map(attrgetter("year"), narrowed("year")))
-    kind = Counter(map(attrgetter("kind"), narrowed("kind")))
+    # Each dimension counts the hits that pass the other dimensions' filters (drill-down counts). One
+    # C-level pass counts the (department, year, kind) combinations; the few combinations are summed up.
+    combos = Counter(map(attrgetter("department_id", "year", "kind"), matches))
+    want = (filters.department_id, filters.year, filters.kind)
+    dept: Counter[Any] = Counter()
+    year: Counter[Any] = Counter()
+    kind: Counter[Any] = Counter()
+    for combo, n in combos.items():
+        passes = [w is None or v == w for v, w in zip(combo, want, strict=True)]
+        if passes[1] and passes[2]:
+            dept[combo[0]] += n
+        if passes[0] and passes[2]:
+            year[combo[1]] += n
+        if passes[0] and passes[1]:
+            kind[combo[2]] += n
     return {
         "department": [FacetValue(k, dept_names.get(k, "公共区域") if k is not None else "公共区域", c)
                        for k, c in dept.most_common()],
@@ -332,11 +382,10 @@ def search(
         result.page = min(result.page, max(1, result.pages))
         first = (result.page - 1) * per_page
         if sort == "date":
-            top = heapq.nlargest(first + per_page, chosen, key=lambda m: (m.mtime_ns, m.fid))
+            top = heapq.nlargest(first + per_page, chosen, key=attrgetter("mtime_ns", "fid"))
             scores = {m.fid: 0.0 for m in top}
         else:
-            scores = _score(view, query, chosen)
-            top = heapq.nlargest(first + per_page, chosen, key=lambda m: (scores[m.fid], -m.fid))
+            top, scores = _ranked(view, query, chosen, first + per_page)
         page_matches = top[first:]
         stored = {m.fid: view.texts.text(m.offset, m.length) for m in page_matches}
     ids = [m.fid for m in page_matches]
