@@ -1,11 +1,12 @@
 """Archive search at 100,000 documents: worker peak RSS during a rebuild, search latency, web worker RSS.
 
-python -m bench --only indexer_scale      (opt-in: not part of `make bench`, ~25-40 minutes on 2 shared cores)
+python -m bench --only indexer_scale      (also part of the full `make bench`: ~12 minutes on 2 shared cores)
 python -m bench.indexer_scale             (same, without touching bench/results/latest.json; writes
                                            bench/results/indexer_scale.json)
 
 Goals (issue 4): search p95 <= 50 ms including highlights and facets, worker peak RSS < 400 MB during a
 rebuild at 100k documents. The --quick run skips it (it cannot be made small and still mean anything).
+Needs ~1.2 GB of temporary disk (database with the texts, index, text store).
 
 1. Fill: a fresh data directory (migrated, demo bureau seeded) gets EOFFICE_BENCH_SCALE_DOCS (100,000)
    synthetic files with stored, already extracted texts (~4 KB of Chinese each, bench.indexer._file_row,
@@ -23,8 +24,9 @@ rebuild at 100k documents. The --quick run skips it (it cannot be made small and
    engine-only hit-set latency. Then that process's RSS (total, anonymous, file-backed mmap pages of
    the text store) and peak, since a web worker keeps the index view open between requests.
 
-EOFFICE_BENCH_SCALE_DIR=/some/dir keeps the data there (reused when it already holds a built index of
-the same size) for profiling afterwards; by default a temporary directory is removed at the end.
+EOFFICE_BENCH_SCALE_DIR=/some/dir keeps the data there for profiling afterwards; a later run with the same
+directory and size reuses the index as it is (delete the directory after changing indexer/ code). By
+default a temporary directory is removed at the end.
 """
 
 from __future__ import annotations
