@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,7 @@ from archive import org
 from archive.db import connect
 from archive.models.base import utcnow
 from archive.models.files import ArchiveFile, ArchiveFileText
-from bench.indexer import _file_row, _prepare, _rebuild_in_subprocess, _search_latency, _settings
+from bench.indexer import _file_row, _memory, _prepare, _rebuild_in_subprocess, _search_latency, _settings
 from indexer import engine
 from tests.indexer import corpus
 
@@ -59,20 +58,6 @@ SEED = 1000  # chunk k uses corpus seed SEED + k
 QUERIES = 300
 SAMPLE_PER_CHUNK = 100  # texts per chunk the queries are cut from (regenerated, never all kept)
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _memory() -> dict[str, float]:
-    """Return this process's current and peak RSS in MB (Linux /proc, else the peak only)."""
-    fields = {"VmRSS": "rss_mb", "RssAnon": "rss_anon_mb", "RssFile": "rss_file_mb", "VmHWM": "peak_rss_mb"}
-    out: dict[str, float] = {}
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in fields:
-                out[fields[key]] = round(int(value.split()[0]) / 1024, 1)
-    except OSError:
-        out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    return out
 
 
 def _fill(data_dir: Path, count: int) -> dict[str, Any]:

@@ -28,11 +28,76 @@ from whoosh import formats, index
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, FieldType, Schema
+from whoosh.filedb import compound
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.reading import SegmentReader, TermNotFound
 
 from archive.locks import LockFile, LockHeld
 from indexer.textstore import STORE_NAME, TextAppender, TextReader
+
+
+class _ViewFile:
+    """A read-only file over a memoryview, read in place.
+
+    Whoosh opens each segment's sub-files as memoryviews of one mmap and wraps them in BufferFile,
+    whose BytesIO copies the whole view: every process would hold a private copy of every segment
+    (about 1.6 KB per document). This reads the mapped pages instead, which the OS shares and can drop.
+    """
+
+    __slots__ = ("_pos", "_view")
+
+    def __init__(self, view: Any) -> None:
+        self._view = memoryview(view).cast("B")
+        self._pos = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        end = len(self._view) if size is None or size < 0 else min(len(self._view), start + size)
+        self._pos = end
+        return self._view[start:end].tobytes()
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(memoryview(buffer).cast("B")))
+        memoryview(buffer).cast("B")[:len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = len(self._view) if size is None or size < 0 else min(len(self._view), self._pos + size)
+        end = self._pos
+        while end < limit:
+            chunk = self._view[end:min(limit, end + 4096)].tobytes()
+            cut = chunk.find(b"\n")
+            if cut >= 0:
+                end += cut + 1
+                break
+            end += len(chunk)
+        return self.read(end - self._pos)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._view))[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._pos = 0
+
+
+class _MappedBufferFile(BufferFile):
+    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        super().__init__(b"", name=name, onclose=onclose)
+        self._buf = buf
+        self.file = _ViewFile(buf)
+
+
+compound.BufferFile = _MappedBufferFile  # the one place Whoosh wraps a segment's mapped sub-files
 
 LOCK_NAME = "writer.lock"
 _HEADER = struct.Struct("<qqiiHBBq")  # fid, text offset, text length, department id, year, class, public, mtime
