@@ -57,6 +57,11 @@ class _ViewFile:
         self._pos = end
         return self._view[start:end].tobytes()
 
+    def peek(self, size: int = 1) -> bytes:
+        # Lets the C unpickler read a small pickle in one go instead of a read() call per opcode. It asks
+        # for 8 KB; Whoosh's block headers are a few hundred bytes, and it reads on when one is longer.
+        return self._view[self._pos:self._pos + min(max(1, size), 512)].tobytes()
+
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(memoryview(buffer).cast("B")))
         memoryview(buffer).cast("B")[:len(data)] = data
