@@ -222,7 +222,9 @@ def _search_latency(settings: Settings, texts: list[str], n: int) -> dict[str, A
     queries = _queries(texts, n) + BROAD
     out: dict[str, Any] = {}
     with db.session() as session:
-        for who in ("archivist", "lz_staff"):
+        # A fresh process first (index pages not yet mapped in: what a just-started web worker sees),
+        # then the archivist again once the pages are in (a web worker that has served for a while).
+        for who, label in (("archivist", "archivist"), ("lz_staff", "lz_staff"), ("archivist", "archivist_warm")):
             user = org.user_by_username(session, who)
             search.search(session, settings, user, "林业")  # open the index and fill caches once
             lat, hits = [], []
@@ -232,7 +234,7 @@ def _search_latency(settings: Settings, texts: list[str], n: int) -> dict[str, A
                 lat.append((time.perf_counter() - t0) * 1000)
                 hits.append(result.total)
             broad = lat[-len(BROAD):]
-            out[who] = {"queries": len(lat), "p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95),
+            out[label] = {"queries": len(lat), "p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95),
                         "max_ms": round(max(lat), 1), "broad_p50_ms": _pct(broad, 0.5),
                         "broad_max_ms": round(max(broad), 1), "median_hits": statistics.median(hits)}
         t0 = time.perf_counter()
