@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import socket
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -72,15 +73,20 @@ class DatabaseLock:
         self.key = key
         self._conn: Connection | None = None
         self.backend_pid: int | None = None  # the PostgreSQL session holding the lock
+        self._guard = threading.RLock()  # the heartbeat thread and stop() may use it at once
 
     def acquire(self) -> bool:
         """Take the lock; return False when another session holds it (SQLite: always True)."""
+        with self._guard:
+            return self._acquire()
+
+    def _acquire(self) -> bool:
         if self.engine.dialect.name != "postgresql" or self._conn is not None:
             return True
         conn = self.engine.connect()
         try:
             taken = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}))
-            self.backend_pid = conn.scalar(text("SELECT pg_backend_pid()"))
+            backend_pid = conn.scalar(text("SELECT pg_backend_pid()"))
             conn.commit()
         except BaseException:
             conn.close()
@@ -88,7 +94,7 @@ class DatabaseLock:
         if not taken:
             conn.close()
             return False
-        self._conn = conn
+        self._conn, self.backend_pid = conn, backend_pid
         return True
 
     def still_held(self) -> bool:
@@ -98,6 +104,10 @@ class DatabaseLock:
         """
         if self.engine.dialect.name != "postgresql":
             return True
+        with self._guard:
+            return self._check_or_retake()
+
+    def _check_or_retake(self) -> bool:
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT 1"))
@@ -108,10 +118,14 @@ class DatabaseLock:
                     self._conn.invalidate()
                     self._conn.close()
                 self._conn = None
-        return self.acquire()
+        return self._acquire()
 
     def release(self) -> None:
         """Release the lock and its connection (no-op when not held)."""
+        with self._guard:
+            self._release()
+
+    def _release(self) -> None:
         if self._conn is None:
             return
         try:

@@ -53,6 +53,7 @@ def test_heartbeat_and_failing_job(settings, db):
         deadline = time.monotonic() + 10
         while len(calls) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
+        _wait_for_heartbeat(db)
         worker.beat()
     finally:
         worker.stop()
@@ -68,10 +69,12 @@ def test_second_worker_on_another_data_dir_but_the_same_postgresql_refuses(setti
         pytest.skip("a SQLite database lives in its data dir, which the lock file guards (PostgreSQL pass only)")
     import dataclasses
 
+    settings = _one_beat(settings)
+
     first = Worker(settings, db)
     first.start()
     try:
-        first.beat()
+        _wait_for_heartbeat(db)
         elsewhere = dataclasses.replace(settings, data_dir=tmp_path / "second-server")
         with pytest.raises(WorkerAlreadyRunning, match="同一数据库只能有一个 worker") as refused:
             Worker(elsewhere, db).start()
@@ -93,10 +96,13 @@ def test_worker_that_lost_its_database_lock_to_another_stops(settings, db, tmp_p
 
     from sqlalchemy import text
 
+    settings = _one_beat(settings)
+
     first = Worker(settings, db)
     first.start()
     second = Worker(dataclasses.replace(settings, data_dir=tmp_path / "second-server"), db)
     try:
+        _wait_for_heartbeat(db)  # the heartbeat thread's first beat has written the row
         first.beat()
         assert not first.lost_lock
         with db.engine.connect() as conn:  # the database drops the first worker's lock session
@@ -121,9 +127,10 @@ def test_worker_takes_its_database_lock_again_after_a_lost_connection(settings, 
         pytest.skip("PostgreSQL advisory lock (PostgreSQL pass only)")
     from sqlalchemy import text
 
-    worker = Worker(settings, db)
+    worker = Worker(_one_beat(settings), db)
     worker.start()
     try:
+        _wait_for_heartbeat(db)
         lost = worker._db_lock.backend_pid
         with db.engine.connect() as conn:
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
@@ -131,3 +138,20 @@ def test_worker_takes_its_database_lock_again_after_a_lost_connection(settings, 
         assert not worker.lost_lock and worker._db_lock.backend_pid not in (None, lost)
     finally:
         worker.stop()
+
+
+def _wait_for_heartbeat(db) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the heartbeat thread has written its row, so a beat() called by the test only updates it."""
+    for _ in range(200):
+        with db.session() as session:
+            if session.get(WorkerState, "worker") is not None:
+                return
+        time.sleep(0.05)
+    raise AssertionError("no heartbeat row after 10 s")
+
+
+def _one_beat(settings):  # type: ignore[no-untyped-def]
+    """Settings whose heartbeat thread beats once at start and then not for an hour: the test beats."""
+    import dataclasses
+
+    return dataclasses.replace(settings, worker=dataclasses.replace(settings.worker, heartbeat_seconds=3600))
