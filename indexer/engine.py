@@ -63,8 +63,9 @@ class _ViewFile:
         return self._view[self._pos:self._pos + min(max(1, size), 512)].tobytes()
 
     def readinto(self, buffer: Any) -> int:
-        data = self.read(len(memoryview(buffer).cast("B")))
-        memoryview(buffer).cast("B")[:len(data)] = data
+        target = memoryview(buffer).cast("B")
+        data = self.read(len(target))
+        target[:len(data)] = data
         return len(data)
 
     def readline(self, size: int | None = -1) -> bytes:
