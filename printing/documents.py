@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import fcntl
-import shutil
-import subprocess
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from charset_normalizer import from_bytes
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from fileformats import office
+from fileformats.textcodec import UndecodableText, decode
 from printing.routing import media_for_size
 
 KINDS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt"}
@@ -54,7 +52,7 @@ def pdf_info(path: Path) -> PdfInfo:
             raise DocumentError("该 PDF 设有打开密码，无法打印；请先去除密码后再提交。")
         sizes = []
         for page in reader.pages:
-            box = page.mediabox
+            box = page.cropbox  # what is printed: the CropBox (it defaults to the MediaBox)
             w, h = float(box.width) / _POINTS_PER_MM, float(box.height) / _POINTS_PER_MM
             if int(page.get("/Rotate", 0) or 0) % 180:
                 w, h = h, w
@@ -77,7 +75,10 @@ def text_to_pdf(source: Path, target: Path) -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfgen import canvas
 
-    text = _decode(source.read_bytes())
+    try:
+        text = decode(source.read_bytes())
+    except UndecodableText:
+        raise DocumentError("无法识别该文本文件的编码；请另存为 UTF-8 文本或 PDF 后再打印。") from None
     font = _cjk_font(pdfmetrics)
     size, leading, margin = 11, 16, 56
     width, height = A4
@@ -98,9 +99,11 @@ def text_to_pdf(source: Path, target: Path) -> None:
 
 
 def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, lock_dir: Path) -> None:
-    """Convert a .docx to PDF with LibreOffice headless, one conversion at a time, within `timeout`."""
-    exe = shutil.which(soffice)
-    if exe is None:
+    """Convert a .docx to PDF with LibreOffice (fileformats.office: limits, own profile), one at a time.
+
+    Raises DocumentError with what to do when LibreOffice is missing, too slow or fails.
+    """
+    if office.soffice_path(soffice) is None:
         raise DocumentError(
             "服务器未安装 LibreOffice，无法转换 Word 文件；请在 Word 中另存为 PDF 后再打印，"
             "或请管理员安装 libreoffice-writer-nogui。"
@@ -108,35 +111,14 @@ def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, loc
     lock_dir.mkdir(parents=True, exist_ok=True)
     with _CONVERT_LOCK, (lock_dir / "convert.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with tempfile.TemporaryDirectory(prefix="eoffice-convert-") as tmp:
-            work = Path(tmp)
-            # Each conversion gets its own profile: two sharing one collide.
-            profile = (work / "profile").as_uri()
-            src = work / "in.docx"
-            shutil.copyfile(source, src)
-            cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
-                   "--convert-to", "pdf", "--outdir", str(work), str(src)]
-            try:
-                subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, cwd=work)
-            except subprocess.TimeoutExpired:
+        try:
+            office.convert(source, "pdf", target, input_suffix=".docx", soffice=soffice, timeout=timeout)
+        except office.ConversionFailed as exc:
+            if exc.timed_out:
                 raise DocumentError(
-                    f"Word 文件转换超过 {timeout:g} 秒仍未完成，已放弃；请另存为 PDF 后再打印。"
-                ) from None
-            produced = work / "in.pdf"
-            if not produced.exists() or produced.stat().st_size == 0:
-                raise DocumentError("Word 文件无法转换为 PDF（文件可能已损坏或受密码保护）；请另存为 PDF 后再打印。")
-            shutil.move(str(produced), target)
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data).best()
-    if best is None:
-        raise DocumentError("无法识别该文本文件的编码；请另存为 UTF-8 文本或 PDF 后再打印。")
-    return str(best)
+                    f"Word 文件转换超过 {timeout:g} 秒仍未完成，已放弃；请另存为 PDF 后再打印。") from None
+            raise DocumentError(
+                "Word 文件无法转换为 PDF（文件可能已损坏或受密码保护）；请另存为 PDF 后再打印。") from None
 
 
 def _cjk_font(pdfmetrics) -> str:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ before submitting, and when a department printer jams) and `eoffice print route`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -215,11 +215,14 @@ def media_for_size(width_mm: float, height_mm: float) -> str:
     return min(fitting)[1]
 
 
-def count_pages(page_ranges: str, total: int) -> int:
-    """Return how many of `total` pages the ranges select ("1-3,5"); empty = all. Raises ValueError."""
+def selected_pages(page_ranges: str, total: int) -> list[int]:
+    """Return the 1-based page numbers the ranges select ("1-3,5"; empty = all), in order. Raises ValueError.
+
+    Pages past `total` are ignored; a range that selects nothing, or a malformed one, raises.
+    """
     text = (page_ranges or "").replace("，", ",").replace(" ", "")
     if not text:
-        return total
+        return list(range(1, total + 1))
     selected: set[int] = set()
     for part in text.split(","):
         if not part:
@@ -232,7 +235,24 @@ def count_pages(page_ranges: str, total: int) -> int:
         selected.update(range(lo, min(hi, total) + 1))
     if not selected:
         raise ValueError(text)
-    return len(selected)
+    return sorted(selected)
+
+
+def count_pages(page_ranges: str, total: int) -> int:
+    """Return how many of `total` pages the ranges select ("1-3,5"); empty = all. Raises ValueError."""
+    return len(selected_pages(page_ranges, total))
+
+
+def media_of_pages(sizes_mm: Sequence[tuple[float, float]], pages: Iterable[int]) -> str:
+    """Return the paper the printed pages need: the largest of the given 1-based pages' sizes (mm).
+
+    Paper is chosen from the pages actually printed: pages 1-2 of a report whose page 3 is A3 go on A4.
+    """
+    chosen = [sizes_mm[p - 1] for p in pages if 0 < p <= len(sizes_mm)] or list(sizes_mm)
+    if not chosen:
+        return "A4"
+    largest = max(chosen, key=lambda s: s[0] * s[1])
+    return media_for_size(*largest)
 
 
 def _central_reasons(request: PrintRequest, policy: Policy) -> list[Reason]:

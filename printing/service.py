@@ -7,8 +7,6 @@ caller's transaction. The worker's dispatcher (printing.dispatcher) does everyth
 
 from __future__ import annotations
 
-import csv
-import io
 import shutil
 import uuid as uuidlib
 from collections.abc import Iterable
@@ -26,6 +24,7 @@ from archive.models.base import utcnow
 from archive.org import permissions_of
 from archive.permissions import Permission
 from config import Settings
+from fileformats import tables
 from printing import documents, pdfprobe
 from printing.routing import (
     CLASSIFICATION_NAMES,
@@ -35,8 +34,10 @@ from printing.routing import (
     PrinterState,
     PrintRequest,
     count_pages,
+    media_of_pages,
     normalize_media,
     route,
+    selected_pages,
 )
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -120,6 +121,8 @@ def request_print(session: Session, settings: Settings, user: User, source: Sour
             if len(source.data) > MAX_FILE_BYTES:
                 raise PrintError("文件超过 100 MB，无法打印；请拆分后再提交。")
             original.write_bytes(source.data)
+        elif isinstance(source, ArchiveSource):
+            _copy_archive_file(settings, ref, original)
         else:
             path = Path(ref)
             if not path.is_file():
@@ -186,16 +189,17 @@ def prepare(session: Session, settings: Settings, job: PrintJob, *, raise_errors
         except documents.DocumentError as exc:
             raise PrintError(str(exc)) from None
         try:
-            pages = count_pages(job.page_ranges, info.pages)
+            printed = selected_pages(job.page_ranges, info.pages)
         except ValueError:
             raise PrintError(
                 f"页码范围“{job.page_ranges}”无效：本文件共 {info.pages} 页，请填写如 1-3,5 的范围。"
             ) from None
         job.pdf_path = str(pdf.relative_to(settings.data_dir))
         job.document_pages = info.pages
-        job.pages = pages
+        job.pages = len(printed)
+        pages = job.pages
         if job.media == "auto":
-            job.media = info.media
+            job.media = media_of_pages(info.sizes_mm, printed)
         _check_quota(session, settings, job, extra=pages * job.copies)
         apply_decision(job, route(print_request(job, session), policy(settings), printer_states(session)))
         job.state = "queued"
@@ -239,10 +243,11 @@ def preview_route(session: Session, settings: Settings, user: User, path: Path, 
         except documents.DocumentError as exc:
             raise PrintError(str(exc)) from None
     try:
-        pages = count_pages(options.page_ranges, info.pages)
+        printed = selected_pages(options.page_ranges, info.pages)
     except ValueError:
         raise PrintError(f"页码范围“{options.page_ranges}”无效：本文件共 {info.pages} 页。") from None
-    media = info.media if options.media == "auto" else normalize_media(options.media)
+    pages = len(printed)
+    media = media_of_pages(info.sizes_mm, printed) if options.media == "auto" else normalize_media(options.media)
     request = PrintRequest(
         department=user.department.code if user.department else None, pages=pages, copies=options.copies,
         media=media, color=options.color, quality=options.quality,
@@ -465,14 +470,11 @@ def usage(session: Session, year: int, month: int, *, department_id: int | None 
 
 
 def usage_csv(rows: Iterable[UsageRow], year: int, month: int) -> str:
-    """Return the monthly accounting as CSV (UTF-8 with BOM so Excel opens Chinese correctly)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["月份", "部门", "登录名", "姓名", "彩色", "纸张", "作业数", "页数（页×份）"])
-    for r in rows:
-        writer.writerow([f"{year}-{month:02d}", r.department, r.username, r.display_name,
-                         "彩色" if r.color else "黑白", r.media, r.jobs, r.pages])
-    return "\ufeff" + buf.getvalue()
+    """Return the monthly accounting as CSV (UTF-8 with BOM; formulas defused by fileformats.tables)."""
+    return tables.csv_text(
+        ["月份", "部门", "登录名", "姓名", "彩色", "纸张", "作业数", "页数（页×份）"],
+        ([f"{year}-{month:02d}", r.department, r.username, r.display_name, "彩色" if r.color else "黑白", r.media,
+          r.jobs, r.pages] for r in rows))
 
 
 def monthly_series(session: Session, *, department_id: int | None, months: int = 6) -> list[tuple[str, int]]:
@@ -560,12 +562,22 @@ def _resolve_source(
         return source.path.name, source.title, source.classification, str(source.path), "document"
     if isinstance(source, ArchiveSource):
         record = _visible_archive_file(session, settings, user, source.file_id)
-        path = (settings.archive_dir / record.relpath).resolve()
-        if not path.is_relative_to(settings.archive_dir.resolve()):
-            raise PrintError("该档案文件路径无效。")
         level = max(record.classification, options.classification or 0)
-        return record.relpath.rsplit("/", 1)[-1], record.title or path.stem, level, str(path), "archive"
+        return record.name, record.title or Path(record.name).stem, level, record.relpath, "archive"
     raise PrintError("不支持的打印来源。")
+
+
+def _copy_archive_file(settings: Settings, relpath: str, target: Path) -> None:
+    """Copy an archive file for printing, read without following links (indexer.safeopen); raise PrintError."""
+    from indexer.safeopen import UnsafeFile, open_archive_file
+
+    try:
+        with open_archive_file(settings.archive_dir, relpath) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except UnsafeFile as exc:
+        if exc.missing:
+            raise PrintError("找不到要打印的文件（可能已被移动或删除），请刷新页面后重试。") from None
+        raise PrintError(f"该档案文件无法打印：{exc.reason}。") from None
 
 
 def archive_file_for(session: Session, settings: Settings, user: User, file_id: int):  # type: ignore[no-untyped-def]

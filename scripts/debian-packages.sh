@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Install the Debian packages eoffice needs when they are missing.
-#   scripts/debian-packages.sh run    what `make run` needs (python3-venv, a Chinese font)
+#   scripts/debian-packages.sh run    what `make run` needs (python3-venv, a Chinese font, LibreOffice, poppler)
 #   scripts/debian-packages.sh test   what `make test` needs (real slapd, cupsd, Chromium, LibreOffice, ...)
 # Installs only as root; otherwise prints the apt-get line to run and exits non-zero.
 set -euo pipefail
 
-run_pkgs=(python3-venv python3-dev gcc)
+run_pkgs=(
+  python3-venv python3-dev gcc
+  fonts-wqy-microhei                     # Chinese glyphs in converted PDFs and printed text files
+  libreoffice-writer-nogui               # .docx -> PDF for printing and preview; .doc/.wps/.rtf in the archive
+  libreoffice-calc-nogui                 # .xls/.et in the archive
+  libreoffice-impress-nogui              # .ppt/.dps in the archive
+  poppler-utils                          # pdftotext: PDFs pypdf cannot read
+)
 test_pkgs=(
   "${run_pkgs[@]}"
   slapd ldap-utils                       # directory login tests (real OpenLDAP)
   cups cups-bsd cups-client libcups2-dev # printing tests (real cupsd) + building pycups
   chromium                               # end-to-end browser tests (Playwright drives Debian's Chromium)
-  fonts-wqy-microhei                     # Chinese glyphs in screenshots and converted PDFs
-  libreoffice-writer-nogui               # .docx -> PDF for printing and preview
   recollcmd                              # the search benchmark's reference engine
   postgresql                             # the PostgreSQL pass
 )

@@ -12,8 +12,6 @@ The responsible department is the 主办 department of an incoming document, els
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +25,7 @@ from archive.models.documents import Document
 from archive.supervision import deadlines
 from archive.supervision.calendar import WorkCalendar, day_end, day_start, local_date, local_today
 from config.supervision import SupervisionSettings
+from fileformats import tables
 
 DONE_STATES = ("completed", "filed")
 # Documents that never entered a route are not supervised.
@@ -243,19 +242,12 @@ def _avg(value: float | None) -> str:
 
 def to_csv(tbl: Table, *, include_total: bool = True) -> str:
     """Return the table as CSV (UTF-8 with BOM so spreadsheet programs on the desktops read it)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_HEADER)
+    out: list[list[object]] = []
     for period in tbl.periods:
         rows: list[tuple[str, str, Figures]] = [(d.code, d.name, tbl.get(period, d.id)) for d in tbl.departments]
         if include_total:
             rows.append(("", "全局合计", tbl.get(period, None)))
         for code, name, fig in rows:
-            writer.writerow([period.label, code, _safe(name), fig.due, fig.on_time, fig.late, _pct(fig.rate),
-                             fig.completed, _avg(fig.average_days), fig.open_overdue])
-    return "\ufeff" + buf.getvalue()
-
-
-def _safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheet programs: defuse it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+            out.append([period.label, code, name, fig.due, fig.on_time, fig.late, _pct(fig.rate),
+                        fig.completed, _avg(fig.average_days), fig.open_overdue])
+    return tables.csv_text(CSV_HEADER, out)

@@ -6,8 +6,6 @@ prefixed with an apostrophe: a title typed by a user must never become a formula
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,16 +14,11 @@ from sqlalchemy.orm import Session
 from archive.models import User
 from archive.workflow import filing, ledger
 from archive.workflow.states import CLASSIFICATION_NAMES, RETENTION_NAMES, URGENCY_NAMES
+from fileformats import tables
 
 REGISTER_HEADERS = ["序号", "文号", "标题", "拟稿部门", "拟稿人", "签发人", "签发日期", "密级", "紧急程度",
                     "主送", "抄送", "份数", "编号时间", "状态", "作废原因"]
 CATALOGUE_HEADERS = ["件号", "档号", "责任者", "文号", "题名", "日期", "页数", "密级", "保管期限", "机构", "备注"]
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def register_rows(session: Session, year: int) -> list[list[Any]]:
@@ -58,29 +51,10 @@ def catalogue_rows(session: Session, year: int) -> list[list[Any]]:
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """Return CSV bytes with a BOM so Excel and WPS read the Chinese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """Return CSV bytes with a BOM so Excel and WPS read the Chinese correctly (fileformats.tables)."""
+    return tables.csv_bytes(headers, rows)
 
 
 def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """Return an XLSX workbook with one sheet, a bold header row and frozen headers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(v) for v in row])
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """Return an XLSX workbook with one sheet, a bold header row and frozen headers (fileformats.tables)."""
+    return tables.xlsx_bytes(title, headers, rows)
