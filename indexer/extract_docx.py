@@ -1,59 +1,185 @@
-"""Word .docx: body paragraphs and tables (nested too), headers and footers, core properties."""
+"""Word (.docx, .docm, .dotx, Strict Open XML, and WPS files saved as OOXML): every word a reader sees.
+
+python-docx's ``paragraph.text`` skips runs inside tracked insertions, text boxes, content controls
+and field results, and refuses macro-enabled and Strict packages. So the package is read directly:
+the main part found through ``_rels/.rels``, its headers, footers, footnotes and endnotes through its
+relationships, and each XML part walked in document order, by local name (Strict Open XML uses
+other namespace URIs for the same elements):
+
+- text of ``w:t`` runs, ``w:tab`` as a tab, ``w:br``/``w:cr`` as a line break, each paragraph a line;
+- tracked changes as the final view: ``w:ins`` kept, ``w:del``/``w:moveFrom``/``w:delText`` left out;
+- text boxes once: ``mc:AlternateContent`` is read from its first ``mc:Choice`` only (the DrawingML box),
+  never again from the VML ``mc:Fallback`` copy;
+- content controls (``w:sdt``) and field results kept, field codes (``w:instrText``) left out;
+- comments appended after the body, each line marked 「批注：」 so a hit in a comment is recognisable.
+
+Sizes are checked before parsing (`fileformats` zip guard): a part that inflates past the limit is refused.
+"""
 
 from __future__ import annotations
 
+import posixpath
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import docx
-from docx.opc.exceptions import PackageNotFoundError
+from lxml import etree
 
-from indexer import extract
+from indexer.extract_base import Content, ExtractionError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The most any one XML part may inflate to, and all parts together (a zip bomb is refused, not read).
+MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_SKIP = {"del", "moveFrom", "delText", "instrText", "rPr", "pPr", "tblPr", "trPr", "tcPr", "sectPr",
+         "fldData", "delInstrText"}
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
+                          remove_pis=True)
+# Relationship types (last path segment, both Transitional and Strict URIs) of the parts read after the body.
+_PARTS = ("header", "footer", "footnotes", "endnotes")
 
 
-def read(path: Path) -> extract.Content:
-    """Return the text of a .docx file."""
+def read(path: Path) -> Content:
+    """Return the text of a Word OOXML package; raise ExtractionError (encrypted, damaged) otherwise."""
     with path.open("rb") as fh:
         head = fh.read(8)
     if head == OLE_MAGIC:
         # Office stores a password-protected .docx as an OLE container with an EncryptedPackage stream.
-        raise extract.ExtractionError("encrypted", "Word 文档有密码保护，无法读取内容")
+        raise ExtractionError("encrypted", "Word 文档有密码保护，无法读取内容")
     try:
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError) as exc:
-        raise extract.ExtractionError("damaged", f"Word 文档已损坏或不完整：{exc}") from None
-    parts: list[str] = []
-    seen: set[int] = set()
-    for section in document.sections:
-        for part in (section.header, section.first_page_header, section.footer, section.first_page_footer):
-            if part is not None and not part.is_linked_to_previous and id(part._element) not in seen:
-                seen.add(id(part._element))
-                parts.extend(_blocks(part))
-    parts.extend(_blocks(document))
-    props = document.core_properties
-    for extra in (props.title, props.subject, props.keywords):
-        if extra:
-            parts.append(extra)
-    year = props.created.year if props.created else None
-    return extract.Content("\n".join(p for p in parts if p), (props.title or "").strip() or None, year)
+        with zipfile.ZipFile(path) as package:
+            return _read_package(package)
+    except zipfile.BadZipFile as exc:
+        raise ExtractionError("damaged", f"Word 文档已损坏或不完整：{exc}") from None
+    except etree.XMLSyntaxError as exc:
+        raise ExtractionError("damaged", f"Word 文档内容不是合法的 XML：{exc}") from None
 
 
-def _blocks(container: Any) -> Iterator[str]:
-    for paragraph in container.paragraphs:
-        yield paragraph.text
-    for table in container.tables:
-        yield from _table(table)
+def _read_package(package: zipfile.ZipFile) -> Content:
+    check_sizes(package)
+    main = _main_part(package)
+    if main is None:
+        raise ExtractionError("damaged", "不是 Word 文档（找不到正文部分 word/document.xml）")
+    rels = _relationships(package, main)
+    texts = [_part_text(package, target) for kind, target in rels if kind in ("header",)]
+    texts.append(_part_text(package, main))
+    texts += [_part_text(package, target) for kind, target in rels if kind in ("footer", "footnotes", "endnotes")]
+    comments = [t for kind, target in rels if kind == "comments" for t in [_part_text(package, target)] if t]
+    if comments:
+        texts.append("\n".join("批注：" + line for c in comments for line in c.splitlines() if line.strip()))
+    title, year = _core(package)
+    return Content("\n".join(t for t in texts if t), title, year)
 
 
-def _table(table: Any) -> Iterator[str]:
-    for row in table.rows:
-        last = None
-        for cell in row.cells:
-            if cell._tc is last:  # merged cells repeat the same element
-                continue
-            last = cell._tc
-            yield from _blocks(cell)
+def check_sizes(package: zipfile.ZipFile) -> None:
+    """Refuse a package whose declared inflated sizes exceed the limits (zip bomb); raise ExtractionError."""
+    total = 0
+    for info in package.infolist():
+        if info.file_size > MAX_PART_BYTES:
+            raise ExtractionError("damaged", f"文档中的 {info.filename} 解压后过大（{info.file_size // 2**20} MB），"
+                                             "可能是压缩炸弹，未读取")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise ExtractionError("damaged", f"文档解压后共 {total // 2**20} MB，超过上限，可能是压缩炸弹，未读取")
+
+
+def _load(package: zipfile.ZipFile, name: str) -> etree._Element | None:
+    try:
+        info = package.getinfo(name)
+    except KeyError:
+        return None
+    with package.open(info) as fh:
+        data = fh.read(MAX_PART_BYTES + 1)  # the declared size can lie: the actual bytes are capped too
+    if len(data) > MAX_PART_BYTES:
+        raise ExtractionError("damaged", f"文档中的 {name} 解压后过大，可能是压缩炸弹，未读取")
+    return etree.fromstring(data, _PARSER)
+
+
+def _main_part(package: zipfile.ZipFile) -> str | None:
+    root = _load(package, "_rels/.rels")
+    if root is not None:
+        for rel in root:
+            if str(rel.get("Type", "")).endswith("/officeDocument") and rel.get("TargetMode") != "External":
+                target = str(rel.get("Target", "")).lstrip("/")
+                if target in package.namelist():
+                    return target
+    return "word/document.xml" if "word/document.xml" in package.namelist() else None
+
+
+def _relationships(package: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
+    folder, name = posixpath.split(part)
+    root = _load(package, posixpath.join(folder, "_rels", name + ".rels"))
+    out: list[tuple[str, str]] = []
+    if root is None:
+        return out
+    for rel in root:
+        kind = str(rel.get("Type", "")).rsplit("/", 1)[-1]
+        if kind in (*_PARTS, "comments") and rel.get("TargetMode") != "External":
+            target = posixpath.normpath(posixpath.join(folder, str(rel.get("Target", ""))))
+            if target in package.namelist():
+                out.append((kind, target))
+    return out
+
+
+def _part_text(package: zipfile.ZipFile, name: str) -> str:
+    root = _load(package, name)
+    if root is None:
+        return ""
+    out: list[str] = []
+    _walk(root, out)
+    lines = (line.strip() for line in "".join(out).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _walk(element: etree._Element, out: list[str]) -> None:
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        qname = etree.QName(tag)
+        local = qname.localname
+        if qname.namespace == _MC:
+            if local == "AlternateContent":
+                choice = next((c for c in child if isinstance(c.tag, str) and etree.QName(c.tag).localname == "Choice"),
+                              None)
+                if choice is None:  # no Choice: the Fallback is all there is
+                    choice = next((c for c in child if isinstance(c.tag, str)), None)
+                if choice is not None:
+                    _walk(choice, out)
+            continue
+        if local in _SKIP:
+            continue
+        if local == "t":
+            out.append(child.text or "")
+        elif local == "tab":
+            out.append("\t")
+        elif local in ("br", "cr"):
+            out.append("\n")
+        elif local == "txbxContent":
+            out.append("\n")
+            _walk(child, out)
+            out.append("\n")
+        elif local == "p" or local == "tc":
+            _walk(child, out)
+            out.append("\n")
+        else:
+            _walk(child, out)
+
+
+def _core(package: zipfile.ZipFile) -> tuple[str | None, int | None]:
+    try:
+        root = _load(package, "docProps/core.xml")
+    except (ExtractionError, etree.XMLSyntaxError):
+        return None, None  # broken metadata must not hide the text
+    if root is None:
+        return None, None
+    title = year = None
+    for child in root:
+        if not isinstance(child.tag, str):
+            continue
+        local = etree.QName(child.tag).localname
+        if local == "title" and child.text and child.text.strip():
+            title = child.text.strip()[:500]
+        elif local == "created" and child.text and child.text[:4].isdigit():
+            year = int(child.text[:4])
+    return title, year

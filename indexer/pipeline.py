@@ -22,8 +22,10 @@ from archive.models.base import utcnow
 from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from config import Settings
 from indexer import engine
-from indexer.extract import Extracted, default_registry
+from indexer.extract import Extracted, supported_extensions
+from indexer.safeopen import LINK_REASON
 from indexer.sandbox import ExtractorPool
+from indexer.scan import LINK_DIGEST
 from indexer.text import grams, normalize
 
 log = logging.getLogger("eoffice.indexer")
@@ -48,7 +50,7 @@ class Pipeline:
         self.db = db
         self.writer = writer
         self.pool = pool
-        self.kinds = set(default_registry())
+        self.kinds = supported_extensions()
 
     def pending(self) -> int:
         """Return the number of tasks waiting."""
@@ -56,15 +58,55 @@ class Pipeline:
             return queue_length(session)
 
     def run_batch(self, limit: int | None = None, *, before_commit: Callable[[], None] | None = None) -> BatchReport:
-        """Process up to `limit` tasks (default: the batch size setting); return what was done."""
+        """Process up to `limit` tasks (default: the batch size setting); return what was done.
+
+        A batch whose index write fails is split in halves and each half tried on its own, down to
+        single files, so the healthy files go in and only the culprit counts a failed attempt (after
+        MAX_ATTEMPTS it is marked damaged and dropped from the queue). Files already extracted are
+        not extracted again while halving.
+        """
         started = time.monotonic()
         report = BatchReport()
         limit = limit or self.settings.indexer.batch_size
         with self.db.session() as session:
-            tasks = list(session.scalars(select(IndexTask).order_by(IndexTask.id).limit(limit)))
-            if not tasks:
-                return report
+            task_ids = list(session.scalars(select(IndexTask.id).order_by(IndexTask.id).limit(limit)))
+        if not task_ids:
+            return report
+        report.tasks = len(task_ids)
+        succeeded, error = self._run_tasks(task_ids, report, {}, before_commit)
+        report.seconds = round(time.monotonic() - started, 3)
+        if not succeeded and error is not None:
+            raise error  # nothing went in: a failure of the index or database itself, not of one file
+        return report
+
+    def _run_tasks(self, task_ids: list[int], report: BatchReport, cache: dict[int, Extracted],
+                   before_commit: Callable[[], None] | None) -> tuple[int, Exception | None]:
+        """Apply the tasks, halving on failure; return (parts applied, the last error)."""
+        try:
+            self._apply_tasks(task_ids, report, cache, before_commit)
+            return 1, None
+        except Exception as exc:
+            if len(task_ids) == 1:
+                log.warning("index task failed task=%s error=%s", task_ids[0], exc)
+                with self.db.session(write_lock=True) as session:
+                    self._count_failure(session, task_ids)
+                return 0, exc
+            log.warning("index batch of %d failed (%s); retrying in halves", len(task_ids), exc)
+            half = len(task_ids) // 2
+            succeeded, last = 0, exc
+            for part in (task_ids[:half], task_ids[half:]):
+                done, error = self._run_tasks(part, report, cache, before_commit)
+                succeeded += done
+                last = error or last
+            return succeeded, last
+
+    def _apply_tasks(self, task_ids: list[int], report: BatchReport, cache: dict[int, Extracted],
+                     before_commit: Callable[[], None] | None) -> None:
+        with self.db.session() as session:
+            tasks = list(session.scalars(select(IndexTask).where(IndexTask.id.in_(task_ids)).order_by(IndexTask.id)))
             task_ids = [t.id for t in tasks]
+            if not tasks:
+                return
             actions: dict[int, str] = {}
             for task in tasks:  # the latest task of a file decides
                 actions[task.file_id] = task.action
@@ -74,26 +116,28 @@ class Pipeline:
             fresh_ids = [f.id for f in wanted if f not in stale]
             texts = dict(session.execute(select(ArchiveFileText.file_id, ArchiveFileText.text)
                                          .where(ArchiveFileText.file_id.in_(fresh_ids))).all()) if fresh_ids else {}
-        report.tasks = len(task_ids)
         results: dict[int, Extracted] = {}
         docs: list[int] = []
+        deleted = 0
         try:
             for fid, action in actions.items():
                 if action == "delete" or fid not in rows:
                     self.writer.delete(fid)
-                    report.deleted += 1
+                    deleted += 1
             for fid in fresh_ids:
                 self.writer.put(make_doc(rows[fid], texts.get(fid, "")))
                 docs.append(fid)
             # Each file is indexed as soon as its child returns, while the other children keep extracting.
-            for fid, result in self._extract(stale):
-                results[fid] = result
-                row = rows[fid]
+            for fid, result in self._extract([f for f in stale if f.id not in cache], cache):
+                cache[fid] = result
+            for row in stale:
+                result = cache[row.id]
+                if result.outcome == "pending":
+                    continue  # vanished while being read: the scanner removes or re-adds the row
+                results[row.id] = result
                 _apply(row, result)
                 self.writer.put(make_doc(row, result.text))
-                docs.append(fid)
-            report.indexed = len(docs)
-            report.extracted = len(results)
+                docs.append(row.id)
             with self.db.session(write_lock=True) as session:
                 self._store(session, rows, results)
             if before_commit is not None:
@@ -101,34 +145,33 @@ class Pipeline:
             self.writer.commit()
         except BaseException:
             self.writer.cancel()
-            with self.db.session(write_lock=True) as session:
-                self._count_failure(session, task_ids)
             raise
         with self.db.session(write_lock=True) as session:
             session.execute(delete(IndexTask).where(IndexTask.id.in_(task_ids)))
             if docs:
                 session.execute(update(ArchiveFile).where(ArchiveFile.id.in_(docs)).values(indexed_at=utcnow()))
+        report.indexed += len(docs)
+        report.deleted += deleted
+        report.extracted += len(results)
         for r in results.values():
             report.outcomes[r.outcome] = report.outcomes.get(r.outcome, 0) + 1
-        report.seconds = round(time.monotonic() - started, 3)
-        return report
 
-    def _extract(self, rows: list[ArchiveFile]) -> Iterator[tuple[int, Extracted]]:
+    def _extract(self, rows: list[ArchiveFile], cache: dict[int, Extracted]) -> Iterator[tuple[int, Extracted]]:
         root = self.settings.archive_dir
         limit = self.settings.indexer.max_file_mb * 1024 * 1024
-        jobs: list[tuple[int, Path]] = []
+        jobs: list[tuple[int, tuple[str, str, int]]] = []
         for row in rows:
-            path = root / row.relpath
-            if row.kind not in self.kinds:
+            if row.sha256 == LINK_DIGEST:
+                yield row.id, Extracted("skipped", error=LINK_REASON)
+            elif row.kind not in self.kinds:
                 yield row.id, Extracted("unsupported")
             elif row.size > limit:
                 too_big = f"文件超过 {self.settings.indexer.max_file_mb} MB，只按名称检索"
                 yield row.id, Extracted("too_large", error=too_big)
             elif row.size == 0:
                 yield row.id, Extracted("empty", error="文件大小为0字节")
-            elif path.is_file():
-                jobs.append((row.id, path))
-            # else: the file vanished before extraction; the scanner deletes the row
+            else:
+                jobs.append((row.id, (str(root), row.relpath, row.size)))
         for key, result in self.pool.extract_iter(jobs):
             yield int(key), result  # type: ignore[call-overload]
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.extract import Extracted, extract_file
+from indexer.names import fs_form
+from indexer.safeopen import UnsafeFile, open_fd
 
 log = logging.getLogger("eoffice.indexer")
 
@@ -37,17 +39,41 @@ def _child_main(conn: Connection, memory_mb: int, max_chars: int) -> None:
             return
         if job is None:
             return
-        result = extract_file(Path(job), max_chars=max_chars)
+        result = _extract_job(job, max_chars)
         conn.send(result)
         if result.error and "内存" in result.error:
             return  # the heap may be in a bad state after a MemoryError: let the parent start a fresh child
+
+
+def _extract_job(job: str | tuple[str, str, int], max_chars: int) -> Extracted:
+    """Extract a plain path (trusted callers: tests, benchmarks) or an archive file (root, relpath, size).
+
+    An archive file is opened without following links and checked (indexer.safeopen); the reader gets
+    the opened file through /proc/self/fd, so what is read is what was checked.
+    """
+    if isinstance(job, str):
+        return extract_file(Path(job), max_chars=max_chars)
+    root, relpath, size = job
+    try:
+        fd = open_fd(Path(root), relpath, expected_size=size)
+    except UnsafeFile as exc:
+        return Extracted("pending" if exc.missing else "skipped", error=exc.reason)
+    try:
+        extension = Path(fs_form(relpath)).suffix.lower().lstrip(".")
+        return extract_file(Path(f"/proc/self/fd/{fd}"), max_chars=max_chars, extension=extension)
+    finally:
+        os.close(fd)
+
+
+# A job: a path, or (archive root, stored relpath, scanned size) for a file of the archive folder.
+Job = Path | tuple[str, str, int]
 
 
 @dataclass
 class _Child:
     process: Any
     conn: _Duplex
-    job: tuple[Hashable, str] | None = None
+    job: tuple[Hashable, str | tuple[str, str, int]] | None = None
     deadline: float = 0.0
 
 
@@ -85,13 +111,14 @@ class ExtractorPool:
         child.conn.close()
         self._children.remove(child)
 
-    def extract_many(self, jobs: Iterable[tuple[Hashable, Path]]) -> dict[Hashable, Extracted]:
+    def extract_many(self, jobs: Iterable[tuple[Hashable, Job]]) -> dict[Hashable, Extracted]:
         """Extract every (key, path) job; return the results by key."""
         return dict(self.extract_iter(jobs))
 
-    def extract_iter(self, jobs: Iterable[tuple[Hashable, Path]]) -> Iterator[tuple[Hashable, Extracted]]:
-        """Extract every (key, path) job, yielding (key, result) as each finishes (the caller works meanwhile)."""
-        queue = deque((key, str(path)) for key, path in jobs)
+    def extract_iter(self, jobs: Iterable[tuple[Hashable, Job]]) -> Iterator[tuple[Hashable, Extracted]]:
+        """Extract every (key, job) job, yielding (key, result) as each finishes (the caller works meanwhile)."""
+        queue: deque[tuple[Hashable, str | tuple[str, str, int]]] = deque(
+            (key, job if isinstance(job, tuple) else str(job)) for key, job in jobs)
         while len(self._children) < min(self.size, max(1, len(queue))):
             self._children.append(self._spawn())
         try:
@@ -110,7 +137,7 @@ class ExtractorPool:
             for child in [c for c in self._children if c.job is not None]:  # abandoned mid-way
                 self._replace(child)
 
-    def _assign(self, queue: deque[tuple[Hashable, str]]) -> None:
+    def _assign(self, queue: deque[tuple[Hashable, str | tuple[str, str, int]]]) -> None:
         for child in list(self._children):
             if child.job is None and queue:
                 child.job = queue.popleft()

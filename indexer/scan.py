@@ -8,6 +8,7 @@ recognised by size and SHA-256, so the file keeps its id and extracted text.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Iterable
@@ -21,6 +22,12 @@ from archive.models.base import utcnow
 from archive.models.files import ArchiveFile, IndexTask, RecordMetadata
 from config import Settings
 from indexer.layout import department_lookup, ignored, place
+from indexer.names import UnstorableName, display_name, fs_form, stored_form
+from indexer.safeopen import UnsafeFile, open_archive_file
+
+log = logging.getLogger("eoffice.indexer")
+# sha256 of a symbolic link's row: a link is listed (with the reason) but never read.
+LINK_DIGEST = "symlink"
 
 
 @dataclass
@@ -51,48 +58,76 @@ def enqueue(session: Session, action: str, file_id: int) -> None:
     session.add(IndexTask(action=action, file_id=file_id))
 
 
-def sha256_of(path: Path) -> str:
-    """Return the SHA-256 of a file's contents."""
+def sha256_of(root: Path, relpath: str, size: int | None = None) -> str:
+    """Return the SHA-256 of root/relpath (stored form), read without following links.
+
+    A symbolic link gets LINK_DIGEST (listed, never read). Raises UnsafeFile when the file cannot be
+    read safely (`.missing` when it vanished), OSError on I/O errors.
+    """
+    if size is not None and size < 0:
+        return LINK_DIGEST
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_archive_file(root, relpath) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
 def relpath_of(root: Path, path: str | os.PathLike[str]) -> str | None:
-    """Return the POSIX path of `path` relative to the archive root, or None when outside or ignored."""
+    """Return the stored relative path of `path` (see indexer.names), or None when outside, ignored or unstorable."""
     try:
         rel = PurePosixPath(Path(path).relative_to(root).as_posix())
     except ValueError:
         return None
     if not rel.parts or rel.as_posix() == "." or any(ignored(p) for p in rel.parts):
         return None
-    return rel.as_posix()
+    try:
+        return stored_form(rel.as_posix())
+    except UnstorableName:
+        return None
 
 
 def walk(root: Path, start: str = "") -> dict[str, tuple[int, int]]:
-    """Return {relpath: (size, mtime_ns)} of every regular file under root/start (no symlinks)."""
+    """Return {relpath: (size, mtime_ns)} of every regular file and symbolic link under root/start.
+
+    Paths are in the stored form (indexer.names). A symbolic link is listed with size -1 (never
+    followed, never read: the scan records it with the reason). Folders that cannot be read and names
+    that cannot be stored are skipped with a log line; one bad entry never stops the walk.
+    """
     out: dict[str, tuple[int, int]] = {}
-    stack = [root / start if start else root]
+    stack = [root / fs_form(start) if start else root]
     while stack:
         folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            log.warning("archive folder not readable path=%r error=%s", str(folder), exc)
             continue
         for entry in entries:
             if ignored(entry.name):
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
-            elif entry.is_file(follow_symlinks=False):
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:
+            try:
+                is_link = entry.is_symlink()
+                is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+                is_file = not is_link and entry.is_file(follow_symlinks=False)
+                if not (is_link or is_dir or is_file):
+                    continue  # FIFOs, sockets, devices
+                if is_dir:
+                    stack.append(Path(entry.path))
                     continue
-                rel = Path(entry.path).relative_to(root).as_posix()
-                out[rel] = (st.st_size, st.st_mtime_ns)
+                st = entry.stat(follow_symlinks=False)
+                rel = stored_form(Path(entry.path).relative_to(root).as_posix())
+            except FileNotFoundError:
+                continue
+            except UnstorableName:
+                log.warning("archive file name uses reserved private-use characters, skipped path=%r", entry.path)
+                continue
+            except OSError as exc:
+                log.warning("archive entry not readable path=%r error=%s", entry.path, exc)
+                continue
+            out[rel] = (-1, st.st_mtime_ns) if is_link else (st.st_size, st.st_mtime_ns)
     return out
 
 
@@ -110,10 +145,12 @@ def reconcile(session: Session, settings: Settings, *, paths: Iterable[str] | No
     else:
         disk, rows = {}, {}
         for rel in set(paths):
-            target = root / rel
-            if target.is_dir() and not target.is_symlink():
+            target = root / fs_form(rel)
+            if target.is_symlink():
+                disk[rel] = (-1, target.lstat().st_mtime_ns)
+            elif target.is_dir():
                 disk.update(walk(root, rel))
-            elif target.is_file() and not target.is_symlink():
+            elif target.is_file():
                 st = target.stat()
                 disk[rel] = (st.st_size, st.st_mtime_ns)
             stmt = select(ArchiveFile).where(or_(ArchiveFile.relpath == rel, ArchiveFile.relpath.startswith(rel + "/")))
@@ -139,13 +176,13 @@ def reconcile(session: Session, settings: Settings, *, paths: Iterable[str] | No
         row = rows.get(rel)
         if row is None:
             try:
-                new.append((rel, size, mtime, sha256_of(root / rel)))
-            except FileNotFoundError:
+                new.append((rel, size, mtime, _digest(root, rel, size)))
+            except _Vanished:
                 continue
         elif (row.size, row.mtime_ns) != (size, mtime):
             try:
-                digest = sha256_of(root / rel)
-            except FileNotFoundError:
+                digest = _digest(root, rel, size)
+            except _Vanished:
                 continue
             if digest != row.sha256:
                 row.sha256, row.outcome, row.error, row.changed_at = digest, "pending", None, utcnow()
@@ -153,7 +190,7 @@ def reconcile(session: Session, settings: Settings, *, paths: Iterable[str] | No
                 report.changed += 1
             else:
                 report.unchanged += 1
-            row.size, row.mtime_ns = size, mtime
+            row.size, row.mtime_ns = max(size, 0), mtime
         else:
             report.unchanged += 1
 
@@ -171,7 +208,7 @@ def reconcile(session: Session, settings: Settings, *, paths: Iterable[str] | No
             enqueue(session, "index", row.id)
             report.moved += 1
             continue
-        row = ArchiveFile(relpath=rel, size=size, mtime_ns=mtime, sha256=digest, outcome="pending",
+        row = ArchiveFile(relpath=rel, size=max(size, 0), mtime_ns=mtime, sha256=digest, outcome="pending",
                           classification=0, text_chars=0)
         _locate(row, rel, departments, public, filed)
         session.add(row)
@@ -182,7 +219,7 @@ def reconcile(session: Session, settings: Settings, *, paths: Iterable[str] | No
         enqueue(session, "index", row.id)
 
     for row in missing.values():
-        if (root / row.relpath).exists():
+        if os.path.lexists(root / fs_form(row.relpath)):
             continue  # still there (a partial scan of a folder that was replaced, for example)
         enqueue(session, "delete", row.id)
         session.delete(row)
@@ -201,25 +238,45 @@ def _moved_from(session: Session, root: Path, missing: dict[str, ArchiveFile], s
         return None  # a full scan saw every row already
     # The old path may lie outside what this (partial) scan looked at.
     for row in session.scalars(select(ArchiveFile).where(ArchiveFile.size == size, ArchiveFile.sha256 == digest)):
-        if not (root / row.relpath).exists():
+        if not os.path.lexists(root / fs_form(row.relpath)):
             return row
     return None
+
+
+class _Vanished(Exception):
+    """The file went away between the listing and the hash."""
+
+
+def _digest(root: Path, rel: str, size: int) -> str:
+    """Return the content hash of a scanned entry; an unreadable file gets a marker naming the refusal.
+
+    A file that cannot be read safely (another hard link, swapped, no permission) still gets a row, so
+    it is listed with its reason; its digest changes when it becomes readable, and it is read again.
+    """
+    try:
+        return sha256_of(root, rel, size)
+    except UnsafeFile as exc:
+        if exc.missing:
+            raise _Vanished from None
+        return "unsafe:" + hashlib.sha256(exc.reason.encode()).hexdigest()[:56]
+    except OSError as exc:
+        return "unreadable:" + str(exc.errno)
 
 
 def _locate(row: ArchiveFile, rel: str, departments: dict[str, int], public_folders: tuple[str, ...],
             filed: dict[str, RecordMetadata]) -> None:
     """Set a row's path and everything the path and a filed record say about it."""
     placement = place(rel, departments, public_folders)
-    old_default_title = row.title is None or row.title == PurePosixPath(row.relpath or rel).stem
+    old_default_title = row.title is None or row.title == display_name(PurePosixPath(row.relpath or rel).stem)
     row.relpath = rel
-    row.name = placement.name[:255]
+    row.name = display_name(placement.name)[:255]
     row.kind = placement.kind
     row.department_id = placement.department_id
     row.public = placement.public
     if placement.year is not None or row.year is None:
         row.year = placement.year
     if old_default_title:
-        row.title = placement.title[:500]
+        row.title = display_name(placement.title)[:500]
     record = filed.get(rel)
     if record is not None:
         apply_record(row, record)

@@ -21,7 +21,7 @@ from archive.models.base import utcnow
 from archive.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
 from config import Settings
 from indexer import engine, scan
-from indexer.pipeline import BatchReport, Pipeline, queue_length
+from indexer.pipeline import MAX_ATTEMPTS, BatchReport, Pipeline, queue_length
 from indexer.sandbox import ExtractorPool
 from indexer.watcher import ArchiveWatcher
 
@@ -180,8 +180,19 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
         pipeline = Pipeline(settings, db, writer, pool)
         total = pipeline.pending()
         done = 0
+        failures = 0
         while True:
-            batch: BatchReport = pipeline.run_batch(chunk)
+            try:
+                batch: BatchReport = pipeline.run_batch(chunk)
+            except Exception:
+                # One file that fails alone is retried and, after MAX_ATTEMPTS, marked and dropped: go on.
+                # Only a failure that repeats without the queue moving stops the rebuild (resumable).
+                failures += 1
+                if failures > 2 * MAX_ATTEMPTS:
+                    raise
+                log.warning("rebuild batch failed (%d), continuing", failures, exc_info=True)
+                continue
+            failures = 0
             if not batch.tasks:
                 break
             done += batch.tasks
@@ -191,11 +202,13 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
         with db.session(write_lock=True) as session:
             record_state(session, last_rebuild=utcnow().isoformat(), last_scan=utcnow().isoformat(),
                          last_scan_report=report.as_dict())
-            files = session.scalar(select(func.count(ArchiveFile.id))) or 0
+            outcomes = dict(session.execute(select(ArchiveFile.outcome, func.count(ArchiveFile.id))
+                                            .group_by(ArchiveFile.outcome)).all())
+            files = sum(outcomes.values())
     finally:
         pool.close()
         writer.close()
-    return {"files": files, "tasks": done, "resumed": resumed, "scan": report.as_dict(),
+    return {"files": files, "tasks": done, "resumed": resumed, "scan": report.as_dict(), "outcomes": outcomes,
             "seconds": round(time.monotonic() - started, 2)}
 
 
@@ -274,7 +287,7 @@ def verify(session: Session, settings: Settings) -> Differences:
     diff.only_on_disk = sorted(set(disk) - set(rows))
     diff.only_in_database = sorted(set(rows) - set(disk))
     diff.changed_on_disk = sorted(r for r, (size, mtime) in disk.items()
-                                  if r in rows and (rows[r].size, rows[r].mtime_ns) != (size, mtime))
+                                  if r in rows and (rows[r].size, rows[r].mtime_ns) != (max(size, 0), mtime))
     view = engine.view(settings.index_dir)
     with view.lock:
         indexed = {m.fid: m for m in view.all_docs()} if view.refresh() else {}

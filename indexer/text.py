@@ -13,20 +13,52 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from indexer.radicals import RADICAL_EQUIVALENTS
+
 _SPACE = re.compile(r"\s+")
-# A line break between two CJK characters is an artefact of PDF layout, not a space in the text.
-_CJK_BREAK = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])[ \t]*\r?\n[ \t]*"
-                        r"(?=[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])")
+_CJK = "\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+# A line break between two CJK characters, or between CJK and a digit, is an artefact of PDF layout (the
+# line was only wrapped), not a space in the text: "2023\n年度", "〔2025〕12\n号".
+_WRAP = re.compile(rf"(?:(?<=[{_CJK}])[ \t]*\r?\n[ \t]*(?=[{_CJK}0-9])"
+                   rf"|(?<=[{_CJK}0-9])[ \t]*\r?\n[ \t]*(?=[{_CJK}]))")
+# Between CJK and a Latin letter, only where the line before is full (a wrap, not a short line of its own).
+_LATIN_WRAP = re.compile(rf"(?:(?<=[{_CJK}])[ \t]*\r?\n[ \t]*(?=[A-Za-z])|(?<=[A-Za-z])[ \t]*\r?\n[ \t]*(?=[{_CJK}]))")
+# Spaces between CJK characters on one line are letter spacing (分散对齐 headings, TJ gaps): a reader
+# sees 野生动物保护 and Ctrl+F in a PDF viewer finds it.
+_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+(?=[{_CJK}])")
+_RADICALS = {cp: chr(target) for cp, target in RADICAL_EQUIVALENTS.items()}
 
 
 def normalize(text: str) -> str:
-    """Return the searchable form of `text`: NFKC, lower case, whitespace runs as one space."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    """Return the searchable form of `text`: NFKC, CJK radicals folded, lower case, whitespace runs as one space.
+
+    NFKC folds full-width forms and the Kangxi Radicals block; the CJK Radicals Supplement
+    (U+2E80–U+2EFF, e.g. ⻓ → 长) is folded by Unicode's EquivalentUnifiedIdeograph table.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    if any("\u2e80" <= ch <= "\u2eff" for ch in folded):
+        folded = folded.translate(_RADICALS)
+    return _SPACE.sub(" ", folded.lower()).strip()
 
 
 def join_cjk_lines(text: str) -> str:
-    """Remove line breaks that split a run of Chinese text (PDF extractors break lines mid-word)."""
-    return _CJK_BREAK.sub("", text)
+    """Undo what PDF layout did to Chinese text: wrapped lines and letter-spaced glyphs are joined.
+
+    A line break is removed where Chinese meets Chinese or a digit across it, and where Chinese meets a
+    Latin letter after a full line (at least 80% of the longest line, 10 characters or more); spaces
+    between two Chinese characters on one line are removed. Returns the text a reader sees.
+    """
+    text = _GAP.sub("", text)
+    if _LATIN_WRAP.search(text):
+        widths = [len(line.strip()) for line in text.splitlines()]
+        full = max(10, int(0.8 * max(widths, default=0)))
+
+        def wrapped(match: re.Match[str]) -> str:
+            start = text.rfind("\n", 0, match.start()) + 1
+            return "" if len(text[start:match.start()].strip()) >= full else match.group()
+
+        text = _LATIN_WRAP.sub(wrapped, text)
+    return _WRAP.sub("", text)
 
 
 def grams(normalized: str) -> set[str]:

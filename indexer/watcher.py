@@ -8,6 +8,7 @@ when the folder is a network mount. Missed events are caught by the periodic res
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +47,7 @@ class ArchiveWatcher(FileSystemEventHandler):
         with self._lock:
             for raw in (event.src_path, getattr(event, "dest_path", "")):
                 if raw:
-                    rel = relpath_of(self.root, raw if isinstance(raw, str) else raw.decode())
+                    rel = relpath_of(self.root, os.fsdecode(raw))
                     if rel is not None:
                         self._dirty[rel] = now
 

@@ -24,8 +24,9 @@ OUTCOMES: dict[str, str] = {
     "unsupported": "不支持的类型（仅按名称检索）",
     "too_large": "文件过大（仅按名称检索）",
     "damaged": "文件损坏或无法读取",
+    "skipped": "未读取（符号链接、多重硬链接或无权限，见原因）",
 }
-FAILED_OUTCOMES = ("no_text", "encrypted", "too_large", "damaged")
+FAILED_OUTCOMES = ("no_text", "encrypted", "too_large", "damaged", "skipped")
 
 
 class ArchiveFile(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from archive import org
@@ -17,8 +17,10 @@ from archive.supervision.errors import NotFound, SupervisionError
 from archive.workflow import services as workflow
 from archive.workflow.errors import WorkflowError
 from indexer.access import visible_file
+from indexer.safeopen import UnsafeFile
 from intranet.access import requires
 from intranet.context import current_user, db_session, settings
+from intranet.downloads import send_archive_file
 from intranet.supervision.forms import NoteForm
 
 bp = Blueprint("circulation", __name__, url_prefix="/circulation")
@@ -140,13 +142,14 @@ def file(circulation_id: int):  # type: ignore[no-untyped-def]
     root = settings().archive_dir
     if found is None or root is None or user.clearance < found.classification:
         abort(404)
-    path = (Path(root) / found.relpath).resolve()
-    if not path.is_relative_to(Path(root).resolve()) or not path.is_file():
+    try:
+        response = send_archive_file(Path(root), found)
+    except UnsafeFile:
         flash(_("档案文件已不在资料库中（可能已被移动或删除），请联系传阅发起人。"), "error")
         return redirect(url_for("circulation.show", circulation_id=circ.id))
     if receipt is not None and circulation.mark_read(dbs, user, circ.id):
         dbs.commit()
-    return send_file(path, as_attachment=True, download_name=found.name)
+    return response
 
 
 def _act(circulation_id: int, work, success: str):  # type: ignore[no-untyped-def]

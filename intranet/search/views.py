@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from archive import audit, org
@@ -10,8 +10,10 @@ from archive.models.files import OUTCOMES
 from archive.permissions import Permission
 from indexer import library, search, service
 from indexer.access import visible_file
+from indexer.safeopen import UnsafeFile
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
+from intranet.downloads import send_archive_file
 from intranet.search.forms import RetryForm, UploadForm
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -63,14 +65,17 @@ def download(file_id: int):  # type: ignore[no-untyped-def]
     row = visible_file(dbs, current_user(), file_id)
     if row is None:
         abort(404)
-    root = settings().archive_dir
-    path = (root / row.relpath).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        flash(_("文件 %(name)s 已不在资料库中（可能刚被移动或删除），请稍后重新检索。", name=row.name), "error")
+    try:
+        response = send_archive_file(settings().archive_dir, row)
+    except UnsafeFile as exc:
+        if exc.missing:
+            flash(_("文件 %(name)s 已不在资料库中（可能刚被移动或删除），请稍后重新检索。", name=row.name), "error")
+        else:
+            flash(_("文件 %(name)s 无法下载：%(reason)s。", name=row.name, reason=_(exc.reason)), "error")
         return redirect(url_for("search.preview", file_id=file_id))
     audit.record(dbs, "archive.download", user=current_user(), detail=row.relpath)
     dbs.commit()
-    return send_file(path, as_attachment=True, download_name=row.name)
+    return response
 
 
 def _upload_form() -> UploadForm:

@@ -1,0 +1,235 @@
+"""Makers of files as other programs write them: Word's XML corners, WPS, LibreOffice's binaries, OFD, RTF,
+HTML in GBK, a PDF whose text holds lone surrogates. Each writes raw parts by hand (or converts through
+a real LibreOffice), so the archive is tested on the structures those programs produce, not on what
+python-docx writes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+
+from fileformats.office import convert
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+
+
+def _docx_bytes(text: str) -> bytes:
+    document = docx.Document()
+    document.add_paragraph(text)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def rewrite_zip(data: bytes, change: dict[str, bytes | None] | None = None, *,
+                replace: tuple[bytes, bytes] | None = None) -> bytes:
+    """Return a copy of a zip with parts replaced (None removes), or a byte string replaced in every XML part."""
+    change = change or {}
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        names = src.namelist() + [n for n in change if n not in src.namelist()]
+        for name in names:
+            if name in change:
+                if change[name] is not None:
+                    dst.writestr(name, change[name])  # type: ignore[arg-type]
+                continue
+            part = src.read(name)
+            if replace and (name.endswith(".xml") or name.endswith(".rels")):
+                part = part.replace(*replace)
+            dst.writestr(name, part)
+    return out.getvalue()
+
+
+def body_docx(path: Path, body_xml: str, *, extra: dict[str, bytes] | None = None,
+              rels: str = "", content_types: str = "") -> None:
+    """Write a .docx whose document.xml body is `body_xml` (w: namespace bound), plus extra parts."""
+    base = _docx_bytes("x")
+    src = zipfile.ZipFile(io.BytesIO(base))
+    document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                f'<w:document xmlns:w="{W}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+                f' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+                f' xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+                f' xmlns:v="urn:schemas-microsoft-com:vml"><w:body>{body_xml}</w:body></w:document>')
+    change: dict[str, bytes | None] = {"word/document.xml": document.encode()}
+    if rels:
+        old = src.read("word/_rels/document.xml.rels").decode()
+        change["word/_rels/document.xml.rels"] = old.replace("</Relationships>", rels + "</Relationships>").encode()
+    if content_types:
+        old = src.read("[Content_Types].xml").decode()
+        change["[Content_Types].xml"] = old.replace("</Types>", content_types + "</Types>").encode()
+    change.update(extra or {})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rewrite_zip(base, change))
+
+
+def rich_docx(path: Path) -> None:
+    """A .docx with a content control, a field result, a footnote and a comment (Word's structures)."""
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    body = ('<w:p><w:r><w:t>正文开头</w:t></w:r></w:p>'
+            '<w:sdt><w:sdtPr><w:alias w:val="标题"/></w:sdtPr><w:sdtContent><w:p><w:r>'
+            '<w:t>内容控件里的湿地公园名录</w:t></w:r></w:p></w:sdtContent></w:sdt>'
+            '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> DATE \\@ "yyyy" </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>域结果二〇二五</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+            '<w:p><w:r><w:t>见脚注</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'
+            '<w:commentRangeStart w:id="0"/><w:r><w:t>批注所在</w:t></w:r><w:commentRangeEnd w:id="0"/></w:p>')
+    footnotes = (f'<?xml version="1.0" encoding="UTF-8"?><w:footnotes xmlns:w="{W}"><w:footnote w:id="1"><w:p><w:r>'
+                 '<w:t>脚注说明松材线虫病疫区</w:t></w:r></w:p></w:footnote></w:footnotes>')
+    comments = (f'<?xml version="1.0" encoding="UTF-8"?><w:comments xmlns:w="{W}">'
+                '<w:comment w:id="0" w:author="审核人"><w:p><w:r><w:t>请核实退耕还林面积</w:t></w:r></w:p>'
+                '</w:comment></w:comments>')
+    body_docx(path, body, extra={"word/footnotes.xml": footnotes.encode(), "word/comments.xml": comments.encode()},
+              rels=(f'<Relationship Id="rIdF" Type="{rel}/footnotes" Target="footnotes.xml"/>'
+                    f'<Relationship Id="rIdC" Type="{rel}/comments" Target="comments.xml"/>'),
+              content_types=(
+                  '<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                  'wordprocessingml.footnotes+xml"/><Override PartName="/word/comments.xml" ContentType="application/'
+                  'vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/>'))
+
+
+def strict_docx(path: Path, text: str) -> None:
+    """A Strict Open XML .docx (Word's "Strict Open XML Document"): other namespace URIs."""
+    data = _docx_bytes(text)
+    data = rewrite_zip(data, replace=(W.encode(), W_STRICT.encode()))
+    data = rewrite_zip(data, replace=(b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                      b"http://purl.oclc.org/ooxml/officeDocument/relationships"))
+    path.write_bytes(data)
+
+
+def macro_docx(path: Path, text: str) -> None:
+    """A macro-enabled .docm (content type python-docx refuses)."""
+    data = _docx_bytes(text)
+    path.write_bytes(rewrite_zip(data, replace=(
+        b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        b"application/vnd.ms-word.document.macroEnabled.main+xml")))
+
+
+def via_libreoffice(source: Path, fmt: str, target: Path) -> None:
+    """Write `target` by a real LibreOffice conversion of `source` to `fmt` (doc, xls, ppt, odt, rtf ...)."""
+    convert(source, fmt, target, input_suffix=source.suffix, timeout=120)
+
+
+def odp(path: Path, lines: list[str]) -> None:
+    """A hand-made OpenDocument presentation, one slide per line (input for .ppt/.pptx/.dps via LibreOffice)."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+          'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"')
+    pages = "".join(f'<draw:page draw:name="p{i}"><draw:frame svg:x="1cm" svg:y="1cm" svg:width="20cm" '
+                    f'svg:height="3cm"><draw:text-box><text:p>{line}</text:p></draw:text-box></draw:frame></draw:page>'
+                    for i, line in enumerate(lines))
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f'<office:body><office:presentation>{pages}</office:presentation></office:body>'
+               '</office:document-content>')
+    _odf(path, "application/vnd.oasis.opendocument.presentation", content)
+
+
+def odt(path: Path, paragraphs: list[str], *, deleted: str = "") -> None:
+    """A hand-made OpenDocument text, optionally with a tracked deletion (left out of the final view)."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:dc="http://purl.org/dc/elements/1.1/"')
+    tracked = ""
+    if deleted:
+        tracked = ('<text:tracked-changes><text:changed-region text:id="c1"><text:deletion><text:p>'
+                   f'{deleted}</text:p></text:deletion></text:changed-region></text:tracked-changes>')
+    body = "".join(f"<text:p>{p}</text:p>" for p in paragraphs)
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f'<office:body><office:text>{tracked}{body}</office:text></office:body></office:document-content>')
+    _odf(path, "application/vnd.oasis.opendocument.text", content)
+
+
+def _odf(path: Path, mime: str, content: str) -> None:
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+                f'manifest:media-type="{mime}"/><manifest:file-entry manifest:full-path="content.xml" '
+                'manifest:media-type="text/xml"/></manifest:manifest>')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), mime)  # stored first and uncompressed, as ODF requires
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+
+
+def ofd(path: Path, title: str, pages: list[list[str]]) -> None:
+    """A minimal OFD document (GB/T 33190): OFD.xml → Doc_0/Document.xml → Pages/Page_N/Content.xml."""
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    entry = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.1" DocType="OFD"><ofd:DocBody>'
+             f'<ofd:DocInfo><ofd:DocID>x</ofd:DocID><ofd:Title>{title}</ofd:Title>'
+             '<ofd:CreationDate>2025-06-01</ofd:CreationDate></ofd:DocInfo>'
+             '<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>')
+    page_refs = "".join(f'<ofd:Page ID="{i + 10}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pages)))
+    document = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>99'
+                '</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>'
+                f'</ofd:CommonData><ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("OFD.xml", entry)
+        z.writestr("Doc_0/Document.xml", document)
+        for i, lines in enumerate(pages):
+            objs = "".join(f'<ofd:TextObject ID="{i * 100 + j + 1}" Boundary="25 {40 + j * 8} 160 8" Font="3" '
+                           f'Size="5.6"><ofd:TextCode X="0" Y="5">{line}</ofd:TextCode></ofd:TextObject>'
+                           for j, line in enumerate(lines))
+            z.writestr(f"Doc_0/Pages/Page_{i}/Content.xml",
+                       f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}><ofd:Content><ofd:Layer ID="{i + 50}">'
+                       f'{objs}</ofd:Layer></ofd:Content></ofd:Page>')
+
+
+def rtf(path: Path, text: str) -> None:
+    """An RTF file with Chinese as \\uN? escapes, as Word and WordPad write it."""
+    body = "".join(ch if ord(ch) < 128 else f"\\u{ord(ch) if ord(ch) < 32768 else ord(ch) - 65536}?" for ch in text)
+    path.write_text("{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0 SimSun;}}\\f0\\fs24 " + body + "\\par}",
+                    encoding="ascii")
+
+
+def gbk_html(path: Path, title: str, text: str) -> None:
+    """An HTML page in GBK with a <meta charset>, a script and a style block (neither is text a reader sees)."""
+    page = (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>{title}</title>'
+            '<style>p {color: red}</style><script>var secret = "脚本内容不应被索引";</script></head>'
+            f'<body><p>{text}</p></body></html>')
+    path.write_bytes(page.encode("gbk"))
+
+
+def surrogate_pdf(path: Path, text_after: str) -> None:
+    """A PDF whose ToUnicode map sends one glyph to a lone UTF-16 surrogate (D800), then `text_after`.
+
+    pypdf returns that surrogate in the extracted text, which UTF-8 cannot encode: the file that once
+    stopped `eoffice index rebuild`. Each character of `text_after` is one code of a simple font.
+    """
+    chars = ["\ud800", *text_after]
+    codes = "".join(f"<{i + 1:02X}>" for i in range(len(chars)))
+    bfchar = "".join(f"<{i + 1:02X}> <{ord(ch):04X}>\n" for i, ch in enumerate(chars))
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def "
+            "1 begincodespacerange <00> <FF> endcodespacerange\n"
+            f"{len(chars)} beginbfchar\n{bfchar}endbfchar endcmap "
+            "CMapName currentdict /CMap defineresource pop end end")
+    content = f"BT /F1 12 Tf 72 720 Td [{codes}] TJ ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+        "/Contents 5 0 R >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 1 /LastChar 64 "
+        "/Widths [" + " ".join(["500"] * 64) + "] /ToUnicode 6 0 R >>",
+        f"<< /Length {len(content.encode())} >>\nstream\n{content}\nendstream",
+        f"<< /Length {len(cmap.encode())} >>\nstream\n{cmap}\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n{body}\nendobj\n".encode("latin-1"))
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    path.write_bytes(out.getvalue())
