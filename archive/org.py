@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from archive.models import Department, Role, RoleAssignment, User
 from archive.models.base import utcnow
+from archive.models.org import new_session_token
 from archive.permissions import ROLE_NAMES, Permission, permissions_for
 from archive.permissions import Role as RoleCode
 
@@ -147,10 +148,16 @@ def create_user(
 
 
 def set_password(user: User, password: str) -> None:
-    """Hash and set a local password (at least 8 characters)."""
+    """Hash and set a local password (at least 8 characters); ends the account's other sessions."""
     if len(password) < 8 or len(password) > MAX_PASSWORD:
         raise OrgError("密码长度须为8至1024个字符。")
     user.password_hash = generate_password_hash(password, method="scrypt")
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account (the per-account session token is replaced)."""
+    user.session_token = new_session_token()
 
 
 def check_local_password(user: User | None, password: str) -> bool:
@@ -171,11 +178,14 @@ def set_roles(
     if unknown:
         raise OrgError(f"未知角色：{', '.join(sorted(unknown))}")
     current = {a.role.code: a for a in user.role_assignments if a.source == source}
+    before = user.role_codes
     for code, assignment in current.items():
         if code not in wanted:
             user.role_assignments.remove(assignment)
     for code in wanted - set(current):
         user.role_assignments.append(RoleAssignment(role=roles[code], source=source))
+    if user.id is not None and user.role_codes != before:
+        end_sessions(user)  # what the person may do changed: they sign in again (a same-roles sync ends nothing)
     session.flush()
 
 
@@ -197,6 +207,8 @@ def update_user(
         raise OrgError("请填写姓名。")
     user.display_name = display_name.strip()
     user.department = dept
+    if user.active and not active:
+        end_sessions(user)
     user.active = active
     user.clearance = clearance
     set_roles(session, user, roles)

@@ -31,6 +31,8 @@ class WebSettings:
     workers: int
     proxies: int
     timeout_seconds: int
+    # A monitor presenting this token (Authorization: Bearer ...) gets /healthz's details; "" = admins only.
+    health_token: str
 
 
 @dataclass(frozen=True)

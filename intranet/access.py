@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -66,8 +67,9 @@ def _load_user() -> None:
         User, user_id, options=[selectinload(User.role_assignments).joinedload(RoleAssignment.role),
                                 joinedload(User.department)]
     )
-    # A deactivated account, or a password change elsewhere, ends the session.
-    if user is None or not user.active or session.get("ver") != session_version(user):
+    # A deactivated account, a logout, a password or role change ends the session (a new account token).
+    if user is None or not user.active or not hmac.compare_digest(str(session.get("ver", "")),
+                                                                   session_version(user)):
         session.clear()
         return
     g.user = user
@@ -93,8 +95,13 @@ def _enforce() -> Any:
 
 
 def session_version(user: User) -> str:
-    """A short fingerprint of the credentials: changing the password signs out other sessions."""
-    return (user.password_hash or user.source)[-12:]
+    """Return the value a session of `user` must carry: the account's random session token.
+
+    Unique per account and kept only in the database, so knowing the secret key is not enough to
+    forge a session; replaced by archive.org.end_sessions on logout, password change, deactivation and
+    a real change of roles.
+    """
+    return user.session_token
 
 
 __all__ = ["PUBLIC", "Permission", "can", "public", "requires"]

@@ -12,6 +12,7 @@ from intranet import access, errors, i18n, navigation, security
 from intranet.admin.views import bp as admin_bp
 from intranet.auth.views import bp as auth_bp
 from intranet.circulation.views import bp as circulation_bp
+from intranet.converters import BoundedIntConverter
 from intranet.directory.views import bp as directory_bp
 from intranet.documents.views import bp as documents_bp
 from intranet.health import bp as health_bp
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.extensions["eoffice.settings"] = settings
     app.extensions["eoffice.db"] = db or connect(settings.database_url)
 
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     i18n.init_app(app, settings)
     security.init_app(app)
     access.init_app(app)

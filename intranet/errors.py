@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import contextlib
+
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OverflowError, _number_out_of_range)
+    app.register_error_handler(DataError, _number_out_of_range)
+    app.register_error_handler(OperationalError, _database_busy)
+
+
+def _number_out_of_range(exc: Exception):  # type: ignore[no-untyped-def]
+    """A number in the request too large for the database (a page, a year, an id): a 400, not a 500."""
+    _rollback()
+    return _render(400, _("请求有误"), _("请求中的数字超出了允许的范围，请检查后重试。"))
+
+
+def _database_busy(exc: OperationalError):  # type: ignore[no-untyped-def]
+    """The database is locked by another write for too long, or unreachable: 503 with Retry-After."""
+    _rollback()
+    busy = "locked" in str(exc.orig).lower() or "lock timeout" in str(exc.orig).lower()
+    if busy:
+        response = _render(503, _("系统繁忙"), _("系统繁忙，请稍后重试。您的操作没有保存，请稍等几秒后再提交一次。"))
+    else:
+        response = _render(503, _("数据库暂时不可用"),
+                           _("系统暂时无法连接数据库，请稍后重试；如持续出现，请联系系统管理员。"))
+    body, code = response
+    resp = make_response(body, code)
+    resp.headers["Retry-After"] = "5"
+    return resp
+
+
+def _rollback() -> None:
+    from intranet.context import db_session
+
+    with contextlib.suppress(Exception):  # the session may be the broken part; the request ends anyway
+        db_session().rollback()
 
 
 def _messages() -> dict[int, tuple[str, str]]:

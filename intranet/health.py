@@ -9,6 +9,7 @@ unreachable; `?strict=1` answers 503 for "degraded" too, for monitors that only 
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 import os
 import shutil
@@ -27,9 +28,11 @@ from archive.models.base import utcnow
 from archive.models.directory import DirectorySyncRun
 from archive.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
 from archive.models.printing import PrinterStatus, PrintJob
+from archive.org import permissions_of
+from archive.permissions import Permission
 from config import Settings
 from intranet.access import public
-from intranet.context import database, db_session, settings
+from intranet.context import current_user, database, db_session, settings
 from printing.service import ACTIVE_STATES
 
 log = logging.getLogger("eoffice.health")
@@ -153,7 +156,7 @@ def healthz():  # type: ignore[no-untyped-def]
         }
     except Exception as exc:
         log.warning("healthz database unreachable error=%s", type(exc).__name__)
-        report["database"] = {"ok": False, "status": "unreachable", "error": type(exc).__name__}
+        report["database"] = {"ok": False, "status": "unreachable"}
         return jsonify(status="error", **report), 503
     cfg = settings()
     for name, check in CHECKS:
@@ -166,7 +169,23 @@ def healthz():  # type: ignore[no-untyped-def]
     healthy = all(part.get("ok") is not False for part in report.values())
     status = "ok" if healthy else "degraded"
     strict = request.args.get("strict", "") not in ("", "0", "false")
+    if not _may_see_details(cfg):
+        report = {name: {"status": _summary(part)} for name, part in report.items()}
     return jsonify(status=status, **report), 503 if strict and not healthy else 200
+
+
+def _summary(part: Report) -> str:
+    return "not configured" if part.get("ok") is None else ("ok" if part.get("ok") else "degraded")
+
+
+def _may_see_details(cfg: Settings) -> bool:
+    """Paths, host, PID and errors: for signed-in admins and monitors with the configured token only."""
+    user = current_user()
+    if user is not None and Permission.ADMIN in permissions_of(user):
+        return True
+    token = cfg.web.health_token
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def _schema_revision(session: Session) -> str | None:

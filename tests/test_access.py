@@ -82,7 +82,8 @@ def test_static_files_and_health_are_public(client):
     assert client.get("/healthz").status_code == 200
 
 
-def test_healthz_reports_database_and_worker(client, settings):
+def test_healthz_reports_database_and_worker(client, auth, settings):
+    auth.login("admin")  # the details are for admins (and monitors with the token)
     body = client.get("/healthz").get_json()
     assert body["database"]["ok"] is True
     assert body["database"]["dialect"] in ("sqlite", "postgresql")

@@ -215,6 +215,7 @@ def _deactivate_missing(
             )
         for user in missing:
             user.active = False
+            org.end_sessions(user)
             session.merge(DirectoryDeactivation(user_id=user.id, at=utcnow(), run_id=run_id))
             report.deactivated += 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -34,6 +35,11 @@ class Role(Base):
     name: Mapped[str] = mapped_column(String(64))
 
 
+def new_session_token() -> str:
+    """Return a fresh random session token (43 URL-safe characters, 256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
 class User(Base):
     __tablename__ = "user_account"
 
@@ -53,6 +59,10 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Random per account; every session cookie carries it and is checked against it on each request.
+    # A new value (archive.org.end_sessions) ends every session: logout, password change, deactivation,
+    # a real change of roles.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     department: Mapped[Department | None] = relationship(back_populates="users")
     role_assignments: Mapped[list[RoleAssignment]] = relationship(

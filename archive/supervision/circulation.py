@@ -210,10 +210,9 @@ def mark_document_read(session: Session, user: User, document_id: int) -> int:
 
 def _as_sender(session: Session, actor: User, circulation_id: int) -> Circulation:
     circ = session.get(Circulation, circulation_id)
-    if circ is None:
-        raise NotFound("该传阅不存在。")
-    if circ.sender_id != actor.id:
-        raise SupervisionError("只有传阅发起人可以进行此操作。")
+    # The same answer for a missing circulation and someone else's: ids reveal nothing to outsiders.
+    if circ is None or circ.sender_id != actor.id:
+        raise NotFound("该传阅不存在，或您不是它的发起人。")
     return circ
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from archive import audit, org
 from archive.permissions import Permission
 from intranet.access import public, requires, session_version
 from intranet.auth.forms import LoginForm
@@ -49,6 +50,10 @@ def login():  # type: ignore[no-untyped-def]
 @requires(Permission.PORTAL)
 def logout():  # type: ignore[no-untyped-def]
     lang = session.get("lang")
+    user = current_user()
+    org.end_sessions(user)  # the old cookie is worthless from now on, wherever a copy of it is
+    audit.record(db_session(), "logout", user=user)
+    db_session().commit()
     session.clear()
     if lang:
         session["lang"] = lang

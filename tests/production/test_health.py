@@ -5,9 +5,27 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from archive.models import WorkerState
 from archive.models.base import utcnow
 from intranet.worker import Worker
+
+TOKEN = "monitor-token-for-tests"
+
+
+@pytest.fixture
+def settings(settings):  # type: ignore[no-untyped-def]
+    """The test settings with a monitoring token: these tests read /healthz's details as a monitor does."""
+    return settings.replace(web=replace(settings.web, health_token=TOKEN))
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """A client that presents the monitoring token on every request."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
 
 
 def test_every_part_is_reported(client, settings):
@@ -84,6 +102,7 @@ def test_directory_reports_the_last_sync_outcome(settings, db):
     with_directory = settings.replace(directory=replace(settings.directory, enabled=True,
                                                         servers=("ldap://127.0.0.1:1",)))
     client = create_app(with_directory, db=db).test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
     assert client.get("/healthz").get_json()["directory"]["status"] == "no sync finished yet"
     with db.session() as session:
         session.add(DirectorySyncRun(trigger="worker", status="ok", finished_at=utcnow() - timedelta(hours=2)))

@@ -1,0 +1,140 @@
+"""Hardening (issue 16): sessions end on the server, numbers out of range, exports, health details, 传阅 ids."""
+
+from __future__ import annotations
+
+import io
+
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import select
+
+from archive import org
+from archive.models import User
+from fileformats.tables import csv_text, safe_cell, xlsx_bytes
+
+
+def _user(db, username: str) -> User:
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        session.expunge(user)
+        return user
+
+
+def test_logout_ends_the_session_on_the_server(client, auth, app):
+    auth.login("lz_staff")
+    cookie = client.get_cookie("eoffice_session").value
+    assert client.get("/documents/").status_code == 200
+    auth.logout()
+    client.set_cookie("eoffice_session", cookie)  # the copy an attacker kept
+    resp = client.get("/documents/")
+    assert resp.status_code == 302 and "/login" in resp.location
+
+
+def test_every_account_has_its_own_token_so_the_secret_key_alone_forges_nothing(client, auth, app, db):
+    """A cookie signed with the real secret key but without the account's token is refused."""
+    lz, zl = _user(db, "lz_staff"), _user(db, "zl_staff")
+    assert lz.session_token != zl.session_token and len(lz.session_token) >= 40
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    for guess in ("directory", "local", "", lz.session_token):  # old constants, and another person's token
+        client.set_cookie("eoffice_session", serializer.dumps({"uid": zl.id, "ver": guess}))
+        resp = client.get("/documents/")
+        assert resp.status_code == 302 and "/login" in resp.location, guess
+
+
+def test_a_real_role_change_ends_sessions_and_a_same_roles_sync_does_not(client, auth, db):
+    auth.login("zl_staff")
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.username == "zl_staff"))
+        org.set_roles(session, user, sorted(user.role_codes))  # the same roles written again
+        session.commit()
+    assert client.get("/documents/").status_code == 200
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.username == "zl_staff"))
+        org.set_roles(session, user, sorted(user.role_codes | {"archivist"}))
+        session.commit()
+    resp = client.get("/documents/")
+    assert resp.status_code == 302 and "/login" in resp.location
+
+
+def test_numbers_too_large_for_the_database_are_404_or_400(client, auth):
+    auth.login("admin")
+    huge = "9" * 30
+    for path in (f"/documents/{huge}", f"/search/files/{huge}", f"/search/files/{huge}/download",
+                 f"/circulation/{huge}", f"/documents/{huge}/sheet.pdf"):
+        assert client.get(path).status_code == 404, path
+    for path in (f"/documents/?page={huge}", f"/search/?q=林业&year={huge}", f"/supervision/?year={huge}",
+                 f"/search/?q=林业&dept={huge}", f"/documents/register?year={huge}",
+                 f"/notifications/?before={huge}", f"/printing/usage.csv?month={huge}-01"):
+        resp = client.get(path)
+        assert resp.status_code in (200, 302, 400, 404), (path, resp.status_code)
+
+
+def test_every_export_defuses_formulas():
+    evil = ['=HYPERLINK("http://x","点我")', "+1", "-2+3", "@SUM(A1)", "\t=1", "正常"]
+    text = csv_text(["名称"], [[v] for v in evil])
+    assert text.startswith("\ufeff")
+    lines = text[1:].splitlines()
+    assert all(line.lstrip('"').startswith("'") for line in lines[1:6]) and lines[6] == "正常"
+    assert safe_cell(-2) == -2  # numbers stay numbers
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes("导出", ["名称"], [[v] for v in evil])))
+    values = [c.value for c in book.active["A"]][1:]
+    assert all(isinstance(v, str) and v.startswith("'") for v in values[:5]) and values[5] == "正常"
+
+
+def test_usage_csv_neutralises_a_display_name_formula(client, auth, db):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from archive.models import PrintJob
+    from archive.models.base import utcnow
+
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.username == "lz_staff"))
+        user.display_name = '=HYPERLINK("http://evil","x")'
+        session.add(PrintJob(uuid="u-1", user_id=user.id, username=user.username, department_id=user.department_id,
+                             title="t", source_kind="upload", source_ref="t.pdf", original_path="x",
+                             classification=1, media="A4", color=False, quality="normal", copies=1, page_ranges="",
+                             prefer_central=False, state="completed", attempts=1, held=False, pages=2,
+                             finished_at=utcnow(), created_at=utcnow()))
+        session.commit()
+    auth.login("admin")
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))  # the bureau's month
+    body = client.get(f"/printing/usage.csv?month={now.year}-{now.month:02d}").get_data(as_text=True)
+    assert "=HYPERLINK" in body and ",=HYPERLINK" not in body and "'=HYPERLINK" in body
+
+
+def test_healthz_details_only_for_admins_and_token_holders(client, auth, settings, app):
+    anonymous = client.get("/healthz").get_json()
+    text = str(anonymous)
+    assert anonymous["status"] in ("ok", "degraded")
+    assert str(settings.data_dir) not in text and "pid" not in text and "host" not in text
+    assert set(anonymous["database"]) == {"status"}
+    auth.login("admin")
+    assert str(settings.data_dir) in str(client.get("/healthz").get_json())
+    auth.logout()
+    auth.login("lz_staff")
+    assert str(settings.data_dir) not in str(client.get("/healthz").get_json())
+
+
+def test_circulation_outsider_gets_the_same_answer_for_existing_and_missing_ids(client, auth, db):
+    from archive.models.files import ArchiveFile
+    from archive.supervision import circulation
+
+    with db.session() as session:
+        sender = session.scalar(select(User).where(User.username == "clerk"))
+        item = ArchiveFile(relpath="BGS/2026/通知.txt", name="通知.txt", title="通知", kind="txt",
+                           department_id=sender.department_id, classification=0, outcome="indexed")
+        session.add(item)
+        session.flush()
+        existing = circulation.send(session, sender, recipients=circulation.Recipients(usernames=["lz_staff"]),
+                                    archive_file=item).id
+        session.commit()
+    auth.login("zl_staff")
+    token = auth.csrf("/")
+    answers = set()
+    for cid in (existing, 987654):
+        for action in ("add", "recall", "remind"):
+            resp = client.post(f"/circulation/{cid}/{action}", data={"csrf_token": token, "note": ""})
+            answers.add((cid == existing, resp.status_code))
+    assert {code for _, code in answers} == {404}
