@@ -19,3 +19,8 @@ class IndexerSettings:
     max_text_chars: int
     batch_size: int
     poll_seconds: float
+    ocr_enabled: bool
+    ocr_languages: str
+    ocr_page_timeout_seconds: float
+    ocr_max_pages: int
+    ocr_dpi: int

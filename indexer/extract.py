@@ -24,6 +24,9 @@ OFFICE_KINDS = ("docx", "docm", "dotx", "dotm", "doc", "dot", "wps", "wpt", "rtf
                 "xlsx", "xlsm", "xls", "et", "ett", "ods", "pptx", "pptm", "ppt", "pps", "ppsx", "dps", "odp")
 OOXML_KINDS = ("docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "pptx", "pptm", "ppsx")
 OTHER_KINDS = ("pdf", "ofd", "html", "htm", "xhtml", "mht")
+# Scans: read by OCR in the worker's OCR thread (indexer.ocr), not by the extraction children.
+IMAGE_KINDS = ("jpg", "jpeg", "png", "tif", "tiff", "bmp")
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*", b"BM")
 
 
 def default_registry() -> dict[str, Extractor]:
@@ -40,7 +43,12 @@ def default_registry() -> dict[str, Extractor]:
         "html": extract_html.read,
         "text": extract_text.read,
         "encrypted": _encrypted,
+        "image": _image,
     }
+
+
+def _image(path: Path) -> Content:
+    raise ExtractionError("no_text", "图片（扫描件），需要 OCR 识别后才能按内容检索")
 
 
 def _encrypted(path: Path) -> Content:
@@ -49,7 +57,7 @@ def _encrypted(path: Path) -> Content:
 
 def supported_extensions() -> frozenset[str]:
     """Return every lower-case extension (no dot) the archive tries to read."""
-    return frozenset(TEXT_KINDS + OFFICE_KINDS + OTHER_KINDS)
+    return frozenset(TEXT_KINDS + OFFICE_KINDS + OTHER_KINDS + IMAGE_KINDS)
 
 
 def detect(path: Path, extension: str) -> str | None:
@@ -68,6 +76,8 @@ def detect(path: Path, extension: str) -> str | None:
         return "pdf"
     if head.startswith(b"{\\rtf"):
         return "rtf"
+    if head.startswith(_IMAGE_MAGIC):
+        return "image"
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(path)
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()

@@ -22,7 +22,7 @@ from archive.models.base import utcnow
 from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from config import Settings
 from indexer import engine
-from indexer.extract import Extracted, supported_extensions
+from indexer.extract import IMAGE_KINDS, Extracted, supported_extensions
 from indexer.safeopen import LINK_REASON
 from indexer.sandbox import ExtractorPool
 from indexer.scan import LINK_DIGEST
@@ -30,6 +30,9 @@ from indexer.text import grams, normalize
 
 log = logging.getLogger("eoffice.indexer")
 MAX_ATTEMPTS = 5
+# Outbox rows of this action are OCR work, taken by the OCR thread (indexer.ocr_queue), never by a batch.
+OCR_ACTION = "ocr"
+OCR_KINDS = frozenset(("pdf", *IMAGE_KINDS))
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Pipeline:
         self.writer = writer
         self.pool = pool
         self.kinds = supported_extensions()
+        self.ocr = settings.indexer.ocr_enabled
 
     def pending(self) -> int:
         """Return the number of tasks waiting."""
@@ -69,7 +73,8 @@ class Pipeline:
         report = BatchReport()
         limit = limit or self.settings.indexer.batch_size
         with self.db.session() as session:
-            task_ids = list(session.scalars(select(IndexTask.id).order_by(IndexTask.id).limit(limit)))
+            task_ids = list(session.scalars(select(IndexTask.id).where(IndexTask.action != OCR_ACTION)
+                                            .order_by(IndexTask.id).limit(limit)))
         if not task_ids:
             return report
         report.tasks = len(task_ids)
@@ -103,7 +108,8 @@ class Pipeline:
     def _apply_tasks(self, task_ids: list[int], report: BatchReport, cache: dict[int, Extracted],
                      before_commit: Callable[[], None] | None) -> None:
         with self.db.session() as session:
-            tasks = list(session.scalars(select(IndexTask).where(IndexTask.id.in_(task_ids)).order_by(IndexTask.id)))
+            tasks = list(session.scalars(select(IndexTask).where(
+                IndexTask.id.in_(task_ids), IndexTask.action != OCR_ACTION).order_by(IndexTask.id)))
             task_ids = [t.id for t in tasks]
             if not tasks:
                 return
@@ -134,6 +140,9 @@ class Pipeline:
                 result = cache[row.id]
                 if result.outcome == "pending":
                     continue  # vanished while being read: the scanner removes or re-adds the row
+                if result.outcome == "no_text" and self.ocr and row.kind in OCR_KINDS:
+                    # A scan: found by name now, by its words once the OCR thread has read it.
+                    result = Extracted("ocr_queued", "", result.title, result.year, None)
                 results[row.id] = result
                 _apply(row, result)
                 self.writer.put(make_doc(row, result.text))
@@ -195,6 +204,10 @@ class Pipeline:
             session.execute(update(ArchiveFile), changes)  # bulk UPDATE by primary key
         if texts:
             session.execute(insert(ArchiveFileText), texts)
+        scans = [fid for fid, result in results.items() if result.outcome == "ocr_queued" and fid in current]
+        if scans:
+            session.execute(delete(IndexTask).where(IndexTask.action == OCR_ACTION, IndexTask.file_id.in_(scans)))
+            session.execute(insert(IndexTask), [{"action": OCR_ACTION, "file_id": fid, "attempts": 0} for fid in scans])
 
     def _count_failure(self, session: Session, task_ids: list[int]) -> None:
         session.execute(update(IndexTask).where(IndexTask.id.in_(task_ids)).values(attempts=IndexTask.attempts + 1))

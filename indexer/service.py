@@ -20,7 +20,7 @@ from archive.models import WorkerState
 from archive.models.base import utcnow
 from archive.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
 from config import Settings
-from indexer import engine, scan
+from indexer import engine, ocr_queue, scan
 from indexer.pipeline import MAX_ATTEMPTS, BatchReport, Pipeline, queue_length
 from indexer.sandbox import ExtractorPool
 from indexer.watcher import ArchiveWatcher
@@ -50,6 +50,7 @@ class IndexerService:
         self._scan_lock = threading.Lock()
         self._rescan_soon = threading.Event()
         self._thread: threading.Thread | None = None
+        self._ocr_thread: threading.Thread | None = None
         self.writer: engine.IndexWriter | None = None
         self.pool: ExtractorPool | None = None
         self.watcher: ArchiveWatcher | None = None
@@ -69,6 +70,9 @@ class IndexerService:
             self.watcher.start()
         self._thread = threading.Thread(target=self._run, name="archive-indexer", daemon=True)
         self._thread.start()
+        if self.settings.indexer.ocr_enabled:
+            self._ocr_thread = threading.Thread(target=self._run_ocr, name="archive-ocr", daemon=True)
+            self._ocr_thread.start()
 
     def stop(self) -> None:
         """Stop watching, finish the current batch, release the writer."""
@@ -78,6 +82,8 @@ class IndexerService:
             self.watcher.stop()
         if self._thread is not None:
             self._thread.join(60)
+        if self._ocr_thread is not None:
+            self._ocr_thread.join(60)
         if self.pool is not None:
             self.pool.close()
         if self.writer is not None:
@@ -143,6 +149,23 @@ class IndexerService:
             self._wake.clear()
 
 
+    def _run_ocr(self) -> None:
+        """Read waiting scans one at a time (low priority children), beside the writer loop, never in it."""
+        with self.db.session(write_lock=True) as session:
+            ocr_queue.requeue(session)
+            session.commit()
+        while not self._stop.is_set():
+            try:
+                did = ocr_queue.read_next(self.settings, self.db)
+            except Exception:
+                log.exception("OCR queue failed")
+                did = False
+            if did:
+                self._wake.set()  # the writer indexes the text just stored
+            else:
+                self._stop.wait(self.settings.indexer.poll_seconds * 2)
+
+
 def record_state(session: Session, **info: Any) -> None:
     """Merge `info` into the indexer's state row (last scan, last rebuild)."""
     state = session.get(WorkerState, STATE_NAME)
@@ -198,6 +221,13 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
             done += batch.tasks
             if progress is not None:
                 progress(done, total)
+        if settings.indexer.ocr_enabled:  # scans: read now, so a rebuild ends with every file searchable
+            with db.session(write_lock=True) as session:
+                ocr_queue.requeue(session)
+                session.commit()
+            while ocr_queue.read_next(settings, db):
+                pipeline.run_batch(chunk)
+            pipeline.run_batch(chunk)
         marker.unlink(missing_ok=True)
         with db.session(write_lock=True) as session:
             record_state(session, last_rebuild=utcnow().isoformat(), last_scan=utcnow().isoformat(),

@@ -72,12 +72,15 @@ def index_queue_status(session: Session, cfg: Settings) -> Report:
         return dict(NOT_CONFIGURED)
     pending, oldest, retried = session.execute(
         select(func.count(IndexTask.id), func.min(IndexTask.created_at), func.max(IndexTask.attempts))
+        .where(IndexTask.action != "ocr")  # OCR work is slow by nature and has its own count
     ).one()
+    ocr_waiting = session.scalar(select(func.count(IndexTask.id)).where(IndexTask.action == "ocr")) or 0
     age = _age(oldest)
     unreadable = session.scalar(select(func.count(ArchiveFile.id)).where(ArchiveFile.outcome.in_(FAILED_OUTCOMES)))
     ok = age <= QUEUE_STALE_SECONDS
     return {"ok": ok, "status": "ok" if ok else "index tasks are not being processed: is the worker running?",
-            "pending": pending, "oldest_age_seconds": round(age, 1), "max_attempts": retried or 0,
+            "pending": pending, "ocr_waiting": ocr_waiting, "oldest_age_seconds": round(age, 1),
+            "max_attempts": retried or 0,
             "files": session.scalar(select(func.count(ArchiveFile.id))), "unreadable_files": unreadable}
 
 

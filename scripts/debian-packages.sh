@@ -11,7 +11,9 @@ run_pkgs=(
   libreoffice-writer-nogui               # .docx -> PDF for printing and preview; .doc/.wps/.rtf in the archive
   libreoffice-calc-nogui                 # .xls/.et in the archive
   libreoffice-impress-nogui              # .ppt/.dps in the archive
-  poppler-utils                          # pdftotext: PDFs pypdf cannot read
+  poppler-utils                          # pdftotext: PDFs pypdf cannot read; pdftoppm: scanned PDF pages for OCR
+  tesseract-ocr tesseract-ocr-chi-sim    # OCR of scans (chosen over RapidOCR by measurement, docs/search.md)
+  jbig2dec                               # JBIG2-compressed scans
 )
 test_pkgs=(
   "${run_pkgs[@]}"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.models.base import Base, UTCDateTime, utcnow
 from archive.models.org import Department
+from archive.permissions import N_
 
 # Classification (密级) levels, compared with User.clearance.
 CLASSIFICATIONS: dict[int, str] = {0: "公开", 1: "内部", 2: "秘密", 3: "机密", 4: "绝密"}
@@ -16,15 +17,17 @@ CLASSIFICATIONS: dict[int, str] = {0: "公开", 1: "内部", 2: "秘密", 3: "�
 # What happened when the file was read. Only "indexed" files are searchable by content; the others are
 # still found by name and metadata.
 OUTCOMES: dict[str, str] = {
-    "pending": "等待处理",
-    "indexed": "已索引",
-    "empty": "空文件",
-    "no_text": "无文字层（扫描件，需要OCR）",
-    "encrypted": "有密码保护",
-    "unsupported": "不支持的类型（仅按名称检索）",
-    "too_large": "文件过大（仅按名称检索）",
-    "damaged": "文件损坏或无法读取",
-    "skipped": "未读取（符号链接、多重硬链接或无权限，见原因）",
+    "pending": N_("等待处理"),
+    "indexed": N_("已索引"),
+    "ocr": N_("已识别（OCR）"),
+    "ocr_queued": N_("等待文字识别（OCR）"),
+    "empty": N_("空文件"),
+    "no_text": N_("无文字层（扫描件，需要OCR）"),
+    "encrypted": N_("有密码保护"),
+    "unsupported": N_("不支持的类型（仅按名称检索）"),
+    "too_large": N_("文件过大（仅按名称检索）"),
+    "damaged": N_("文件损坏或无法读取"),
+    "skipped": N_("未读取（符号链接、多重硬链接或无权限，见原因）"),
 }
 FAILED_OUTCOMES = ("no_text", "encrypted", "too_large", "damaged", "skipped")
 

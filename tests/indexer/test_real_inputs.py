@@ -3,6 +3,7 @@ must never harm another file (issue 11)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -312,3 +313,50 @@ def test_printing_reads_text_and_pages_like_the_archive(settings, tmp_path):
     assert (answer["tier"], answer["queue"], answer["media"]) == ("department", "dept-lzc", "A4"), answer
     result = runner.invoke(cli, ["print", "route", str(CASES / "年度报告.pdf"), "--as", "lz_staff", "--json"], env=env)
     assert json.loads(result.output)["media"] == "A3"  # page 3 is A3: the whole report needs the print room
+
+
+# ---------------------------------------------------------------------------------------- scans (OCR)
+
+
+@pytest.mark.slow
+def test_scans_are_read_by_ocr(isettings, db, client, auth):
+    """An image, an image-only PDF and a TIFF: searchable by their words after rebuild, marked as OCR'd."""
+    settings = isettings.replace(indexer=dataclasses.replace(isettings.indexer, ocr_dpi=150))
+    root = settings.archive_dir / "BGS" / "2025"
+    root.mkdir(parents=True)
+    realfiles.scan_image(["关于做好森林防火工作的通知"]).save(root / "来文扫描.png")
+    realfiles.scan_image(["天然林保护修复方案"]).save(root / "传真件.tif")
+    realfiles.scan_pdf(root / "收文扫描.pdf", [["退耕还林检查验收"], ["第二页古树名木普查"]])
+    result = service.rebuild(settings, db)
+    assert result["outcomes"] == {"ocr": 3}, [(r.name, r.outcome, r.error) for r in _rows(db).values()]
+    assert hits(settings, "森林防火工作") == {"BGS/2025/来文扫描.png"}
+    assert hits(settings, "天然林保护") == {"BGS/2025/传真件.tif"}
+    assert hits(settings, "古树名木普查") == {"BGS/2025/收文扫描.pdf"}
+    auth.login("archivist")
+    page = client.get("/search/?q=退耕还林检查").get_data(as_text=True)
+    assert "收文扫描" in page and "已识别（OCR）" in page
+
+
+@pytest.mark.slow
+def test_ocr_never_holds_text_files_back(isettings, db):
+    """A 20-page scan dropped first, a .txt after it: the .txt is searchable while the scan is still read."""
+    from tests.indexer.conftest import wait_for
+
+    settings = isettings.replace(indexer=dataclasses.replace(isettings.indexer, ocr_dpi=150))
+    service_ = service.IndexerService(settings, db)
+    service_.start()
+    try:
+        root = settings.archive_dir / "YBC" / "2025"
+        root.mkdir(parents=True)
+        staging = settings.data_dir / "staging.pdf"
+        realfiles.scan_pdf(staging, [[f"第{i + 1}页野生动物疫源疫病监测"] for i in range(20)])
+        os.replace(staging, root / "二十页扫描件.pdf")
+        wait_for(lambda: _rows(db).get("YBC/2025/二十页扫描件.pdf") is not None
+                 and _rows(db)["YBC/2025/二十页扫描件.pdf"].outcome == "ocr_queued", timeout=30)
+        corpus.write_txt(root / "随后的通知.txt", "随后放入的湿地保护通知")
+        wait_for(lambda: hits(settings, "随后放入的湿地保护") == {"YBC/2025/随后的通知.txt"}, timeout=30)
+        assert _rows(db)["YBC/2025/二十页扫描件.pdf"].outcome == "ocr_queued"  # still being read
+        wait_for(lambda: _rows(db)["YBC/2025/二十页扫描件.pdf"].outcome == "ocr", timeout=180)
+        assert hits(settings, "第20页野生动物") == {"YBC/2025/二十页扫描件.pdf"}
+    finally:
+        service_.stop()
