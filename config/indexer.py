@@ -19,6 +19,7 @@ class IndexerSettings:
     max_text_chars: int
     batch_size: int
     poll_seconds: float
+    fold_variants: bool
     ocr_enabled: bool
     ocr_languages: str
     ocr_page_timeout_seconds: float

@@ -29,7 +29,8 @@ from config import Settings
 from indexer import engine
 from indexer.access import Scope, scope_for, visible_files
 from indexer.query import Group, Literal, Query, parse
-from indexer.text import literal_grams
+from indexer.text import literal_grams, variant_folding
+from indexer.variants import simplified_variants
 
 PER_PAGE = 20
 # Below this many candidates it is cheaper to check the texts than to read more posting lists.
@@ -254,6 +255,8 @@ def highlight_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
                 pieces.append(r"\s+")
             elif ch in _FULL_WIDTH:
                 pieces.append("[" + re.escape(ch + ch.upper() + _FULL_WIDTH[ch]) + "]")
+            elif variant_folding() and ch in simplified_variants():
+                pieces.append("[" + re.escape(ch + simplified_variants()[ch]) + "]")  # 业 also marks 業
             else:
                 pieces.append(re.escape(ch))
         if pieces:

@@ -20,7 +20,7 @@ from archive.models import WorkerState
 from archive.models.base import utcnow
 from archive.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
 from config import Settings
-from indexer import engine, ocr_queue, scan
+from indexer import engine, ocr_queue, scan, text, variants
 from indexer.pipeline import MAX_ATTEMPTS, BatchReport, Pipeline, queue_length
 from indexer.sandbox import ExtractorPool
 from indexer.watcher import ArchiveWatcher
@@ -42,6 +42,7 @@ class IndexerService:
     name = "archive-indexer"
 
     def __init__(self, settings: Settings, db: Database, *, watch: bool = True) -> None:
+        configure(settings)
         self.settings = settings
         self.db = db
         self.watch = watch
@@ -61,6 +62,7 @@ class IndexerService:
     def start(self) -> None:
         """Take the writer lock (refusing when another writer runs), then start watching and indexing."""
         self.writer = engine.IndexWriter(self.settings.index_dir)
+        ensure_variant_mode(self.settings, self.db)
         self.pool = make_pool(self.settings)
         self.pipeline = Pipeline(self.settings, self.db, self.writer, self.pool)
         if self.watch:
@@ -166,6 +168,36 @@ class IndexerService:
                 self._stop.wait(self.settings.indexer.poll_seconds * 2)
 
 
+def configure(settings: Settings) -> None:
+    """Apply the settings that change how text is normalised in this process (before any normalising)."""
+    text.set_variant_folding(settings.indexer.fold_variants)
+
+
+def ensure_variant_mode(settings: Settings, db: Database) -> int:
+    """Re-index every file when the index was built with another traditional/simplified folding mode.
+
+    Called by the index writer's holder at start; an index older than the setting (no mode recorded)
+    counts as built without folding. Returns the number of files queued (from their stored text: no
+    file is read again).
+    """
+    want = settings.indexer.fold_variants
+    built = variants.index_mode(settings.index_dir)
+    if built == ("on" if want else "off"):
+        return 0
+    with db.session(write_lock=True) as session:
+        queued = 0
+        if built is not None or want:
+            for fid in session.scalars(select(ArchiveFile.id)):
+                scan.enqueue(session, "index", fid)
+                queued += 1
+        session.commit()
+    variants.record_mode(settings.index_dir, want)
+    if queued:
+        log.info("traditional/simplified folding is now %s: %d files queued for re-indexing",
+                 "on" if want else "off", queued)
+    return queued
+
+
 def record_state(session: Session, **info: Any) -> None:
     """Merge `info` into the indexer's state row (last scan, last rebuild)."""
     state = session.get(WorkerState, STATE_NAME)
@@ -183,6 +215,7 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
             chunk: int = 500) -> dict[str, Any]:
     """Reconcile the folder, then rebuild the index from the stored texts in chunked commits (resumable)."""
     started = time.monotonic()
+    configure(settings)
     writer = engine.IndexWriter(settings.index_dir)
     pool = make_pool(settings)
     try:
@@ -192,6 +225,7 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
         resumed = marker.exists()
         if not resumed:
             writer.reset()
+            variants.record_mode(settings.index_dir, settings.indexer.fold_variants)
             marker.write_text(utcnow().isoformat())
             with db.session(write_lock=True) as session:
                 session.execute(delete(IndexTask))  # the index is empty: one "index" task per file replaces them

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from indexer.radicals import RADICAL_EQUIVALENTS
+from indexer.variants import traditional_to_simplified
 
 _SPACE = re.compile(r"\s+")
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
@@ -29,15 +30,36 @@ _GAP = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+(?=[{_CJK}])")
 _RADICALS = {cp: chr(target) for cp, target in RADICAL_EQUIVALENTS.items()}
 
 
+_fold_variants = True
+
+
+def set_variant_folding(on: bool) -> None:
+    """Turn traditional → simplified folding on or off for this process (settings [indexer] fold_variants).
+
+    Called once at start-up by the web app, the worker and the CLI, before any text is normalised.
+    """
+    global _fold_variants
+    _fold_variants = on
+
+
+def variant_folding() -> bool:
+    """Return whether normalize folds traditional characters to simplified in this process."""
+    return _fold_variants
+
+
 def normalize(text: str) -> str:
-    """Return the searchable form of `text`: NFKC, CJK radicals folded, lower case, whitespace runs as one space.
+    """Return the searchable form of `text`: NFKC, CJK radicals and (by setting) traditional characters folded,
+    lower case, whitespace runs as one space.
 
     NFKC folds full-width forms and the Kangxi Radicals block; the CJK Radicals Supplement
-    (U+2E80–U+2EFF, e.g. ⻓ → 长) is folded by Unicode's EquivalentUnifiedIdeograph table.
+    (U+2E80–U+2EFF, e.g. ⻓ → 长) is folded by Unicode's EquivalentUnifiedIdeograph table; 林業 → 林业 by
+    OpenCC's character table (indexer.variants), one character for one.
     """
     folded = unicodedata.normalize("NFKC", text)
     if any("\u2e80" <= ch <= "\u2eff" for ch in folded):
         folded = folded.translate(_RADICALS)
+    if _fold_variants:
+        folded = folded.translate(traditional_to_simplified())
     return _SPACE.sub(" ", folded.lower()).strip()
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 
 from archive.db import Database, connect
 from config import Settings, load_settings
+from indexer.text import set_variant_folding
 from intranet import access, errors, i18n, navigation, security
 from intranet.admin.views import bp as admin_bp
 from intranet.auth.views import bp as auth_bp
@@ -43,6 +44,7 @@ BLUEPRINTS = [
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Flask:
     """Build the intranet app for `settings` (loaded from the environment when omitted)."""
     settings = settings or load_settings()
+    set_variant_folding(settings.indexer.fold_variants)  # the index and the queries normalise alike
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -6,6 +6,7 @@ import click
 
 from archive.db import Database, connect
 from config import Settings, load_settings
+from indexer.text import set_variant_folding
 
 
 class Context:
@@ -19,6 +20,7 @@ class Context:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings()
+            set_variant_folding(self._settings.indexer.fold_variants)
         return self._settings
 
     @property

@@ -77,7 +77,10 @@ def test_problem_files_get_outcomes(isettings, db):
     # Content search finds the readable ones; names still find the others.
     assert hits(settings, "森林防火工作的通知") == {
         f"BGS/2024/{n}" for n in ("正常.docx", "正常.pdf", "仅限制打印.pdf", "国标编码.txt", "UTF16.txt")}
-    assert hits(settings, "關於加強") == {"BGS/2024/繁体.txt"}
+    assert hits(settings, "森林資源保護與林業執法") == {"BGS/2024/繁体.txt"}
+    # Traditional and simplified fold alike (character level): 關於加強 finds the simplified files too.
+    assert hits(settings, "關於加強") == hits(settings, "关于加强") >= {"BGS/2024/繁体.txt", "BGS/2024/正常.docx"}
+    assert hits(settings, "森林资源保护与林业执法") == {"BGS/2024/繁体.txt"}
     assert hits(settings, "照片") == {"BGS/2024/照片.jpg"}
     assert hits(settings, "filename:扫描件") == {"BGS/2024/扫描件.pdf"}
 

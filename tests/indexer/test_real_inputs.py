@@ -360,3 +360,31 @@ def test_ocr_never_holds_text_files_back(isettings, db):
         assert hits(settings, "第20页野生动物") == {"YBC/2025/二十页扫描件.pdf"}
     finally:
         service_.stop()
+
+
+def test_traditional_and_simplified_fold_by_setting(isettings, db):
+    from indexer.text import set_variant_folding
+
+    corpus.write_txt(isettings.archive_dir / "LZC" / "2025" / "繁體.txt", "林業資源保護條例學習")
+    corpus.write_txt(isettings.archive_dir / "LZC" / "2025" / "简体.txt", "林业资源保护工作")
+    service.rebuild(isettings, db)
+    both = {"LZC/2025/繁體.txt", "LZC/2025/简体.txt"}
+    assert hits(isettings, "林業資源保護") == hits(isettings, "林业资源保护") == both
+    assert hits(isettings, "条例学习") == {"LZC/2025/繁體.txt"}
+    # Turned off: the worker notices the index was built folded and re-indexes every file from stored text.
+    off = isettings.replace(indexer=dataclasses.replace(isettings.indexer, fold_variants=False))
+    try:
+        worker = service.IndexerService(off, db, watch=False)
+        assert service.ensure_variant_mode(off, db) == 2
+        worker.writer = service.engine.IndexWriter(off.index_dir)
+        pool = service.make_pool(off)
+        try:
+            pipeline_module.Pipeline(off, db, worker.writer, pool).run_batch()
+        finally:
+            pool.close()
+            worker.writer.close()
+        assert hits(off, "林業資源保護") == {"LZC/2025/繁體.txt"}
+        assert hits(off, "林业资源保护") == {"LZC/2025/简体.txt"}
+        assert service.ensure_variant_mode(off, db) == 0  # recorded: nothing more to do
+    finally:
+        set_variant_folding(True)
