@@ -1,4 +1,5 @@
-"""What a file holds, read the same way by every feature: text decoding shared by the archive and printing.
+"""What a file holds and what it is called, read the same way by every feature: names, text, office
+conversion, tables.
 
 A leaf package: it imports nothing of eoffice, so the archive (indexer), printing and the web app can
 all use it without import cycles.

@@ -11,9 +11,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from fileformats.names import clean_text
 from indexer import extract_docx, extract_html, extract_legacy, extract_package, extract_pdf, extract_text
 from indexer.extract_base import Content, Extracted, ExtractionError, Extractor
-from indexer.names import clean_text
 from indexer.text import join_cjk_lines
 
 __all__ = ["Content", "Extracted", "ExtractionError", "Extractor", "default_registry", "detect", "extract_file"]

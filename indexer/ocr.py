@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.indexer import IndexerSettings
+from fileformats.names import clean_text, fs_form
 from fileformats.subproc import LimitExceeded, run_limited
-from indexer.names import clean_text, fs_form
 from indexer.safeopen import UnsafeFile, open_archive_file
 from indexer.text import join_cjk_lines
 

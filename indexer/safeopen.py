@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from indexer.names import fs_form
+from fileformats.names import fs_form
 
 
 class UnsafeFile(OSError):
@@ -42,7 +42,7 @@ HARDLINK_REASON = "该文件有多个硬链接，为安全起见不读取；请�
 
 
 def open_fd(root: Path, relpath: str, *, expected_size: int | None = None) -> int:
-    """Return a read-only descriptor of root/relpath (stored form, see indexer.names); the caller closes it.
+    """Return a read-only descriptor of root/relpath (stored form, see fileformats.names); the caller closes it.
 
     Raises UnsafeFile (link, FIFO/device, several hard links, swapped size, or missing: `.missing`).
     """

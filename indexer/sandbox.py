@@ -21,8 +21,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from fileformats.names import fs_form
 from indexer.extract import Extracted, extract_file
-from indexer.names import fs_form
 from indexer.safeopen import UnsafeFile, open_fd
 
 log = logging.getLogger("eoffice.indexer")

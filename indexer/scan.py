@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from archive.models.base import utcnow
 from archive.models.files import ArchiveFile, IndexTask, RecordMetadata
 from config import Settings
+from fileformats.names import UnstorableName, display_name, fs_form, stored_form
 from indexer.layout import department_lookup, ignored, place
-from indexer.names import UnstorableName, display_name, fs_form, stored_form
 from indexer.safeopen import UnsafeFile, open_archive_file
 
 log = logging.getLogger("eoffice.indexer")
@@ -74,7 +74,7 @@ def sha256_of(root: Path, relpath: str, size: int | None = None) -> str:
 
 
 def relpath_of(root: Path, path: str | os.PathLike[str]) -> str | None:
-    """Return the stored relative path of `path` (see indexer.names), or None when outside, ignored or unstorable."""
+    """Return the stored relative path of `path` (fileformats.names), or None when outside, ignored or unstorable."""
     try:
         rel = PurePosixPath(Path(path).relative_to(root).as_posix())
     except ValueError:
@@ -90,7 +90,7 @@ def relpath_of(root: Path, path: str | os.PathLike[str]) -> str | None:
 def walk(root: Path, start: str = "") -> dict[str, tuple[int, int]]:
     """Return {relpath: (size, mtime_ns)} of every regular file and symbolic link under root/start.
 
-    Paths are in the stored form (indexer.names). A symbolic link is listed with size -1 (never
+    Paths are in the stored form (fileformats.names). A symbolic link is listed with size -1 (never
     followed, never read: the scan records it with the reason). Folders that cannot be read and names
     that cannot be stored are skipped with a log line; one bad entry never stops the walk.
     """

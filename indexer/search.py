@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from itertools import compress, repeat
 from operator import attrgetter, methodcaller
 from typing import Any
@@ -24,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.models import Department, User
+from archive.models.base import BUREAU_ZONE
+from archive.models.documents import FilingRecord
 from archive.models.files import CLASSIFICATIONS, ArchiveFile, ArchiveFileText
 from config import Settings
 from indexer import engine
@@ -41,16 +44,32 @@ MAX_SNIPPETS = 3
 
 @dataclass(frozen=True)
 class Filters:
+    """What the result list is narrowed to (facets are counted before these)."""
+
     department_id: int | None = None
     year: int | None = None
     kind: str | None = None
+    date_from: date | None = None  # the file's modification date in the bureau's zone, inclusive
+    date_to: date | None = None
+    doc_number: str | None = None  # 文号 of a filed 公文, a part of it (e.g. 〔2025〕12)
+    archive_number: str | None = None  # 档号, a part of it
+    outcome: str | None = None  # see archive.models.files.OUTCOMES
+
+    @property
+    def needs_database(self) -> bool:
+        return bool(self.doc_number or self.archive_number or self.outcome)
 
 
 @dataclass
 class Hit:
+    """One result: a file, or a filed 公文 (件) standing for all its files (`document_id`, `related`)."""
+
     file: ArchiveFile
     score: float
     snippets: list[list[tuple[str, bool]]]
+    document_id: int | None = None
+    doc_number: str | None = None
+    related: list[ArchiveFile] = field(default_factory=list)
 
 
 @dataclass
@@ -380,6 +399,13 @@ def search(
             chosen = [m for m in chosen if m.year == filters.year]
         if filters.kind is not None:
             chosen = [m for m in chosen if m.kind == filters.kind]
+        if filters.date_from is not None or filters.date_to is not None:
+            low = _day_ns(filters.date_from) if filters.date_from else 0
+            high = _day_ns(filters.date_to + timedelta(days=1)) if filters.date_to else 2**63
+            chosen = [m for m in chosen if low <= m.mtime_ns < high]
+        if filters.needs_database:
+            wanted = _database_filter(session, filters)
+            chosen = [m for m in chosen if m.fid in wanted]
         result.total = len(chosen)
         result.pages = max(1, math.ceil(result.total / per_page)) if result.total else 0
         result.page = min(result.page, max(1, result.pages))
@@ -404,8 +430,55 @@ def search(
         if not any(match for frag in fragments for _, match in frag):
             fragments = snippets(stored[row.id], terms) or fragments  # the original text differs in form
         result.hits.append(Hit(row, round(scores.get(m.fid, 0.0), 4), fragments))
+    _one_hit_per_filed_item(session, result)
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
     return result
+
+
+def _day_ns(day: date) -> int:
+    """Return the first nanosecond of `day` in the bureau's zone."""
+    return int(datetime.combine(day, datetime.min.time(), tzinfo=BUREAU_ZONE).timestamp()) * 10**9
+
+
+def _database_filter(session: Session, filters: Filters) -> set[int]:
+    """Return the ids of files matching the 文号 / 档号 / outcome filters (substring, case-insensitive)."""
+    stmt = select(ArchiveFile.id)
+    if filters.archive_number:
+        stmt = stmt.where(ArchiveFile.archive_number.ilike(f"%{_like(filters.archive_number)}%", escape="\\"))
+    if filters.doc_number:
+        numbers = select(FilingRecord.archive_number).where(
+            FilingRecord.doc_number.ilike(f"%{_like(filters.doc_number)}%", escape="\\"))
+        stmt = stmt.where(ArchiveFile.archive_number.in_(numbers))
+    if filters.outcome:
+        stmt = stmt.where(ArchiveFile.outcome == filters.outcome)
+    return set(session.scalars(stmt))
+
+
+def _like(text: str) -> str:
+    return text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _one_hit_per_filed_item(session: Session, result: SearchResult) -> None:
+    """Fold the hits of one filed 公文 (正文, 附件, 处理单 share a 档号) into one hit linking to the document."""
+    numbers = {h.file.archive_number for h in result.hits if h.file.archive_number}
+    if not numbers:
+        return
+    records = {r.archive_number: r for r in session.scalars(
+        select(FilingRecord).where(FilingRecord.archive_number.in_(numbers)))}
+    kept: list[Hit] = []
+    first: dict[str, Hit] = {}
+    for hit in result.hits:
+        number = hit.file.archive_number
+        record = records.get(number or "")
+        if record is None:
+            kept.append(hit)
+        elif number in first:
+            first[number].related.append(hit.file)
+        else:
+            hit.document_id, hit.doc_number = record.document_id, record.doc_number
+            first[number] = hit
+            kept.append(hit)
+    result.hits = kept
 
 
 def matching_ids(settings: Settings, scope: Scope, raw_query: str) -> list[tuple[int, float]]:

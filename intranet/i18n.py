@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, g, session
 from flask_babel import Babel
 
+from archive.models.base import BUREAU_ZONE
 from config import Settings
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -15,7 +16,7 @@ TRANSLATIONS = Path(__file__).with_name("translations")
 
 def init_app(app: Flask, settings: Settings) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = settings.web.default_locale
-    app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
+    app.config["BABEL_DEFAULT_TIMEZONE"] = BUREAU_ZONE.key
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     Babel(app, locale_selector=lambda: select_locale(settings.web.default_locale))
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from archive.models import Department, PrinterStatus, PrintJob, User
-from archive.models.base import utcnow
+from archive.models.base import BUREAU_ZONE, utcnow
 from archive.org import permissions_of
 from archive.permissions import Permission
 from config import Settings
@@ -40,7 +39,7 @@ from printing.routing import (
     selected_pages,
 )
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = BUREAU_ZONE  # one definition: archive.models.base
 ACTIVE_STATES = ("preparing", "queued", "held", "printing")
 FINAL_STATES = ("completed", "cancelled", "aborted", "failed")
 # Jobs that count against a quota: everything not cancelled or failed before printing.

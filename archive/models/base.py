@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -38,6 +39,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+# The bureau's time zone: every time is stored in UTC and shown, counted in days and years in this zone.
+BUREAU_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:

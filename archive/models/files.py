@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from archive.models.base import Base, UTCDateTime, utcnow
 from archive.models.org import Department
 from archive.permissions import N_
+from fileformats.names import display_name
 
 # Classification (密级) levels, compared with User.clearance.
 CLASSIFICATIONS: dict[int, str] = {0: "公开", 1: "内部", 2: "秘密", 3: "机密", 4: "绝密"}
@@ -68,6 +69,11 @@ class ArchiveFile(Base):
     indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
+
+    @property
+    def display_path(self) -> str:
+        """The path as people read it: a GBK name decoded, bad bytes and control characters escaped."""
+        return display_name(self.relpath)
 
     @property
     def outcome_label(self) -> str:

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from archive.models import User
-from archive.models.base import utcnow
+from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.supervision import CalendarDay, CalendarYear
 from archive.supervision.errors import SupervisionError
 
 # Running counts of working days start here (any year works; this keeps the sums short).
 BASE_YEAR = 2020
 # The bureau's clock: the same zone as the rest of the intranet (intranet/i18n.py).
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = BUREAU_ZONE  # one definition: archive.models.base
 MAX_NAME = 50
 
 

@@ -10,20 +10,19 @@ are never skipped, and the unique constraints on the entries make a duplicate im
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive.models import User
-from archive.models.base import utcnow
+from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.documents import Document, DocumentAction, NumberEntry, SequenceCounter
 from archive.workflow.errors import WorkflowError
 from archive.workflow.states import Action
 
 # The bureau's calendar: the year of a 文号 or 档号 is the local year, not the UTC one.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = BUREAU_ZONE  # one definition: archive.models.base
 
 
 def local_year(moment: datetime | None = None) -> int:

@@ -53,7 +53,7 @@ def index_status(ctx: Context, as_json: bool) -> None:
     """Print queue length, counts by outcome, index size and the failed files."""
     with ctx.db.session() as session:
         st = service.status(session, ctx.settings)
-        failed = [{"path": f.relpath, "outcome": f.outcome, "error": f.error} for f in st.failed]
+        failed = [{"path": f.display_path, "outcome": f.outcome, "error": f.error} for f in st.failed]
     data = {"files": st.files, "queue": st.queue, "outcomes": st.outcomes, "index_docs": st.index_docs,
             "index_bytes": st.index_bytes, "segments": st.segments, "last_scan": st.last_scan,
             "last_rebuild": st.last_rebuild, "rebuilding": st.rebuilding, "failed": failed}
@@ -122,7 +122,7 @@ def search_command(ctx: Context, query: str, username: str | None, limit: int, a
             hits = hits[:limit]
         rows = {f.id: f for f in session.scalars(select(ArchiveFile).where(
             ArchiveFile.id.in_([fid for fid, _ in hits]), scope.clause()))}
-        out = [{"path": rows[fid].relpath, "title": rows[fid].title, "score": score}
+        out = [{"path": rows[fid].display_path, "title": rows[fid].title, "score": score}
                for fid, score in hits if fid in rows]
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))

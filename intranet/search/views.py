@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -21,7 +23,18 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 
 def _int(name: str) -> int | None:
     value = request.args.get(name, "").strip()
-    return int(value) if value.lstrip("-").isdigit() else None
+    if not value.lstrip("-").isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if -(2**31) < number < 2**31 else None
+
+
+def _date(name: str) -> date | None:
+    """A YYYY-MM-DD argument (the browser's date input), or None when absent or malformed."""
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip()[:10])
+    except ValueError:
+        return None
 
 
 @bp.get("/")
@@ -29,13 +42,19 @@ def _int(name: str) -> int | None:
 def index():  # type: ignore[no-untyped-def]
     q = request.args.get("q", "").strip()[:500]
     sort = "date" if request.args.get("sort") == "date" else "relevance"
+    outcome = request.args.get("outcome") or None
     filters = search.Filters(department_id=_int("dept"), year=_int("year"),
-                             kind=(request.args.get("kind") or None))
+                             kind=(request.args.get("kind") or None)[:16] if request.args.get("kind") else None,
+                             date_from=_date("from"), date_to=_date("to"),
+                             doc_number=(request.args.get("wh") or "").strip()[:64] or None,
+                             archive_number=(request.args.get("dh") or "").strip()[:64] or None,
+                             outcome=outcome if outcome in OUTCOMES else None)
     result = None
     if q:
         result = search.search(db_session(), settings(), current_user(), q, filters=filters, sort=sort,
                                page=_int("page") or 1)
-    return render_template("search/index.html", q=q, sort=sort, filters=filters, result=result, url_with=_url_with)
+    return render_template("search/index.html", q=q, sort=sort, filters=filters, result=result, url_with=_url_with,
+                           outcomes=OUTCOMES)
 
 
 def _url_with(key: str, value: object) -> str:

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask
+from fileformats.names import display_name, fs_form, stored_form
 from indexer import pipeline as pipeline_module
 from indexer import scan, service
 from indexer.extract import extract_file
-from indexer.names import display_name, fs_form, stored_form
 from tests.indexer import corpus, realfiles
 from tests.indexer.conftest import hits
 
