@@ -39,21 +39,22 @@ def record(
     return event
 
 
-def recent_failures(
-    session: Session, *, username: str | None, address: str | None, since: datetime
-) -> tuple[int, int]:
-    """Return (failures for this account, failures from this address) since the given time."""
-    kinds = (LOGIN_FAILURE, LOGIN_REFUSED)
+def failures_since(
+    session: Session, since: datetime, *, username: str | None = None, address: str | None = None
+) -> tuple[int, datetime | None]:
+    """Return (wrong passwords, the latest one's time) since `since` for an account and/or an address.
 
-    def count(*conditions: Any) -> int:
-        stmt = select(func.count(AuditEvent.id)).where(
-            AuditEvent.kind.in_(kinds), AuditEvent.at >= since, *conditions
-        )
-        return int(session.scalar(stmt) or 0)
-
-    by_user = count(AuditEvent.username == username) if username else 0
-    by_address = count(AuditEvent.address == address) if address else 0
-    return by_user, by_address
+    Only failed checks count, never refusals: an attacker who keeps trying while refused does not
+    extend the wait.
+    """
+    stmt = select(func.count(AuditEvent.id), func.max(AuditEvent.at)).where(
+        AuditEvent.kind == LOGIN_FAILURE, AuditEvent.at >= since)
+    if username is not None:
+        stmt = stmt.where(AuditEvent.username == username)
+    if address is not None:
+        stmt = stmt.where(AuditEvent.address == address)
+    count, last = session.execute(stmt).one()
+    return int(count or 0), last
 
 
 def window_start(seconds: int) -> datetime:

@@ -75,14 +75,20 @@ def _run_undo(session: Session) -> None:
             log.exception("undo after rollback failed")
 
 
+# How long a write waits for another's lock before it gives up: the web then answers 503 「系统繁忙，请稍后
+# 重试」 (intranet.errors). No transaction holds the lock while doing slow work, so 5 s is ample.
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
 def connect(url: str) -> Database:
     """Create the engine for `url` with the pragmas and pool settings eoffice relies on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                               connect_args={"options": f"-c lock_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}"})
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
 
 
@@ -92,7 +98,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

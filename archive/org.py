@@ -128,6 +128,10 @@ def create_user(
     dept = department_by_code(session, department_code) if department_code else None
     if department_code and dept is None:
         raise OrgError(f"没有代码为 {department_code} 的部门。")
+    if source == "local":  # refused before the account object exists, so nothing half-made is flushed
+        problems = ["本地账户需要设置密码。"] if not password else password_problems(password, name, display_name)
+        if problems:
+            raise OrgError("\n".join(problems))
     user = User(
         username=name,
         display_name=display_name,
@@ -137,9 +141,7 @@ def create_user(
         email=email,
         title=title,
     )
-    if source == "local":
-        if not password:
-            raise OrgError("本地账户需要设置密码。")
+    if source == "local" and password:
         set_password(user, password)
     session.add(user)
     session.flush()
@@ -147,10 +149,42 @@ def create_user(
     return user
 
 
+MIN_PASSWORD = 8
+
+
+def password_problems(password: str, username: str = "", display_name: str = "") -> list[str]:
+    """Return every reason a new password is refused (empty: acceptable), in Chinese, all at once.
+
+    Rules: 8 to 1024 characters; not one character repeated (eight spaces, aaaaaaaa); not containing the
+    login name; not among the common or easily guessed passwords, judged by zxcvbn (its frequency
+    lists of leaked passwords, keyboard patterns, dates and names, with the person's own names as
+    extra words): a score below 2 of 4 is refused.
+    """
+    problems: list[str] = []
+    if len(password) < MIN_PASSWORD or len(password) > MAX_PASSWORD:
+        problems.append(f"密码长度须为{MIN_PASSWORD}至{MAX_PASSWORD}个字符。")
+    if password and len(set(password)) == 1:
+        problems.append("密码不能是同一个字符的重复（如八个空格或 aaaaaaaa）。")
+    name = username.strip().lower()
+    if len(name) >= 3 and name in password.lower():
+        problems.append("密码不能包含登录名。")
+    if not problems and password:
+        from zxcvbn import zxcvbn
+
+        if zxcvbn(password[:100], user_inputs=[u for u in (username, display_name) if u])["score"] < 2:
+            problems.append("密码太常见或太容易被猜到（如 12345678、password1、键盘连续字母、姓名加年份），"
+                            "请换一个更长、不常见的密码，例如几个词加数字和符号。")
+    return problems
+
+
 def set_password(user: User, password: str) -> None:
-    """Hash and set a local password (at least 8 characters); ends the account's other sessions."""
-    if len(password) < 8 or len(password) > MAX_PASSWORD:
-        raise OrgError("密码长度须为8至1024个字符。")
+    """Check the password policy (`password_problems`), hash and set it; ends the account's other sessions.
+
+    Raises OrgError listing every problem.
+    """
+    problems = password_problems(password, user.username or "", user.display_name or "")
+    if problems:
+        raise OrgError("\n".join(problems))
     user.password_hash = generate_password_hash(password, method="scrypt")
     end_sessions(user)
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from fileformats import zipguard
 from indexer.extract_base import Content, ExtractionError
-from indexer.extract_docx import MAX_PART_BYTES, check_sizes
+from indexer.extract_docx import check_sizes
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
 _SLIDE = re.compile(r"ppt/slides/slide(\d+)\.xml$")
@@ -30,14 +31,10 @@ _NOTES = re.compile(r"ppt/notesSlides/notesSlide(\d+)\.xml$")
 
 def _xml(package: zipfile.ZipFile, name: str) -> etree._Element | None:
     try:
-        info = package.getinfo(name)
-    except KeyError:
-        return None
-    with package.open(info) as fh:
-        data = fh.read(MAX_PART_BYTES + 1)
-    if len(data) > MAX_PART_BYTES:
-        raise ExtractionError("damaged", f"文件中的 {name} 解压后过大，可能是压缩炸弹，未读取")
-    return etree.fromstring(data, _PARSER)
+        data = zipguard.read_part(package, name)
+    except zipguard.ZipBomb as exc:
+        raise ExtractionError("damaged", str(exc)) from None
+    return None if data is None else etree.fromstring(data, _PARSER)
 
 
 def _open(path: Path) -> zipfile.ZipFile:
@@ -45,7 +42,11 @@ def _open(path: Path) -> zipfile.ZipFile:
         package = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
         raise ExtractionError("damaged", f"文件已损坏或不完整：{exc}") from None
-    check_sizes(package)
+    try:
+        check_sizes(package)
+    except ExtractionError:
+        package.close()
+        raise
     return package
 
 

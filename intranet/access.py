@@ -74,6 +74,10 @@ def _load_user() -> None:
         return
     g.user = user
     g.permissions = permissions_of(user)
+    # End the transaction that loaded the user: on a form post it holds SQLite's write lock, and the
+    # view may do slow work (an upload written to disk) before its first write. The view's next query
+    # starts a new transaction (the user object stays loaded).
+    db_session().commit()
 
 
 def _enforce() -> Any:

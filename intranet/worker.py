@@ -77,6 +77,11 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
         indexer = IndexerService(settings, db)
         services.append(indexer)
         jobs.append(PeriodicJob("archive-rescan", settings.indexer.rescan_minutes * 60, indexer.rescan))
+    # Previews of uploaded .docx files: LibreOffice runs here, never in a web request.
+    from archive.workflow.storage import convert_previews
+
+    jobs.append(PeriodicJob("previews", 2.0, lambda: convert_previews(
+        settings.files_dir, soffice=settings.printing.soffice, timeout=settings.printing.conversion_timeout_seconds)))
     # 督办: the daily overdue digest, proxy window summaries, notification e-mail.
     from archive.supervision.jobs import scheduled_job as supervision_job
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import fcntl
 import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from fileformats import office
+from fileformats import office, zipguard
 from fileformats.textcodec import UndecodableText, decode
 from printing.routing import media_for_size
 
@@ -108,6 +109,12 @@ def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, loc
             "服务器未安装 LibreOffice，无法转换 Word 文件；请在 Word 中另存为 PDF 后再打印，"
             "或请管理员安装 libreoffice-writer-nogui。"
         )
+    try:
+        zipguard.check(source)
+    except zipguard.ZipBomb as exc:
+        raise DocumentError(f"{exc}；请在 Word 中另存为 PDF 后再打印。") from None
+    except zipfile.BadZipFile:
+        raise DocumentError("该文件不是有效的 Word 文档（.docx）；请在 Word 中另存为 PDF 后再打印。") from None
     lock_dir.mkdir(parents=True, exist_ok=True)
     with _CONVERT_LOCK, (lock_dir / "convert.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from archive import org
@@ -65,14 +67,34 @@ def test_missing_csrf_token_is_refused_with_an_explanation(client):
 
 
 def test_eleventh_rapid_attempt_is_refused_even_with_the_right_password(client, auth, db):
+    attacker = {"REMOTE_ADDR": "10.0.0.66"}
     for _ in range(10):
-        assert auth.login("zl_staff", "wrong-password").status_code == 401
-    resp = auth.login("zl_staff", DEMO_PASSWORD)
-    assert resp.status_code == 429
-    assert "登录失败次数过多" in resp.get_data(as_text=True)
+        assert auth.login("zl_staff", "wrong-password", environ_base=attacker).status_code == 401
+    started = time.monotonic()
+    resp = auth.login("zl_staff", DEMO_PASSWORD, environ_base=attacker)
+    assert time.monotonic() - started < 2  # answered at once, never a sleep in a request thread
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) == 30
+    assert "输错密码的次数过多" in resp.get_data(as_text=True)
     assert audit_kinds(db, "zl_staff")[-1] == "login.rate_limited"
-    # Other accounts from elsewhere are not affected.
-    assert auth.login("zl_head", DEMO_PASSWORD, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 302
+    # Refused tries do not extend the wait; another wrong password (once allowed) doubles it.
+    for _ in range(5):
+        assert int(auth.login("zl_staff", DEMO_PASSWORD, environ_base=attacker).headers["Retry-After"]) <= 30
+    # The owner at their own desk signs in all the same, and other accounts are not affected.
+    assert auth.login("zl_staff", DEMO_PASSWORD, environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 302
+
+
+def test_the_wait_grows_with_each_wrong_password(db, settings):
+    from datetime import timedelta
+
+    from archive.models.base import utcnow
+    from intranet.auth.service import waiting_seconds
+
+    now = utcnow()
+    assert waiting_seconds(9, now, 10, 900) == 0
+    assert waiting_seconds(10, now, 10, 900) == 30
+    assert waiting_seconds(11, now, 10, 900) == 60
+    assert waiting_seconds(20, now, 10, 900) == 900  # never beyond the window
+    assert waiting_seconds(10, now - timedelta(seconds=31), 10, 900) == 0
 
 
 def test_per_address_limit_stops_guessing_across_accounts(client, auth, settings):

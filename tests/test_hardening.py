@@ -138,3 +138,55 @@ def test_circulation_outsider_gets_the_same_answer_for_existing_and_missing_ids(
             resp = client.post(f"/circulation/{cid}/{action}", data={"csrf_token": token, "note": ""})
             answers.add((cid == existing, resp.status_code))
     assert {code for _, code in answers} == {404}
+
+
+def test_admin_form_refuses_weak_passwords_with_every_reason(client, auth, db):
+    auth.login("admin")
+    for weak, reason in (("        ", "同一个字符的重复"), ("aaaaaaaa", "同一个字符的重复"),
+                         ("password1", "太常见"), ("kj_new2026x", "包含登录名")):
+        token = auth.csrf("/admin/users/new")
+        resp = client.post("/admin/users/new", data={
+            "username": "kj_new", "display_name": "马小新", "department": "BGS", "roles": ["staff"],
+            "clearance": "1", "active": "y", "password": weak, "csrf_token": token}, follow_redirects=True)
+        assert reason in resp.get_data(as_text=True), weak
+    with db.session() as s:
+        assert org.user_by_username(s, "kj_new") is None
+
+
+def test_a_local_user_changes_their_own_password(client, auth, app, db):
+    from tests.conftest import DEMO_PASSWORD, AuthActions
+
+    auth.login("lz_staff")
+    other = app.test_client()  # the same account signed in at another desk
+    AuthActions(other).login("lz_staff")
+    assert other.get("/documents/").status_code == 200
+    page = client.get("/account/password")
+    assert page.status_code == 200 and "当前密码" in page.get_data(as_text=True)
+    token = auth.csrf("/account/password")
+    resp = client.post("/account/password", data={"current": "wrong", "new": "aaaaaaaa", "confirm": "bbbbbbbb",
+                                                   "csrf_token": token})
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    for reason in ("当前密码不正确", "两次输入的新密码不一致", "同一个字符的重复"):
+        assert reason in text  # every problem at once
+    new = "Shan-Lin-Hu-2026!"
+    resp = client.post("/account/password", data={"current": DEMO_PASSWORD, "new": new, "confirm": new,
+                                                   "csrf_token": token})
+    assert resp.status_code == 302
+    assert client.get("/documents/").status_code == 200  # this browser stays signed in
+    assert other.get("/documents/").status_code == 302  # the other desk is signed out
+    auth.logout()
+    assert auth.login("lz_staff", DEMO_PASSWORD).status_code == 401
+    assert auth.login("lz_staff", new).status_code == 302
+
+
+def test_printing_refuses_an_inflating_docx_before_libreoffice(tmp_path):
+    import pytest
+
+    from printing.documents import DocumentError, docx_to_pdf
+    from tests.workflow.test_pages import inflating_docx
+
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(inflating_docx(200))
+    with pytest.raises(DocumentError, match="压缩炸弹"):
+        docx_to_pdf(bomb, tmp_path / "out.pdf", soffice="soffice", timeout=30, lock_dir=tmp_path)

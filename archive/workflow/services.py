@@ -180,8 +180,16 @@ class DraftFields:
     source_number: str | None = None
     received_on: date | None = None
     retention: str = "D30"
+    # Set at 编号/分发, not by the drafting form: None keeps what the document has (an edit never clears
+    # a field its form did not show).
     copies: int | None = None
-    distribution: dict[str, list[str]] = field(default_factory=dict)
+    distribution: dict[str, list[str]] | None = None
+    # The names of the fields the form showed and posted; None: every field is meant. A field the form did
+    # not show keeps the document's value (an edit never clears what it did not show).
+    given: frozenset[str] | None = None
+
+    def shows(self, name: str) -> bool:
+        return self.given is None or name in self.given
 
 
 def _check_fields(fields: DraftFields, actor: User, kind: str) -> list[str]:
@@ -234,12 +242,25 @@ def create_document(
 def _apply_fields(doc: Document, fields: DraftFields) -> None:
     doc.title = fields.title.strip()
     doc.urgency, doc.classification = fields.urgency, fields.classification
-    doc.main_recipients, doc.cc_recipients = fields.main_recipients.strip(), fields.cc_recipients.strip()
-    doc.deadline, doc.retention, doc.copies = fields.deadline, fields.retention, fields.copies
-    doc.source_organ = (fields.source_organ or "").strip() or None
-    doc.source_number = (fields.source_number or "").strip() or None
-    doc.received_on = fields.received_on
-    doc.distribution = {k: list(v) for k, v in (fields.distribution or {}).items()}
+    if fields.shows("main_recipients") or doc.main_recipients is None:
+        doc.main_recipients = fields.main_recipients.strip()
+    if fields.shows("cc_recipients") or doc.cc_recipients is None:
+        doc.cc_recipients = fields.cc_recipients.strip()
+    if fields.shows("deadline"):
+        doc.deadline = fields.deadline
+    doc.retention = fields.retention
+    if fields.copies is not None:
+        doc.copies = fields.copies
+    if fields.distribution is not None:
+        doc.distribution = {k: list(v) for k, v in fields.distribution.items()}
+    elif doc.distribution is None:
+        doc.distribution = {}
+    if fields.shows("source_organ"):
+        doc.source_organ = (fields.source_organ or "").strip() or None
+    if fields.shows("source_number"):
+        doc.source_number = (fields.source_number or "").strip() or None
+    if fields.shows("received_on"):
+        doc.received_on = fields.received_on
 
 
 def files_of(session: Session, doc: Document, *, current_only: bool = True) -> list[DocumentFile]:

@@ -1,7 +1,7 @@
 """File versions of documents: content-addressed storage (SHA-256), names, previews and page counts.
 
-pypdf and python-docx are imported here only (within the workflow package); LibreOffice runs as a
-separate process with its own profile and a time limit.
+Nothing here parses an uploaded file in the calling process: page counts come from a limited child
+(fileformats.probe), previews from LibreOffice in the worker (fileformats.office).
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import subprocess
 import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from fileformats import office, probe, zipguard
 
 MAIN_EXTENSIONS = {".docx", ".pdf"}
 ATTACHMENT_EXTENSIONS = {
@@ -36,7 +36,6 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".zip": "application/zip",
 }
-CONVERT_TIMEOUT = 90
 
 
 class FileRefused(ValueError):
@@ -107,76 +106,62 @@ def read(files_dir: Path, sha256: str) -> bytes:
     return data
 
 
-def pdf_pages(path: Path) -> int | None:
-    """Return the page count of a PDF, or None when it cannot be read."""
-    from pypdf import PdfReader
-
-    try:
-        return len(PdfReader(str(path)).pages)
-    except Exception:
-        return None
-
-
-def docx_pages(path: Path) -> int | None:
-    """Return the page count Word saved in docProps/app.xml, or None."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            text = zf.read("docProps/app.xml").decode("utf-8", "replace")
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return None
-    match = re.search(r"<Pages>(\d+)</Pages>", text)
-    return int(match.group(1)) if match else None
-
-
 def page_count(path: Path, filename: str) -> int | None:
-    """Return the pages of a PDF or DOCX file, or None when unknown."""
-    ext = extension(filename)
-    if ext == ".pdf":
-        return pdf_pages(path)
-    if ext == ".docx":
-        return docx_pages(path)
-    return None
+    """Return the pages of a PDF or DOCX file, or None when unknown (read in a limited child: fileformats.probe)."""
+    return probe.page_count(path, filename)
 
 
-def docx_text(path: Path) -> str:
-    """Return the paragraphs of a .docx as plain text (the preview without LibreOffice)."""
-    import docx
+def preview_pdf(files_dir: Path, sha256: str) -> tuple[str, Path | str | None]:
+    """Return the state of the PDF preview of a stored .docx, asking the worker for it when missing.
 
-    try:
-        document = docx.Document(str(path))
-    except Exception:
-        return ""
-    return "\n".join(p.text for p in document.paragraphs)
+    ("ready", path) once converted; ("failed", reason) when the conversion failed (reason in Chinese);
+    ("pending", None) while the worker converts it. The web request never converts: LibreOffice on an
+    uploaded file runs only in the worker, under fileformats.office limits (`convert_previews`).
+    """
+    cache = files_dir / "previews"
+    ready = cache / f"{sha256}.pdf"
+    if ready.exists():
+        return "ready", ready
+    failed = cache / f"{sha256}.failed"
+    if failed.exists():
+        return "failed", failed.read_text(encoding="utf-8")
+    queue = cache / "queue"
+    queue.mkdir(parents=True, exist_ok=True)
+    (queue / sha256).touch()
+    return "pending", None
 
 
-def soffice_binary() -> str | None:
-    """Return the LibreOffice binary, or None when it is not installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
+def retry_preview(files_dir: Path, sha256: str) -> None:
+    """Forget a failed conversion so the next view asks the worker again."""
+    (files_dir / "previews" / f"{sha256}.failed").unlink(missing_ok=True)
 
 
-def docx_preview_pdf(files_dir: Path, sha256: str) -> Path | None:
-    """Return a PDF rendering of a stored .docx (converted once, cached), or None without LibreOffice."""
-    cached = files_dir / "previews" / f"{sha256}.pdf"
-    if cached.exists():
-        return cached
-    binary = soffice_binary()
-    if binary is None:
-        return None
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="eoffice-preview-") as tmp:
-        src = Path(tmp) / "document.docx"
-        shutil.copyfile(blob_path(files_dir, sha256), src)
-        profile = Path(tmp) / "profile"
+def convert_previews(files_dir: Path, *, soffice: str, timeout: float, limit: int = 20) -> int:
+    """Convert the previews the web asked for (worker job); return how many were done or failed.
+
+    Each .docx is checked for a zip bomb first, then converted by LibreOffice with the limits of
+    fileformats.office (memory, time, process group killed on timeout). A failure is remembered with
+    its reason so the page can say it and offer a retry.
+    """
+    queue = files_dir / "previews" / "queue"
+    if not queue.is_dir():
+        return 0
+    done = 0
+    for entry in sorted(queue.iterdir(), key=lambda p: p.stat().st_mtime)[:limit]:
+        sha = entry.name
+        if not re.fullmatch(r"[0-9a-f]{64}", sha):
+            entry.unlink(missing_ok=True)
+            continue
+        target = files_dir / "previews" / f"{sha}.pdf"
+        failed = files_dir / "previews" / f"{sha}.failed"
         try:
-            subprocess.run(
-                [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                 "--convert-to", "pdf", "--outdir", tmp, str(src)],
-                check=True, capture_output=True, timeout=CONVERT_TIMEOUT,
-            )
-        except (subprocess.SubprocessError, OSError):
-            return None
-        out = Path(tmp) / "document.pdf"
-        if not out.exists():
-            return None
-        shutil.move(str(out), cached)
-    return cached
+            source = blob_path(files_dir, sha)
+            zipguard.check(source)
+            office.convert(source, "pdf", target, input_suffix=".docx", soffice=soffice, timeout=timeout)
+        except (zipguard.ZipBomb, office.ConversionFailed) as exc:
+            failed.write_text(str(exc), encoding="utf-8")
+        except (zipfile.BadZipFile, OSError):
+            failed.write_text("文件不是有效的 Word 文档（.docx），无法生成预览；请下载后查看。", encoding="utf-8")
+        entry.unlink(missing_ok=True)
+        done += 1
+    return done

@@ -8,6 +8,7 @@ the directory user is created or updated on each successful sign-in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,7 @@ from archive.directory import client, presets
 from archive.directory import sync as directory_sync
 from archive.directory.errors import DirectoryConfigError, DirectoryError
 from archive.models import User
+from archive.models.base import utcnow
 from config import Settings
 
 # Directory reason codes (archive/directory/errors.py) -> what the login page says.
@@ -44,23 +46,49 @@ class LoginOutcome:
     user: User | None = None
     error: str | None = None
     rate_limited: bool = False
+    retry_after: int = 0  # seconds, for the Retry-After header of a 429
+
+
+# The first wait after the limit is reached; each further wrong password doubles it, up to the window.
+FIRST_WAIT_SECONDS = 30
+
+
+def waiting_seconds(failures: int, last: datetime | None, threshold: int, window: int) -> int:
+    """Return how many seconds must still pass before the next try (0: go ahead).
+
+    Below `threshold` wrong passwords nothing waits; at the threshold the wait is FIRST_WAIT_SECONDS from
+    the last wrong password, doubling with each one more, never longer than `window` seconds.
+    """
+    if failures < threshold or last is None:
+        return 0
+    wait = min(window, FIRST_WAIT_SECONDS * 2 ** min(20, failures - threshold))
+    remaining = wait - (utcnow() - last).total_seconds()
+    return max(0, int(remaining + 0.999))
 
 
 def sign_in(session: Session, settings: Settings, username: str, password: str, address: str) -> LoginOutcome:
-    """Check the credentials and record the attempt; the caller commits."""
+    """Check the credentials and record the attempt; the caller commits.
+
+    Wrong passwords are limited per (account, address): after `login_max_failures` from one address
+    that account waits there, growing with each further wrong password, answered at once (never a sleep);
+    the owner at their own desk is not locked out by someone guessing elsewhere. An address that tries
+    many accounts (`login_max_failures_per_address`) waits for all of them. Every refusal is audited.
+    """
     typed = org.normalize_username(username)
     name = typed[: org.MAX_USERNAME]
     limits = settings.security
-    by_user, by_address = audit.recent_failures(
-        session, username=name, address=address, since=audit.window_start(limits.login_window_seconds)
-    )
-    if by_user >= limits.login_max_failures or by_address >= limits.login_max_failures_per_address:
-        audit.record(session, audit.LOGIN_REFUSED, username=name, address=address, detail="too many failures")
-        minutes = max(1, limits.login_window_seconds // 60)
+    since = audit.window_start(limits.login_window_seconds)
+    pair = audit.failures_since(session, since, username=name, address=address)
+    spray = audit.failures_since(session, since, address=address)
+    wait = max(waiting_seconds(*pair, limits.login_max_failures, limits.login_window_seconds),
+               waiting_seconds(*spray, limits.login_max_failures_per_address, limits.login_window_seconds))
+    if wait:
+        audit.record(session, audit.LOGIN_REFUSED, username=name, address=address,
+                     detail=f"too many failures from this address; wait {wait} s")
         return LoginOutcome(
-            error=_("登录失败次数过多，该账户或地址已被暂时锁定。请%(minutes)d分钟后再试，或联系系统管理员。",
-                    minutes=minutes),
-            rate_limited=True,
+            error=_("从这台电脑输错密码的次数过多，请%(seconds)d秒后再试；如忘记密码，请联系系统管理员。",
+                    seconds=wait),
+            rate_limited=True, retry_after=wait,
         )
 
     user, reason, detail = _check(session, settings, typed, password)

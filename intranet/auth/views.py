@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from archive import audit, org
 from archive.permissions import Permission
 from intranet.access import public, requires, session_version
-from intranet.auth.forms import LoginForm
+from intranet.auth.forms import LoginForm, PasswordChangeForm
 from intranet.auth.service import sign_in
 from intranet.context import current_user, db_session, settings
 from intranet.i18n import LANGUAGES
@@ -34,8 +35,10 @@ def login():  # type: ignore[no-untyped-def]
     )
     dbs.commit()
     if outcome.user is None:
-        status = 429 if outcome.rate_limited else 401
-        return render_template("auth/login.html", form=form, error=outcome.error), status
+        if outcome.rate_limited:
+            return render_template("auth/login.html", form=form, error=outcome.error), 429, {
+                "Retry-After": str(outcome.retry_after)}
+        return render_template("auth/login.html", form=form, error=outcome.error), 401
     lang = session.get("lang")
     session.clear()
     session.permanent = True
@@ -58,6 +61,39 @@ def logout():  # type: ignore[no-untyped-def]
     if lang:
         session["lang"] = lang
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(Permission.PORTAL)
+def password():  # type: ignore[no-untyped-def]
+    """修改密码 for local accounts; directory accounts are told where to change theirs."""
+    user = current_user()
+    form = PasswordChangeForm()
+    directory = user.source != "local"
+    if request.method == "GET" or directory:
+        return render_template("auth/password.html", form=form, directory=directory, problems=[])
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form, directory=False,
+                               problems=[_("页面已过期，请刷新后重试。")]), 400
+    problems: list[str] = []
+    if not org.check_local_password(user, form.current.data or ""):
+        problems.append(_("当前密码不正确。"))
+    new = form.new.data or ""
+    if new != (form.confirm.data or ""):
+        problems.append(_("两次输入的新密码不一致。"))
+    if new == (form.current.data or ""):
+        problems.append(_("新密码不能与当前密码相同。"))
+    problems += org.password_problems(new, user.username, user.display_name)
+    if problems:
+        audit.record(db_session(), "password.change_refused", user=user, address=request.remote_addr)
+        db_session().commit()
+        return render_template("auth/password.html", form=form, directory=False, problems=problems), 400
+    org.set_password(user, new)  # ends every other session of the account
+    audit.record(db_session(), "password.changed", user=user, address=request.remote_addr)
+    db_session().commit()
+    session["ver"] = session_version(user)  # this browser stays signed in
+    flash(_("密码已修改。其他电脑上的登录已退出。"), "success")
+    return redirect(url_for("home.index"))
 
 
 @bp.get("/lang/<code>")

@@ -145,6 +145,7 @@ def _fields(form: DocumentForm) -> services.DraftFields:
         cc_recipients=form.cc_recipients.data or "", deadline=form.deadline.data,
         source_organ=form.source_organ.data, source_number=form.source_number.data,
         received_on=form.received_on.data, retention=form.retention.data or "D30",
+        given=frozenset(request.form),  # what the form showed; anything else is kept as it is
     )
 
 
@@ -306,12 +307,19 @@ def preview(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
         return send_file(storage.blob_path(files_dir, f.sha256), mimetype="application/pdf",
                          download_name=f.filename)
     if ext == ".docx":
-        pdf = storage.docx_preview_pdf(files_dir, f.sha256)
-        if pdf is not None:
-            return send_file(pdf, mimetype="application/pdf", download_name=f.filename + ".pdf")
-        text = storage.docx_text(storage.blob_path(files_dir, f.sha256))
-        return render_template("documents/preview_text.html", file=f, text=text)
-    return render_template("documents/preview_text.html", file=f, text=None)
+        state, found = storage.preview_pdf(files_dir, f.sha256)
+        if state == "ready":
+            return send_file(found, mimetype="application/pdf", download_name=f.filename + ".pdf")
+        return render_template("documents/preview_text.html", file=f, state=state, reason=found)
+    return render_template("documents/preview_text.html", file=f, state=None, reason=None)
+
+
+@bp.post("/<int:doc_id>/files/<int:file_id>/preview/retry")
+@requires(Permission.DOCUMENTS)
+def retry_preview(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+    f = _file_or_404(doc_id, file_id)
+    storage.retry_preview(settings().files_dir, f.sha256)
+    return redirect(url_for("documents.preview", doc_id=doc_id, file_id=file_id))
 
 
 @bp.get("/<int:doc_id>/sheet.pdf")

@@ -64,7 +64,7 @@ def test_return_during_countersign_lists_all_reasons(flow, db, settings):
     doc_id = flow.draft(plan={"departments": {"countersign": ["ZLC", "JHC"]}})
     with db.session(write_lock=True) as s:
         org.create_user(s, "jh_head", "计财处长", department_code="JHC", roles=[Role.DEPT_HEAD],
-                        password="x" * 12, clearance=2)
+                        password="Forest-Desk-2026", clearance=2)
     flow.submit(doc_id)
     flow.approve(doc_id, "lz_head")
     flow.approve(doc_id, "jh_head")  # one department agrees
@@ -145,7 +145,7 @@ def test_add_signer_and_transfer(flow, db, settings):
 def test_quorum_and_any_countersign(flow, db, settings):
     with db.session(write_lock=True) as s:
         for user, dept in (("jh_head", "JHC"), ("yb_head", "YBC")):
-            org.create_user(s, user, user, department_code=dept, roles=[Role.DEPT_HEAD], password="x" * 12)
+            org.create_user(s, user, user, department_code=dept, roles=[Role.DEPT_HEAD], password="Forest-Desk-2026")
         from archive.workflow.routes import SEED_TEMPLATES, save_template
 
         steps = [dict(step) for step in SEED_TEMPLATES[0]["steps"]]
@@ -165,7 +165,7 @@ def test_quorum_and_any_countersign(flow, db, settings):
 def test_two_people_one_step_exactly_one_wins(flow, db, settings):
     with db.session(write_lock=True) as s:
         org.create_user(s, "office_head2", "副主任", department_code="BGS", roles=[Role.DEPT_HEAD],
-                        password="x" * 12, clearance=3)
+                        password="Forest-Desk-2026", clearance=3)
     doc_id = flow.draft()
     flow.submit(doc_id)
     flow.approve(doc_id, "lz_head")
@@ -211,3 +211,34 @@ def test_number_reused_after_return_to_numbering(flow, db, settings):
     assert flow.doc(doc_id).doc_number == number
     with db.session() as s:
         assert len(s.scalars(select(NumberEntry).where(NumberEntry.document_id == doc_id)).all()) == 1
+
+
+def test_an_edit_after_numbering_keeps_what_its_form_did_not_show(flow, db, settings, client, auth):
+    """印发份数 and the 分发 list are set at 编号; the drafter's edit form shows neither and must keep both."""
+    import re
+
+    doc_id = flow.draft(plan=FULL_PLAN)
+    walk_to_number(flow, doc_id)
+    flow.approve(doc_id, "clerk", copies=30, distribution_departments=["LZC", "ZLC"])
+    before = flow.doc(doc_id)
+    assert before.copies == 30 and before.distribution.get("departments") == ["LZC", "ZLC"]
+    auth.login("lz_staff")
+    html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    if f"/documents/{doc_id}/edit" not in html:  # not editable now: nothing can be wiped through the page
+        auth.login("clerk")
+        html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    form = html[html.index(f'action="/documents/{doc_id}/edit"'):]
+    form = form[:form.index("</form>")]
+    posted = {name: value for name, value in re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', form)}
+    for name in re.findall(r'<(?:input|select|textarea)[^>]*name="([^"]+)"', form):
+        posted.setdefault(name, "")
+    posted["title"] = before.title + "（改）"
+    posted["urgency"] = posted.get("urgency") or "normal"
+    posted["classification"] = posted.get("classification") or "1"
+    posted["retention"] = posted.get("retention") or "D30"
+    client.post(f"/documents/{doc_id}/edit", data=posted)
+    after = flow.doc(doc_id)
+    assert after.title == before.title + "（改）"
+    assert after.copies == 30 and after.distribution == before.distribution
+    assert after.main_recipients == before.main_recipients and after.deadline == before.deadline
+    assert after.doc_number == before.doc_number

@@ -308,31 +308,80 @@ def _docx(text: str) -> bytes:
     return out.getvalue()
 
 
-def test_docx_text_without_libreoffice(tmp_path):
-    from archive.workflow import storage
+def inflating_docx(inflated_mb: int = 200, part: str = "word/document.xml") -> bytes:
+    """A small .docx whose `part` inflates to `inflated_mb` MB of zeros (a zip bomb in Word's clothes)."""
+    import zipfile
 
-    path = tmp_path / "a.docx"
-    path.write_bytes(_docx("关于护林防火的通知正文"))
-    assert storage.docx_text(path) == "关于护林防火的通知正文"
+    src = zipfile.ZipFile(io.BytesIO(_docx("正常外表")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for name in src.namelist():
+            if name != part:
+                dst.writestr(name, src.read(name))
+        with dst.open(part, "w", force_zip64=True) as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(inflated_mb):
+                fh.write(chunk)
+    return out.getvalue()
 
 
-@pytest.mark.slow
-def test_docx_preview_is_converted_to_pdf(client, auth, flow, db, settings):
-    from archive.workflow import storage
-
-    if storage.soffice_binary() is None:
-        pytest.skip("LibreOffice is not installed")
-    doc_id = flow.draft(title="预览测试")
-    auth.login("lz_staff")
+def _upload(client, auth, doc_id: int, name: str, data: bytes) -> str:  # type: ignore[no-untyped-def]
     html = page(client, doc_id)
     client.post(f"/documents/{doc_id}/files", data={
         "csrf_token": auth.csrf("/documents/"), "version": field(html, "version"), "role": "attachment",
-        "file": (io.BytesIO(_docx("附件正文")), "附件.docx")}, content_type="multipart/form-data")
+        "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
     html = page(client, doc_id)
-    row = html[html.index("附件.docx"):]
-    file_id = re.search(rf'/documents/{doc_id}/files/(\d+)/preview', row).group(1)
-    resp = client.get(f"/documents/{doc_id}/files/{file_id}/preview")
+    row = html[html.index(name):]
+    return re.search(rf'/documents/{doc_id}/files/(\d+)/preview', row).group(1)
+
+
+@pytest.mark.slow
+def test_docx_preview_is_converted_by_the_worker_not_the_request(client, auth, flow, db, settings):
+    from archive.workflow import storage
+
+    doc_id = flow.draft(title="预览测试")
+    auth.login("lz_staff")
+    file_id = _upload(client, auth, doc_id, "附件.docx", _docx("附件正文"))
+    url = f"/documents/{doc_id}/files/{file_id}/preview"
+    waiting = client.get(url)
+    assert waiting.status_code == 200 and "正在生成预览" in waiting.get_data(as_text=True)
+    assert storage.convert_previews(settings.files_dir, soffice=settings.printing.soffice, timeout=60) == 1
+    resp = client.get(url)
     try:
         assert resp.status_code == 200 and resp.mimetype == "application/pdf" and resp.data.startswith(b"%PDF")
     finally:
         resp.close()
+
+
+def test_an_inflating_docx_is_refused_with_its_reason_and_a_retry(client, auth, flow, db, settings):
+    from archive.workflow import storage
+
+    doc_id = flow.draft(title="压缩炸弹测试")
+    auth.login("lz_staff")
+    file_id = _upload(client, auth, doc_id, "炸弹.docx", inflating_docx())
+    url = f"/documents/{doc_id}/files/{file_id}/preview"
+    assert "正在生成预览" in client.get(url).get_data(as_text=True)
+    storage.convert_previews(settings.files_dir, soffice=settings.printing.soffice, timeout=60)
+    html = client.get(url).get_data(as_text=True)
+    assert "无法生成预览" in html and "压缩炸弹" in html and "重试" in html
+    resp = client.post(url + "/retry", data={"csrf_token": auth.csrf("/documents/")})
+    assert resp.status_code == 302 and "正在生成预览" in client.get(url).get_data(as_text=True)
+
+
+def test_page_counts_of_uploads_are_read_in_a_limited_child(tmp_path):
+    """A .docx whose docProps/app.xml inflates past the limit: no count, quickly, and the caller unharmed."""
+    import resource
+    import time
+
+    from archive.workflow import storage
+
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(inflating_docx(200, "docProps/app.xml"))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    assert storage.page_count(bomb, "bomb.docx") is None
+    assert time.monotonic() - started < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KB: nothing inflated here
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(make_pdf("两页中的一页"))
+    assert storage.page_count(pdf, "a.pdf") == 1
