@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 
 from archive import migrate
 from archive.db import Database
-from archive.models.base import utcnow
+from archive.models.base import BUREAU_ZONE, utcnow
 from config import Settings
 
 FORMAT = "eoffice-backup/1"
@@ -106,7 +106,7 @@ def backup(settings: Settings, db: Database, dest: Path, *, include_secrets: boo
            progress: Progress | None = None, now: datetime | None = None) -> BackupResult:
     """Write a dated backup directory under `dest` and return where it is."""
     progress = progress or _Silent()
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or datetime.now(BUREAU_ZONE)).strftime("%Y%m%d-%H%M%S")
     dest = dest.expanduser().resolve()
     dest.mkdir(parents=True, exist_ok=True)
     final = dest / f"eoffice-backup-{stamp}"

@@ -89,6 +89,16 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(stmt)
 
 
+def users_with_role(session: Session, role: str, department_id: int | None = None) -> list[User]:
+    """Return the active holders of `role` (in one department when given), by id."""
+    stmt = (select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .join(Role, Role.id == RoleAssignment.role_id)
+            .where(Role.code == role, User.active.is_(True)).order_by(User.id).distinct())
+    if department_id is not None:
+        stmt = stmt.where(User.department_id == department_id)
+    return list(session.scalars(stmt))
+
+
 def users(session: Session) -> list[User]:
     """Return every user with department and roles loaded, by department then name."""
     stmt = (

@@ -44,6 +44,8 @@ class DirectorySettings:
     user_filter: str
     # Attribute the typed login name is matched against: uid, sAMAccountName or userPrincipalName.
     login_attribute: str
+    # The entry's stable identifier ("" = the preset's: entryUUID on OpenLDAP, objectGUID on AD).
+    id_attribute: str
     # A user matching this filter is disabled; one matching locked_filter is locked ("" = preset).
     disabled_filter: str
     locked_filter: str

@@ -41,6 +41,8 @@ class SecuritySettings:
     login_max_failures_per_address: int
     login_window_seconds: int
     session_hours: int
+    # True: a 处室负责人 may approve (审核) their own draft; false: it goes to a colleague or the office head.
+    allow_self_approval: bool
 
 
 @dataclass(frozen=True)

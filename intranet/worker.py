@@ -77,6 +77,9 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
         indexer = IndexerService(settings, db)
         services.append(indexer)
         jobs.append(PeriodicJob("archive-rescan", settings.indexer.rescan_minutes * 60, indexer.rescan))
+    # Pending tasks of people who lost the standing (deactivated, role or department changed by the
+    # directory or an admin, clearance lowered) move to whoever holds the step now.
+    jobs.append(PeriodicJob("standing", 60.0, lambda: _reassign(settings, db)))
     # Previews of uploaded .docx files: LibreOffice runs here, never in a web request.
     from archive.workflow.storage import convert_previews
 
@@ -87,6 +90,13 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
 
     jobs.append(PeriodicJob("supervision", settings.supervision.interval_seconds, supervision_job(settings, db)))
     return jobs, services
+
+
+def _reassign(settings: Settings, db: Database) -> int:
+    from archive.workflow.standing import reassign_lost
+
+    with db.session(write_lock=True) as session:
+        return len(reassign_lost(session, settings))
 
 
 class WorkerLock(LockFile):

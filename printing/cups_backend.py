@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import cups
 
-from printing.backends import (
+from printing.backend_types import (
     CANCELED,
     FINAL_STATES,
     JobStatus,

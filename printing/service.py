@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
 from archive.models import Department, PrinterStatus, PrintJob, User
@@ -310,11 +310,17 @@ def user_jobs(session: Session, user: User, *, limit: int = 50) -> list[PrintJob
     return list(session.scalars(stmt))
 
 
-def console_jobs(session: Session, settings: Settings, *, recent: int = 30) -> tuple[list[PrintJob], list[PrintJob]]:
-    """Return (active central room jobs, recently finished ones) for the 文印室 console."""
-    active = select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(ACTIVE_STATES))
+def console_jobs(session: Session, settings: Settings, *, recent: int = 30,
+                 viewer: User | None = None) -> tuple[list[PrintJob], list[PrintJob]]:
+    """Return (active central room jobs, recently finished ones) for the 文印室 console.
+
+    With `viewer`, only jobs whose 密级 the viewer is cleared for: a classified title never reaches an
+    operator below its level (the job stays held for a cleared operator).
+    """
+    cleared = PrintJob.classification <= viewer.clearance if viewer is not None else true()
+    active = select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(ACTIVE_STATES), cleared)
     done = (
-        select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(FINAL_STATES))
+        select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(FINAL_STATES), cleared)
         .order_by(PrintJob.id.desc()).limit(recent)
     )
     return list(session.scalars(active.order_by(PrintJob.id))), list(session.scalars(done))
@@ -401,6 +407,8 @@ def _operator_job(session: Session, operator: User, job_id: int) -> PrintJob:
     if Permission.PRINT_OPERATE not in permissions_of(operator):
         raise PrintError("只有文印室操作员可以放行或改送作业。")
     job = get_job(session, job_id)
+    if job.classification > operator.clearance:
+        raise PrintError("没有这个打印作业。")  # as for a missing one: its existence is not told
     if job.tier != "central" or job.state not in ("queued", "held", "printing"):
         raise PrintError("该作业不在文印室待处理的队列中。")
     if job.action:

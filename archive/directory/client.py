@@ -14,6 +14,7 @@ import math
 import ssl
 import time
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -50,6 +51,7 @@ class DirectoryPerson:
     title: str | None = None
     groups: tuple[str, ...] = ()  # DNs of every group the user belongs to (nested ones included)
     group_names: tuple[str, ...] = ()  # their cn values
+    uid: str | None = None  # the entry's stable identifier (entryUUID / objectGUID), lower-case UUID text
 
 
 @dataclass
@@ -220,6 +222,7 @@ def _person(config: DirectoryConfig, dn: str, attributes: dict, groups: list[tup
     ous = tuple(value for attr, value, _sep in parse_dn(dn, escape=False) if attr.lower() == "ou")
     display = _first(attributes, config.display_name_attribute) or _first(attributes, "cn") or login
     return DirectoryPerson(
+        uid=stable_id(_values(attributes, config.id_attribute)),
         dn=dn,
         login=login,
         display_name=display.strip()[:100],
@@ -254,6 +257,32 @@ def list_people(
                 if on_page:
                     on_page(len(batch))
             return
+        finally:
+            _close(service)
+    raise _all_down(config, failures)
+
+
+def lookup(config: DirectoryConfig, username: str) -> DirectoryPerson:
+    """Return the directory entry of a login name, read with the service account (no password needed).
+
+    Raises DirectoryError("ambiguous user" / "bad credentials" when absent, or "directory unavailable").
+    """
+    deadline = time.monotonic() + 30
+    failures: list[_Unreachable] = []
+    for address in config.servers:
+        try:
+            service = _service_connection(config, address, deadline)
+        except _Unreachable as exc:
+            failures.append(exc)
+            continue
+        try:
+            entries = _search(service, config.user_base, login_filter(config, username), config.user_attributes,
+                              size_limit=2)
+            if len(entries) != 1:
+                raise DirectoryError("ambiguous user" if entries else "bad credentials",
+                                     f"{len(entries)} entries for {username}")
+            dn, attributes = entries[0]
+            return _person(config, dn, attributes, _groups_of(service, config, dn, address))
         finally:
             _close(service)
     raise _all_down(config, failures)
@@ -489,6 +518,20 @@ def _result_text(result: dict | None) -> str:
     text = f"{result.get('result')} {result.get('description') or ''}".strip()
     message = str(result.get("message") or "").strip()
     return f"{text}: {message}" if message else text
+
+
+def stable_id(values: list) -> str | None:
+    """Return an entry's stable identifier as lower-case UUID text: entryUUID as given, objectGUID from its
+    16 little-endian bytes (or ldap3's "{...}" rendering of them)."""
+    if not values:
+        return None
+    raw = values[0]
+    if isinstance(raw, bytes | bytearray):
+        if len(raw) == 16:
+            return str(uuid.UUID(bytes_le=bytes(raw)))
+        raw = raw.decode("ascii", errors="replace")
+    text = str(raw).strip().strip("{}").lower()
+    return text[:64] or None
 
 
 def _values(attributes: dict, name: str) -> list:

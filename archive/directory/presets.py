@@ -19,6 +19,9 @@ AD_ACCOUNTDISABLE = 2
 @dataclass(frozen=True)
 class Preset:
     login_attribute: str
+    # The directory's stable identifier of an entry (kept on the account; follows renames). OpenLDAP's
+    # entryUUID is operational: it is returned only when asked for by name. AD's objectGUID is binary.
+    id_attribute: str
     user_filter: str
     disabled_filter: str
     locked_filter: str
@@ -38,6 +41,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "openldap": Preset(
         login_attribute="uid",
+        id_attribute="entryUUID",
         user_filter="(objectClass=inetOrgPerson)",
         # ppolicy: 000001010000Z is "locked by an administrator until unlocked"; any value is a lockout.
         disabled_filter="(pwdAccountLockedTime=000001010000Z)",
@@ -54,6 +58,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "ad": Preset(
         login_attribute="sAMAccountName",
+        id_attribute="objectGUID",
         # Computers are users too in AD: keep to people.
         user_filter="(&(objectCategory=person)(objectClass=user))",
         disabled_filter=f"(userAccountControl:{AD_BIT_AND}:={AD_ACCOUNTDISABLE})",
@@ -100,6 +105,7 @@ class DirectoryConfig:
     user_base: str = ""
     user_filter: str = ""
     login_attribute: str = "uid"
+    id_attribute: str = "entryUUID"
     disabled_filter: str = ""
     locked_filter: str = ""
     display_name_attribute: str = "displayName"
@@ -123,7 +129,7 @@ class DirectoryConfig:
     @property
     def user_attributes(self) -> list[str]:
         names = [self.login_attribute, self.display_name_attribute, "cn", self.department_attribute,
-                 self.email_attribute, self.title_attribute]
+                 self.email_attribute, self.title_attribute, self.id_attribute]
         return sorted({n for n in names if n})
 
 
@@ -233,6 +239,7 @@ def resolve(settings: DirectorySettings) -> DirectoryConfig:
         user_base=settings.user_base,
         user_filter=settings.user_filter or preset.user_filter,
         login_attribute=settings.login_attribute or preset.login_attribute,
+        id_attribute=settings.id_attribute or preset.id_attribute,
         disabled_filter=settings.disabled_filter or preset.disabled_filter,
         locked_filter=settings.locked_filter or preset.locked_filter,
         display_name_attribute=attrs.display_name or preset.display_name,

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from archive import org
+from archive import audit, org
 from archive.db import Database
 from archive.directory import client
 from archive.directory.client import DirectoryPerson
@@ -82,12 +82,23 @@ def apply_person(
     departments: _Departments | None = None,
     existing: User | None = None,
 ) -> User | None:
-    """Create or update the eoffice user of a directory entry; None when a local account holds the name."""
+    """Create or update the eoffice user of a directory entry; None when it cannot be given an account.
+
+    Accounts are matched by the entry's stable identifier (entryUUID / objectGUID), not by login name:
+    a rename is followed (the account keeps its documents, clearance and history under the new name); a
+    login name freed by a departure and given to a new person makes a new account with default clearance
+    (the old one keeps its history under a retired name and stays inactive); an account synced before
+    identifiers were kept adopts one only when the entry's DN is the one last seen for it, otherwise an
+    admin confirms (`eoffice directory adopt`). Each such event is audited. None also when a local
+    account holds the name.
+    """
     name = org.normalize_username(person.login)
     if not name or len(name) > org.MAX_USERNAME or any(c.isspace() for c in name):
         _count(report, "skipped", f"{person.dn}: login name unusable")
         return None
-    user = existing if existing is not None else org.user_by_username(session, name)
+    user = _match_identity(session, person, name, existing, report)
+    if user is False:
+        return None
     departments = departments or _Departments(session)
     if user is None:
         user = org.create_user(session, name, person.display_name or name, department_code=None, roles=[],
@@ -104,6 +115,7 @@ def apply_person(
         "email": person.email,
         "title": (person.title or None) and person.title[:100],
         "directory_dn": person.dn[:512],
+        "directory_id": person.uid or user.directory_id,
     }
     for attr, value in wanted.items():
         if getattr(user, attr) != value:
@@ -125,6 +137,68 @@ def apply_person(
         _count(report, "reactivated")
     session.flush()
     _count(report, outcome)
+    return user
+
+
+def _match_identity(session: Session, person: DirectoryPerson, name: str, existing: User | None,
+                    report: SyncReport | None) -> User | bool | None:
+    """Return the account of this directory entry, None for a new one, False when it must not get one now."""
+    if person.uid:
+        same = session.scalar(select(User).where(User.directory_id == person.uid))
+        if same is not None:
+            if same.username != name:  # renamed in the directory: the account follows
+                holder = org.user_by_username(session, name)
+                if holder is not None and holder.id != same.id:
+                    if holder.source != SOURCE or holder.directory_id:
+                        _count(report, "skipped", f"{name}: renamed entry, but the name is held by another account")
+                        return False
+                    _retire(session, holder, person, "the name now belongs to a renamed entry")
+                audit.record(session, "directory.renamed", username=name,
+                             detail=f"{same.username} -> {name} ({person.dn})")
+                same.username = name
+            return same
+    user = existing if existing is not None else org.user_by_username(session, name)
+    if user is None or user.source != SOURCE or not person.uid:
+        return user
+    if user.directory_id and user.directory_id != person.uid:
+        # The name was freed by a departure and given to someone else: never hand over the account.
+        _retire(session, user, person, "login name reused by a different directory entry")
+        return None
+    if not user.directory_id:
+        if (user.directory_dn or "").lower() == person.dn.lower():
+            audit.record(session, "directory.identity_adopted", username=name, detail=f"{person.uid} ({person.dn})")
+            return user
+        audit.record(session, "directory.identity_unconfirmed", username=name,
+                     detail=f"entry {person.dn} ({person.uid}) differs from the last seen {user.directory_dn}")
+        _count(report, "skipped", f"{name}: identity not confirmed (run `eoffice directory adopt {name}`)")
+        return False
+    return user
+
+
+def _retire(session: Session, user: User, person: DirectoryPerson, why: str) -> None:
+    """Move an old account out of the way of a login name: renamed `name#id`, deactivated, sessions ended."""
+    old = user.username
+    user.username = f"{old}#{user.id}"[: org.MAX_USERNAME]
+    user.active = False
+    org.end_sessions(user)
+    session.flush()
+    audit.record(session, "directory.identity_changed", username=old,
+                 detail=f"{why}: the old account is kept as {user.username}; new entry {person.dn} ({person.uid})")
+
+
+def adopt(session: Session, config: DirectoryConfig, username: str) -> User:
+    """An admin confirms that the directory entry now named `username` is the person of that account.
+
+    Raises DirectoryError when the entry cannot be read; ValueError when there is no such directory account.
+    """
+    user = org.user_by_username(session, username)
+    if user is None or user.source != SOURCE:
+        raise ValueError(f"no directory account {username}")
+    person = client.lookup(config, username)
+    user.directory_id, user.directory_dn = person.uid, person.dn[:512]
+    audit.record(session, "directory.identity_adopted", username=username,
+                 detail=f"{person.uid} ({person.dn}), confirmed by an admin")
+    session.flush()
     return user
 
 

@@ -201,6 +201,7 @@ class DocumentAction(Base):
 
     actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
+    document: Mapped[Document] = relationship(foreign_keys=[document_id])
 
 
 class SequenceCounter(Base):

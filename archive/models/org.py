@@ -54,6 +54,9 @@ class User(Base):
     source: Mapped[str] = mapped_column(String(16), default="local")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     directory_dn: Mapped[str | None] = mapped_column(String(512))
+    # The directory's stable identifier of the person's entry (entryUUID / objectGUID): the account
+    # follows renames by it, and a login name given to someone else never hands them this account.
+    directory_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Highest 密级 this person may see: 0 公开, 1 内部, 2 秘密, 3 机密, 4 绝密.
     clearance: Mapped[int] = mapped_column(Integer, default=1)
     locale: Mapped[str | None] = mapped_column(String(8))

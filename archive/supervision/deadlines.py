@@ -100,11 +100,17 @@ class OpenItem:
 
 def open_items(
     session: Session, cfg: SupervisionSettings, cal: WorkCalendar, *, today: date | None = None,
-    department_id: int | None = None, holder: User | None = None,
+    department_id: int | None = None, holder: User | None = None, viewer: User | None = None,
 ) -> list[OpenItem]:
-    """Return every open item with its deadline, most overdue first; optionally of a department or holder."""
+    """Return every open item with its deadline, most overdue first; optionally of a department or holder.
+
+    With `viewer`, only items whose 密级 the viewer is cleared for (lists shown to a person never carry a
+    classified title above their clearance).
+    """
     today = today or local_today()
     stmt = select(Document).where(Document.state.in_(OPEN_STATES))
+    if viewer is not None:
+        stmt = stmt.where(Document.classification <= viewer.clearance)
     if department_id is not None:
         stmt = stmt.where(func.coalesce(Document.lead_department_id, Document.department_id) == department_id)
     docs = list(session.scalars(stmt))
@@ -181,6 +187,8 @@ class ReminderOutcome:
 
 def may_remind(session: Session, actor: User, doc: Document) -> bool:
     """Return True when `actor` may chase the holders of `doc`: 督办 staff, its drafter, its department's head."""
+    if actor.clearance < doc.classification:
+        return False  # nobody chases what they may not see
     perms = org.permissions_of(actor)
     if Permission.SUPERVISION in perms and (
         Role.LEADER in actor.role_codes or Role.CLERK in actor.role_codes or Permission.ADMIN in perms
@@ -210,6 +218,12 @@ def remind(
     )
     if target is None or not holds:
         raise SupervisionError("此人当前没有待办理该文件的事项，无需催办。")
+    if not target.active:
+        now_holding = [u.display_name for u in session.scalars(
+            select(User).join(StepAssignment, StepAssignment.user_id == User.id).where(
+                StepAssignment.document_id == doc.id, StepAssignment.state == "pending", User.active.is_(True)))]
+        who = "、".join(dict.fromkeys(now_holding)) or "（暂无在岗办理人，请联系系统管理员改派）"
+        raise SupervisionError(f"{target.display_name} 的账户已停用，不能催办；该事项现由 {who} 办理。")
     if target.id == actor.id:
         raise SupervisionError("不能催办自己。")
     last = session.scalar(select(func.max(Reminder.at)).where(

@@ -15,19 +15,25 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document, RouteStep, StepAssignment
+from archive.models.supervision import Notification
 from archive.supervision import deadlines, notify, proxy
 from archive.supervision.calendar import day_start
 
 
 def may_act(session: Session, actor: User, principal: User, doc: Document, step: RouteStep,
             assignment: StepAssignment, *, now: datetime | None = None) -> bool:
-    """Return True when an active window lets `actor` act on `principal`'s assignment of this step."""
+    """Return True when an active window lets `actor` act on `principal`'s assignment of this step.
+
+    Never for a document above the actor's own clearance (密级), whatever the step.
+    """
+    if actor.clearance < doc.classification:
+        return False
     return proxy.acting_grant(
         session, actor, principal, kind=doc.kind, step_kind=step.kind, classification=doc.classification,
         assigned_at=assignment.created_at, now=now,
@@ -37,8 +43,14 @@ def may_act(session: Session, actor: User, principal: User, doc: Document, step:
 def delegated_clause(session: Session, actor: User, *, now: datetime | None = None) -> ColumnElement[bool]:
     """Return the condition on (Document, RouteStep, StepAssignment) matching the tasks `actor` handles as proxy."""
     parts = []
+    mine = aliased(StepAssignment)
+    # A proxy who holds a part of the same step sees that step once: as their own task.
+    own_part = exists().where(mine.step_id == StepAssignment.step_id, mine.user_id == actor.id,
+                              mine.state == "pending")
     for grant in proxy.active_for_proxy(session, actor.id, now=now):
-        cond = [StepAssignment.user_id == grant.principal_id]
+        # A proxy sees and handles only what their own clearance allows (密级), whatever the principal's.
+        cond = [StepAssignment.user_id == grant.principal_id, Document.classification <= actor.clearance,
+                ~own_part]
         if grant.kinds:
             cond.append(Document.kind.in_(list(grant.kinds)))
         if not grant.move_existing:
@@ -79,6 +91,10 @@ def tasks_created(session: Session, doc: Document, step: RouteStep, assignments:
     now = now or utcnow()
     link = deadlines.document_link(doc.id)
     count = 0
+    assignments = list(assignments)
+    # Everyone holding a task on this step now (a proxy who holds one too gets one notice, not two).
+    holders = set(session.scalars(select(StepAssignment.user_id).where(
+        StepAssignment.step_id == step.id, StepAssignment.state == "pending"))) | {a.user_id for a in assignments}
     for assignment in assignments:
         user = assignment.user if assignment.user is not None else session.get(User, assignment.user_id)
         if user is None:
@@ -87,12 +103,48 @@ def tasks_created(session: Session, doc: Document, step: RouteStep, assignments:
                       link=link, document_id=doc.id)
         count += 1
         for grant in proxy.active_for_principal(session, user.id, now=now):
+            if grant.proxy_id in holders:
+                continue  # a holder of the same step already got their own notice: one, not two
             if may_act(session, grant.proxy, user, doc, step, assignment, now=now):
                 notify.notify(session, grant.proxy, "task", f"代{user.display_name}：{_task_title(doc, step)}",
                               body=f"您正在代理{user.display_name}的工作，请办理：{doc.title}", link=link,
                               document_id=doc.id)
                 count += 1
     return count
+
+
+def clear_stale_task_notices(session: Session, doc: Document) -> int:
+    """Mark read every unread 新待办 notice about `doc` whose person no longer holds a task on it.
+
+    Called after each action on a document, so the bell only counts tasks that are still waiting.
+    Returns how many notices were cleared.
+    """
+    holders = set(session.scalars(select(StepAssignment.user_id).where(
+        StepAssignment.document_id == doc.id, StepAssignment.state == "pending")))
+    still = set(holders)
+    for holder in holders:  # whoever acts for a holder now keeps their notice too
+        still.update(g.proxy_id for g in proxy.active_for_principal(session, holder))
+    result = session.execute(update(Notification).where(
+        Notification.document_id == doc.id, Notification.kind == "task", Notification.read_at.is_(None),
+        Notification.user_id.not_in(still)).values(read_at=utcnow()).execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
+
+
+def withdrawn(session: Session, doc: Document, people: Iterable[User], actor: User) -> int:
+    """A 撤回 took tasks away: their 新待办 notices are marked read and each person is told 「已撤回」.
+
+    Returns how many were told.
+    """
+    told = 0
+    for person in people:
+        session.execute(update(Notification).where(
+            Notification.user_id == person.id, Notification.document_id == doc.id, Notification.kind == "task",
+            Notification.read_at.is_(None)).values(read_at=utcnow()))
+        if notify.notify(session, person, "info", f"已撤回：{doc.title}",
+                         body=f"{actor.display_name} 撤回了上一步的办理，此事项已不在您的待办中。",
+                         link=deadlines.document_link(doc.id), document_id=doc.id) is not None:
+            told += 1
+    return told
 
 
 def returned(session: Session, doc: Document, actor: User, reasons: list[str]) -> None:

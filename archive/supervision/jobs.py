@@ -57,6 +57,8 @@ def overdue_digest(session: Session, settings: Settings, *, today: date | None =
     for item in items:
         for holder in item.holders:
             for head in deadlines.heads_of(session, holder):
+                if head.clearance < item.document.classification:
+                    continue  # the digest names the document: only to people cleared for it
                 if head.department_id == holder.department_id and item not in per_head[head.id]:
                     per_head[head.id].append(item)
                     users[head.id] = head

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from archive.models import User
 from archive.models.base import utcnow
+from archive.models.documents import Document
 from archive.models.supervision import Notification
 
 
@@ -40,12 +41,22 @@ MAX_BODY = 8000
 def notify(
     session: Session, user: User | int, kind: str, title: str, *, body: str = "", link: str = "",
     document_id: int | None = None,
-) -> Notification:
-    """Add a notification for `user` (the caller commits); it is e-mailed when they have an address."""
+) -> Notification | None:
+    """Add a notification for `user` (the caller commits); it is e-mailed when they have an address.
+
+    Nothing is sent (None) to an inactive account, nor about a document above the person's clearance:
+    a notice carries the document's title, and a classified title reaches only people cleared for it.
+    """
     if kind not in KIND_NAMES:
         raise ValueError(f"unknown notification kind {kind!r}")
     person = session.get(User, user) if isinstance(user, int) else user
     assert person is not None
+    if not person.active:
+        return None
+    if document_id is not None:
+        level = session.scalar(select(Document.classification).where(Document.id == document_id))
+        if level is not None and person.clearance < level:
+            return None
     note = Notification(
         user_id=person.id, kind=kind, title=title.strip()[:MAX_TITLE], body=body[:MAX_BODY], link=link[:500],
         document_id=document_id, created_at=utcnow(), email_state="pending" if person.email else "none",
@@ -63,7 +74,9 @@ def notify_many(session: Session, users: list[User], kind: str, title: str, **kw
         if user.id in seen or not user.active:
             continue
         seen.add(user.id)
-        out.append(notify(session, user, kind, title, **kw))
+        note = notify(session, user, kind, title, **kw)
+        if note is not None:
+            out.append(note)
     return out
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import org
-from archive.models import Department, Role, RoleAssignment, User
+from archive.models import Department, Role, User
 from archive.models.base import utcnow
 from archive.models.documents import Document, RouteStep, RouteTemplate
 from archive.permissions import Permission
@@ -257,9 +257,16 @@ def plan_steps(session: Session, template: RouteTemplate, plan: dict[str, Any]) 
 
 
 def resolve_assignees(
-    session: Session, doc: Document, step: RouteStep
+    session: Session, doc: Document, step: RouteStep, *, allow_self_approval: bool = False,
+    office_department: str = "BGS",
 ) -> list[tuple[User, Department | None, bool]]:
-    """Return (person, unit department, is 主办) for everyone who may act on the step now."""
+    """Return (person, unit department, is 主办) for everyone who may act on the step now.
+
+    Nobody approves their own draft: on an 审核 step (StepKind.APPROVE) the drafter is left out, the
+    step going to the unit's other holders, else to the office department's 处室负责人 (unless
+    `allow_self_approval`, setting [security] allow_self_approval). Raises WorkflowError when a unit
+    has nobody who may act (active, the role and permission, cleared for the 密级).
+    """
     spec = step.spec["assignee"]
     who, role = spec["who"], spec.get("role")
     units: list[tuple[list[User], Department | None, bool]] = []
@@ -296,12 +303,18 @@ def resolve_assignees(
     needed = KIND_PERMISSION.get(StepKind(step.kind))
     out: list[tuple[User, Department | None, bool]] = []
     empty: list[str] = []
+    own_draft = step.kind == StepKind.APPROVE and not allow_self_approval
+
+    def may_act(u: User) -> bool:
+        return (u.active and u.clearance >= doc.classification and (needed is None or needed in org.permissions_of(u))
+                and not (own_draft and u.id == doc.drafter_id))
+
     for people, dept, lead in units:
-        eligible = [
-            u for u in people
-            if u.active and u.clearance >= doc.classification
-            and (needed is None or needed in org.permissions_of(u))
-        ]
+        eligible = [u for u in people if may_act(u)]
+        if not eligible and own_draft and any(u.id == doc.drafter_id for u in people):
+            # The drafter is the unit's only holder: the office's 处室负责人 reviews instead.
+            office = org.department_by_code(session, office_department)
+            eligible = [u for u in _holders(session, "dept_head", office.id if office else -1) if may_act(u)]
         if not eligible:
             empty.append(dept.name if dept else step.name)
         out.extend((u, dept, lead) for u in eligible)
@@ -315,14 +328,4 @@ def resolve_assignees(
 
 
 def _holders(session: Session, role: str | None, department_id: int | None) -> list[User]:
-    stmt = (
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .join(Role, Role.id == RoleAssignment.role_id)
-        .where(Role.code == role, User.active.is_(True))
-        .order_by(User.id)
-        .distinct()
-    )
-    if department_id is not None:
-        stmt = stmt.where(User.department_id == department_id)
-    return list(session.scalars(stmt))
+    return org.users_with_role(session, role or "", department_id)

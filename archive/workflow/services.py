@@ -10,6 +10,7 @@ moved on, and gets ConflictError: nothing is changed twice, whether by two peopl
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,7 @@ from archive.models.documents import (
     Document,
     DocumentAction,
     DocumentFile,
+    NumberEntry,
     ReadReceipt,
     RouteStep,
     RouteTemplate,
@@ -36,6 +38,7 @@ from archive.permissions import Permission, Role
 from archive.supervision import hooks
 from archive.workflow import freeze, ledger, routes, storage
 from archive.workflow.errors import ConflictError, NotFound, WorkflowError
+from archive.workflow.history import timeline  # noqa: F401  (part of this module's API)
 from archive.workflow.states import (
     CLASSIFICATION_NAMES,
     COMPLETING_ACTION,
@@ -101,11 +104,12 @@ def _bump(session: Session, doc: Document, expected_version: int | None) -> None
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ConflictError("该文件刚刚已被他人处理（或此页面已提交过），本次操作未执行。请刷新页面查看最新状态。")
+        raise ConflictError("已处理：该文件刚刚已被他人处理（或此页面已提交过），本次操作未重复执行。"
+                            "请刷新页面查看最新状态。")
     set_committed_value(doc, "version", seen + 1)
 
 
-def _record(
+def record_action(
     session: Session, doc: Document, action: Action, actor: User, *, step: RouteStep | None = None,
     assignment: StepAssignment | None = None, opinion: str | None = None, reasons: list[str] | None = None,
     data: dict[str, Any] | None = None, on_behalf_of: User | None = None,
@@ -118,6 +122,7 @@ def _record(
     )
     session.add(record)
     session.flush()
+    hooks.clear_stale_task_notices(session, doc)  # a task done, withdrawn or moved: its notice is no longer news
     return record
 
 
@@ -235,7 +240,7 @@ def create_document(
     _apply_fields(doc, fields)
     session.add(doc)
     session.flush()
-    _record(session, doc, Action.CREATE, actor)
+    record_action(session, doc, Action.CREATE, actor)
     return doc
 
 
@@ -302,7 +307,7 @@ def update_fields(
     after = freeze.snapshot(doc, files_of(session, doc))
     changed = freeze.changes(before, after)
     if changed:
-        _record(session, doc, Action.REVISE, actor, step=_active_step(session, doc), data={"changes": changed})
+        record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc), data={"changes": changed})
         _review_if_changed(session, doc, actor)
     return doc
 
@@ -338,7 +343,7 @@ def add_file(
     session.add(new)
     session.flush()
     after = freeze.snapshot(doc, files_of(session, doc))
-    _record(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
+    record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
             data={"changes": freeze.changes(before, after), "file_id": new.id})
     _review_if_changed(session, doc, actor)
     return new
@@ -359,7 +364,7 @@ def remove_file(session: Session, doc_id: int, actor: User, slot: str, *, expect
     target.current = False
     session.flush()
     after = freeze.snapshot(doc, files_of(session, doc))
-    _record(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
+    record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
             data={"changes": freeze.changes(before, after)})
     _review_if_changed(session, doc, actor)
 
@@ -382,7 +387,7 @@ def cancel(session: Session, doc_id: int, actor: User, *, expected_version: int,
     _bump(session, doc, expected_version)
     doc.state = State.CANCELLED
     doc.completed_at = utcnow()
-    _record(session, doc, Action.CANCEL, actor, opinion=reason.strip() or None)
+    record_action(session, doc, Action.CANCEL, actor, opinion=reason.strip() or None)
     return doc
 
 
@@ -413,7 +418,7 @@ def submit(session: Session, settings: Any, doc_id: int, actor: User, *, expecte
         ))
     session.flush()
     doc.state = State.ACTIVE
-    _record(session, doc, Action.SUBMIT, actor, data={"route_round": doc.route_round})
+    record_action(session, doc, Action.SUBMIT, actor, data={"route_round": doc.route_round})
     hooks.submitted(session, settings, doc)
     _advance(session, settings, doc, actor)
     return doc
@@ -461,6 +466,13 @@ def _my_assignment(session: Session, doc: Document, user: User) -> StepAssignmen
     )
 
 
+def assignment_rules(settings: Any) -> dict[str, Any]:
+    """The settings resolve_assignees follows (defaults when a caller has no full Settings)."""
+    security, supervision = getattr(settings, "security", None), getattr(settings, "supervision", None)
+    return {"allow_self_approval": bool(getattr(security, "allow_self_approval", False)),
+            "office_department": str(getattr(supervision, "office_department", "BGS"))}
+
+
 def _activate(session: Session, settings: Any, doc: Document, step: RouteStep, actor: User) -> None:
     step.round += 1
     step.state = StepState.ACTIVE
@@ -469,7 +481,7 @@ def _activate(session: Session, settings: Any, doc: Document, step: RouteStep, a
         StepAssignment(step_id=step.id, document_id=doc.id, user_id=user.id, department_id=dept.id if dept else None,
                        lead=lead, round=step.round, state=AssignmentState.PENDING,
                        priority=PRIORITY.get(doc.urgency, 2))
-        for user, dept, lead in routes.resolve_assignees(session, doc, step)
+        for user, dept, lead in routes.resolve_assignees(session, doc, step, **assignment_rules(settings))
     ]
     session.add_all(made)
     session.flush()
@@ -478,7 +490,7 @@ def _activate(session: Session, settings: Any, doc: Document, step: RouteStep, a
     if step.kind == StepKind.NUMBER and step.spec.get("auto"):
         # 签发即编号: the system numbers in the same transaction as the step before it.
         entry = ledger.issue_number(session, doc, _number_code(settings, step), actor)
-        _record(session, doc, Action.NUMBER, actor, step=step, data={"number": entry.number, "auto": True})
+        record_action(session, doc, Action.NUMBER, actor, step=step, data={"number": entry.number, "auto": True})
         session.execute(
             update(StepAssignment)
             .where(StepAssignment.step_id == step.id, StepAssignment.state == AssignmentState.PENDING)
@@ -541,7 +553,56 @@ def _take_assignment(
         raise ConflictError(_why_not_pending(session, assignment))
     if rule.step_kinds and StepKind(step.kind) not in rule.step_kinds:
         raise WorkflowError("此步骤不能进行该操作。")
+    if on_behalf_of is not None and step.kind in PARALLEL_KINDS and _holds_part(
+            session, step, actor.id, besides=assignment.id):
+        raise WorkflowError("您本人已是本步骤另一单位的办理人，"
+                            "不能再代理他人办理同一步骤的另一部分（一人只能代表一方）。")
+    standing = standing_problem(session, doc, step, assignment, holder, actor)
+    if standing:
+        raise WorkflowError(standing)
     return step, assignment
+
+
+def standing_problem(session: Session, doc: Document, step: RouteStep, assignment: StepAssignment, holder: User,
+                      actor: User) -> str | None:
+    """Return why the holder (or the acting proxy) lacks the standing for this step now, or None.
+
+    Authority is checked when the action is taken, not when the task was handed out: the person must
+    be active, still hold the step's role and permission in the step's department, and be cleared for
+    the document's 密级 (the acting proxy too).
+    """
+    for person in {holder.id: holder, actor.id: actor}.values():
+        if not person.active:
+            return f"{person.display_name} 的账户已停用，不能办理。"
+        if person.clearance < doc.classification:
+            return f"{person.display_name} 的涉密等级低于该文件的密级，不能办理。"
+    spec = step.spec.get("assignee", {})
+    if spec.get("who") in ("person", "drafter"):
+        return None
+    transfers = session.scalars(select(DocumentAction.data).where(
+        DocumentAction.step_id == step.id, DocumentAction.action == Action.TRANSFER))
+    if any((data or {}).get("user_id") == holder.id for data in transfers):
+        # Handed over by 转办 to a chosen colleague: the step's permission is what they must keep.
+        needed = routes.KIND_PERMISSION.get(StepKind(step.kind))
+        if needed is not None and needed not in org.permissions_of(holder):
+            return f"{holder.display_name} 已不再具备办理「{step.name}」的权限，不能办理。"
+        return None
+    eligible: list[tuple[User, Department | None, bool]] = []
+    for allow in (False, True):  # handed out with or without the self-approval rule: either way counts
+        with contextlib.suppress(WorkflowError):  # a unit with nobody left: the holder is not in it either
+            eligible += routes.resolve_assignees(session, doc, step, allow_self_approval=allow)
+    if not any(u.id == holder.id and (d.id if d else None) == assignment.department_id for u, d, _lead in eligible):
+        return (f"{holder.display_name} 已不再具备办理「{step.name}」的角色或部门（职务或部门已变更），"
+                "该事项将转给现任办理人；请刷新页面。")
+    return None
+
+
+def _holds_part(session: Session, step: RouteStep, user_id: int, *, besides: int) -> bool:
+    """Return True when `user_id` holds (pending) or completed another part of this round of `step`."""
+    return session.scalar(select(exists().where(
+        StepAssignment.step_id == step.id, StepAssignment.round == step.round, StepAssignment.user_id == user_id,
+        StepAssignment.id != besides,
+        StepAssignment.state.in_([AssignmentState.PENDING, AssignmentState.DONE])))) or False
 
 
 def _why_not_pending(session: Session, assignment: StepAssignment) -> str:
@@ -625,13 +686,21 @@ class StepInput:
     copies: int | None = None  # 编号: 印发份数
     distribution_departments: Sequence[str] | None = None  # 编号/分发: departments receiving it
     distribution_users: Sequence[str] | None = None
+    # 编号 in a new year of a document that holds last year's 文号: "keep" it, or "renew" (void it with
+    # `void_reason` and take this year's next number). Asked for only then.
+    number_year: str | None = None
+    void_reason: str = ""
 
 
 def complete(
     session: Session, settings: Any, doc_id: int, actor: User, assignment_id: int, *, opinion: str = "",
     params: StepInput | None = None, on_behalf_of: User | None = None, attach: Any = None,
+    expected_version: int | None = None,
 ) -> DocumentAction:
-    """Complete one's part of the active step: 同意 / 签发 / 批办 / 编号 / 分发 / 归档, by step kind."""
+    """Complete one's part of the active step: 同意 / 签发 / 批办 / 编号 / 分发 / 归档, by step kind.
+
+    `expected_version` (the version the form showed) makes a repeated post a ConflictError (「已处理」).
+    """
     params = params or StepInput()
     doc = _lock(session, doc_id)
     step = session.get(RouteStep, session.scalar(
@@ -650,11 +719,12 @@ def complete(
     if kind in FINAL_STEP_KINDS and doc.frozen_hash and _current_hash(session, doc) != doc.frozen_hash:
         raise WorkflowError("文件内容在签发后已变更，须经签发人复核后才能继续。")
     _finish_assignment(session, assignment)
-    _bump(session, doc, None)
+    _bump(session, doc, expected_version)
     if kind == StepKind.NUMBER:
         if params.copies is not None:
             doc.copies = params.copies
         _set_distribution(session, doc, params)
+        data.update(_year_choice(session, doc, actor, params))
         entry = ledger.issue_number(session, doc, _number_code(settings, step), actor)
         data["number"] = entry.number
     if kind == StepKind.DISTRIBUTE:
@@ -665,7 +735,7 @@ def complete(
         doc.frozen_snapshot, doc.frozen_hash = snap, freeze.fingerprint(snap)
         doc.signed_by_id, doc.signed_at = (on_behalf_of or actor).id, utcnow()
         data["fingerprint"] = doc.frozen_hash
-    record = _record(session, doc, action, actor, step=step, assignment=assignment, opinion=opinion or None,
+    record = record_action(session, doc, action, actor, step=step, assignment=assignment, opinion=opinion or None,
                      data=data or None, on_behalf_of=on_behalf_of)
     _supersede(session, step, department_id=assignment.department_id)
     if kind == StepKind.FILE:
@@ -680,6 +750,30 @@ def complete(
         session.flush()
         _advance(session, settings, doc, actor)
     return record
+
+
+def held_number_from_another_year(session: Session, doc: Document) -> NumberEntry | None:
+    """Return the 文号 the document holds when its year is not this 编号's year (bureau time), else None."""
+    held = session.scalar(select(NumberEntry).where(NumberEntry.document_id == doc.id,
+                                                    NumberEntry.voided_at.is_(None)))
+    return held if held is not None and held.year != ledger.local_year() else None
+
+
+def _year_choice(session: Session, doc: Document, actor: User, params: StepInput) -> dict[str, Any]:
+    """At 编号 across a year end, the clerk keeps the old 文号 or voids it for this year's: never silently."""
+    held = held_number_from_another_year(session, doc)
+    if held is None:
+        return {}
+    year = ledger.local_year()
+    if params.number_year == "keep":
+        return {"kept_number": held.number, "kept_year": held.year}
+    if params.number_year == "renew":
+        if not params.void_reason.strip():
+            raise WorkflowError(f"作废原文号 {held.number} 须填写原因。")
+        ledger.void_number(session, held, actor, params.void_reason)
+        return {"voided_number": held.number}
+    raise WorkflowError(f"该文已有 {held.year} 年的文号 {held.number}，本次编号在 {year} 年："
+                        f"请选择保留原文号，或作废原文号（填写原因）后取 {year} 年的新文号。")
 
 
 def _current_hash(session: Session, doc: Document) -> str:
@@ -766,6 +860,7 @@ def mark_read(session: Session, doc: Document, user: User) -> bool:
 def return_document(
     session: Session, settings: Any, doc_id: int, actor: User, assignment_id: int, *, reasons: list[str],
     target_step_id: int | None = None, opinion: str = "", on_behalf_of: User | None = None,
+    expected_version: int | None = None,
 ) -> DocumentAction:
     """退回 to the drafter (target None) or to an earlier step, listing every reason at once (一次性告知)."""
     doc = _lock(session, doc_id)
@@ -779,8 +874,8 @@ def return_document(
         if (target is None or target.document_id != doc.id or target.route_round != doc.route_round
                 or target.position >= step.position or target.state != StepState.DONE):
             raise WorkflowError("只能退回到已经办理过的前面步骤。")
-    _bump(session, doc, None)
-    record = _record(session, doc, Action.RETURN, actor, step=step, assignment=assignment,
+    _bump(session, doc, expected_version)
+    record = record_action(session, doc, Action.RETURN, actor, step=step, assignment=assignment,
                      opinion=opinion.strip() or None, reasons=reasons, on_behalf_of=on_behalf_of,
                      data={"to": target.name if target else "拟稿人", "to_step_id": target.id if target else None})
     if target is None:
@@ -812,7 +907,7 @@ def _unfreeze_if_unsigned(session: Session, doc: Document) -> None:
 
 def send_back(
     session: Session, doc_id: int, actor: User, assignment_id: int, *, reasons: list[str],
-    on_behalf_of: User | None = None,
+    on_behalf_of: User | None = None, expected_version: int | None = None,
 ) -> DocumentAction:
     """退回来文: an incoming document is not ours or not well-formed; the reasons go back to the sender."""
     doc = _lock(session, doc_id)
@@ -820,8 +915,8 @@ def send_back(
     reasons = [r.strip()[:1000] for r in reasons if r and r.strip()]
     if not reasons:
         raise WorkflowError("退回来文须写明理由。")
-    _bump(session, doc, None)
-    record = _record(session, doc, Action.SEND_BACK, actor, step=step, assignment=assignment, reasons=reasons,
+    _bump(session, doc, expected_version)
+    record = record_action(session, doc, Action.SEND_BACK, actor, step=step, assignment=assignment, reasons=reasons,
                      on_behalf_of=on_behalf_of)
     for s in steps_of(session, doc):
         _cancel_pending(session, s)
@@ -869,13 +964,21 @@ def withdraw(session: Session, doc_id: int, actor: User, *, expected_version: in
     own = withdrawable(session, doc, actor)
     if own is None or doc.state != State.ACTIVE:
         raise ConflictError("已无法撤回：下一位办理人已经处理，或您没有可撤回的操作。")
+    principal = session.get(User, own.on_behalf_of_id) if own.on_behalf_of_id else None
+    if principal is not None and all(
+            g.principal_id != principal.id for g in hooks.proxy.active_for_proxy(session, actor.id)):
+        # The action was taken as 代: undoing it needs the same authority, still in force now.
+        raise WorkflowError(f"您代理{principal.display_name}的授权已结束，不能再撤回以代理身份办理的操作；"
+                            f"请联系{principal.display_name}。")
     _bump(session, doc, expected_version)
+    withdrawn = _pending_holders(session, doc)
     if own.action == Action.SUBMIT:
         for s in steps_of(session, doc):
             _cancel_pending(session, s)
             s.state = StepState.CANCELLED
         doc.state = State.DRAFT
-        return _record(session, doc, Action.WITHDRAW, actor, data={"action_id": own.id})
+        hooks.withdrawn(session, doc, withdrawn, actor)
+        return record_action(session, doc, Action.WITHDRAW, actor, data={"action_id": own.id}, on_behalf_of=principal)
     step = session.get(RouteStep, own.step_id)
     assignment = session.get(StepAssignment, own.assignment_id)
     assert step is not None and assignment is not None
@@ -907,7 +1010,16 @@ def withdraw(session: Session, doc_id: int, actor: User, *, expected_version: in
     if own.action == Action.INSTRUCT:
         doc.lead_department_id, doc.co_departments = None, []
     session.flush()
-    return _record(session, doc, Action.WITHDRAW, actor, step=step, data={"action_id": own.id})
+    still = {u.id for u in _pending_holders(session, doc)}
+    hooks.withdrawn(session, doc, [u for u in withdrawn if u.id not in still], actor)
+    return record_action(session, doc, Action.WITHDRAW, actor, step=step, data={"action_id": own.id},
+                   on_behalf_of=principal)
+
+
+def _pending_holders(session: Session, doc: Document) -> list[User]:
+    """Return everyone holding a pending task on the document now."""
+    return list(session.scalars(select(User).join(StepAssignment, StepAssignment.user_id == User.id).where(
+        StepAssignment.document_id == doc.id, StepAssignment.state == AssignmentState.PENDING).distinct()))
 
 
 def _eligible_user(session: Session, doc: Document, username: str, step_kind: StepKind) -> User:
@@ -924,13 +1036,13 @@ def _eligible_user(session: Session, doc: Document, username: str, step_kind: St
 
 def add_signer(
     session: Session, doc_id: int, actor: User, assignment_id: int, *, username: str, opinion: str = "",
-    on_behalf_of: User | None = None,
+    on_behalf_of: User | None = None, expected_version: int | None = None,
 ) -> RouteStep:
-    """加签: add a reviewer right after the current step."""
+    """加签: add a reviewer right after the current step (a repeated post of the same form: ConflictError)."""
     doc = _lock(session, doc_id)
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.ADD_SIGNER, on_behalf_of)
     signer = _eligible_user(session, doc, username, StepKind.APPROVE)
-    _bump(session, doc, None)
+    _bump(session, doc, expected_version)
     session.execute(
         update(RouteStep)
         .where(RouteStep.document_id == doc.id, RouteStep.route_round == doc.route_round,
@@ -946,22 +1058,27 @@ def add_signer(
     )
     session.add(added)
     session.flush()
-    _record(session, doc, Action.ADD_SIGNER, actor, step=step, assignment=assignment, opinion=opinion.strip() or None,
-            data={"user_id": signer.id, "name": signer.display_name}, on_behalf_of=on_behalf_of)
+    record_action(session, doc, Action.ADD_SIGNER, actor, step=step, assignment=assignment,
+                  opinion=opinion.strip() or None, data={"user_id": signer.id, "name": signer.display_name},
+                  on_behalf_of=on_behalf_of)
     return added
 
 
 def transfer(
     session: Session, doc_id: int, actor: User, assignment_id: int, *, username: str, opinion: str = "",
-    on_behalf_of: User | None = None,
+    on_behalf_of: User | None = None, expected_version: int | None = None,
 ) -> StepAssignment:
-    """转办: pass one's part of the step on to someone else."""
+    """转办: pass one's part of the step on to someone else (never to someone holding another part of it)."""
     doc = _lock(session, doc_id)
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.TRANSFER, on_behalf_of)
     target = _eligible_user(session, doc, username, StepKind(step.kind))
     if target.id == assignment.user_id:
         raise WorkflowError("不能转办给自己。")
-    _bump(session, doc, None)
+    if _holds_part(session, step, target.id, besides=assignment.id):
+        # One person, one voice: a 会签 of two units must not end in one person's hands.
+        raise WorkflowError(f"{target.display_name} 已是本步骤的办理人（另一单位的部分），"
+                            "同一人不能在一个步骤中代表两方；请转给其他人员。")
+    _bump(session, doc, expected_version)
     result = session.execute(
         update(StepAssignment)
         .where(StepAssignment.id == assignment.id, StepAssignment.state == AssignmentState.PENDING)
@@ -976,8 +1093,9 @@ def transfer(
     session.add(new)
     session.flush()
     hooks.tasks_created(session, doc, step, [new])
-    _record(session, doc, Action.TRANSFER, actor, step=step, assignment=assignment, opinion=opinion.strip() or None,
-            data={"user_id": target.id, "name": target.display_name}, on_behalf_of=on_behalf_of)
+    record_action(session, doc, Action.TRANSFER, actor, step=step, assignment=assignment,
+                  opinion=opinion.strip() or None, data={"user_id": target.id, "name": target.display_name},
+                  on_behalf_of=on_behalf_of)
     return new
 
 
@@ -991,7 +1109,8 @@ def comment(session: Session, doc_id: int, actor: User, opinion: str) -> Documen
     opinion = (opinion or "").strip()
     if not opinion:
         raise WorkflowError("请填写意见内容。")
-    return _record(session, doc, Action.COMMENT, actor, step=_active_step(session, doc), opinion=opinion[:MAX_OPINION])
+    return record_action(session, doc, Action.COMMENT, actor, step=_active_step(session, doc),
+                         opinion=opinion[:MAX_OPINION])
 
 
 def _review_if_changed(session: Session, doc: Document, actor: User) -> None:
@@ -1025,7 +1144,7 @@ def _review_if_changed(session: Session, doc: Document, actor: User) -> None:
     )
     session.add(review)
     session.flush()
-    _record(session, doc, Action.REVIEW, actor, step=review, data={"changes": changed})
+    record_action(session, doc, Action.REVIEW, actor, step=review, data={"changes": changed})
     _activate(session, None, doc, review, actor)
 
 
@@ -1195,15 +1314,6 @@ def counts(session: Session, user: User, *, inbox_total: int | None = None) -> d
         "to_read": int(session.scalar(select(func.count(ReadReceipt.id)).where(
             ReadReceipt.user_id == user.id, ReadReceipt.read_at.is_(None))) or 0),
     }
-
-
-def timeline(session: Session, doc: Document) -> list[tuple[DocumentAction, bool]]:
-    """Return every action on the document, oldest first, each with whether it was later withdrawn."""
-    actions = list(session.scalars(
-        select(DocumentAction).where(DocumentAction.document_id == doc.id).order_by(DocumentAction.id)
-    ))
-    withdrawn = {a.data.get("action_id") for a in actions if a.action == Action.WITHDRAW and a.data}
-    return [(a, a.id in withdrawn) for a in actions]
 
 
 def step_people(session: Session, steps: list[RouteStep]) -> dict[int, list[StepAssignment]]:

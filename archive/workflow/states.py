@@ -115,6 +115,7 @@ class Action(StrEnum):
     COMMENT = "comment"
     REVIEW = "review"  # system: a change after 签发 sends the document back to the signer
     VOID_NUMBER = "void_number"
+    REASSIGN = "reassign"  # system: the holder lost the standing for the step; it moved to who holds it now
 
 
 ACTION_NAMES = {
@@ -136,6 +137,7 @@ ACTION_NAMES = {
     Action.COMMENT: N_("意见"),
     Action.REVIEW: N_("送复核"),
     Action.VOID_NUMBER: N_("文号作废"),
+    Action.REASSIGN: N_("改派"),
 }
 
 # The action that completes a step of each kind.

@@ -9,9 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from archive import audit, org
 from archive.models import User
 from archive.permissions import ROLE_NAMES, Permission
+from archive.workflow import standing
 from intranet.access import requires
 from intranet.admin.forms import DepartmentForm, UserForm
-from intranet.context import current_user, db_session
+from intranet.context import current_user, db_session, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -43,6 +44,7 @@ def index():  # type: ignore[no-untyped-def]
         users=org.users(dbs),
         department_form=DepartmentForm(),
         events=audit.latest(dbs, limit=20),
+        moves=standing.recent_moves(dbs, limit=20),
     )
 
 
@@ -110,7 +112,12 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
         else:
             audit.record(dbs, "admin.user.update", user=current_user(), detail=user.username,
                          data={"roles": sorted(form.roles.data or []), "active": form.active.data})
+            # Tasks the person no longer has the standing for move to who holds the step now.
+            moved = standing.reassign_lost(dbs, settings(), user_ids=[user.id])
             dbs.commit()
             flash(_("已保存用户 %(name)s。", name=user.display_name), "success")
+            if moved:
+                flash(_("%(name)s 的 %(n)d 项待办已改派给现任办理人（见下方“改派记录”）。",
+                        name=user.display_name, n=len(moved)), "info")
             return redirect(url_for("admin.index"))
     return render_template("admin/user.html", form=form, user=user)

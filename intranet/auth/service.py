@@ -20,6 +20,7 @@ from archive.directory import sync as directory_sync
 from archive.directory.errors import DirectoryConfigError, DirectoryError
 from archive.models import User
 from archive.models.base import utcnow
+from archive.workflow import standing
 from config import Settings
 
 # Directory reason codes (archive/directory/errors.py) -> what the login page says.
@@ -38,6 +39,8 @@ DIRECTORY_MESSAGES = {
     "not configured": _l("目录登录尚未配置完整，请联系系统管理员。"),
     "directory error": _l("目录服务返回错误，请稍后再试或联系系统管理员。"),
     "directory disabled": _l("目录登录当前未启用，请联系系统管理员。"),
+    "identity unconfirmed": _l("目录中的该账户与本系统中同名账户的身份不一致（可能是新同事沿用了旧登录名），"
+                               "请联系系统管理员确认后再登录。"),
 }
 
 
@@ -141,9 +144,14 @@ def _check_directory(session: Session, settings: Settings, name: str, password: 
         return None, exc.reason, f"directory: {exc.detail}"
     user = directory_sync.apply_person(session, config, person)
     if user is None:
+        holder = org.user_by_username(session, org.normalize_username(person.login))
+        if holder is not None and holder.source == directory_sync.SOURCE:
+            return None, "identity unconfirmed", f"directory: {person.dn} ({person.uid}) is not the entry last seen"
         return None, "bad credentials", f"directory: {person.login} is held by a local account"
     if not user.active:
         return None, "account disabled", "directory: deactivated in eoffice"
+    # The directory may have changed the person's groups or OU just now: tasks they lost move on.
+    standing.reassign_lost(session, settings, user_ids=[user.id])
     return user, "ok", ""
 
 

@@ -1,4 +1,4 @@
-"""`eoffice directory test|sync`: check the [directory] settings step by step; run a full sync."""
+"""`eoffice directory test|sync|adopt`: check the settings step by step; run a full sync; confirm an identity."""
 
 from __future__ import annotations
 
@@ -76,3 +76,19 @@ def directory_sync_command(ctx: Context, force: bool) -> None:
     for note in report.notes[:20]:
         click.echo(f"  - {note}")
 
+
+
+@directory_group.command("adopt")
+@click.argument("username")
+@pass_ctx
+def directory_adopt(ctx: Context, username: str) -> None:
+    """Confirm that the directory entry now named USERNAME is the person of that eoffice account."""
+    config = _config(ctx)
+    with ctx.db.session(write_lock=True) as session:
+        try:
+            user = directory_sync.adopt(session, config, username)
+        except ValueError:
+            raise click.ClickException(f"没有名为 {username} 的目录账户 / no directory account {username}") from None
+        except DirectoryError as exc:
+            raise click.ClickException(f"目录查询失败 / lookup failed: {exc.message} ({exc.detail})") from None
+        click.echo(f"已确认：{user.username} = {user.directory_dn}（{user.directory_id}） / confirmed")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from archive.models import User
 from archive.models.documents import DocumentFile, FilingRecord, NumberEntry, RouteTemplate
 from archive.permissions import Permission
 from archive.supervision import hooks
+from archive.supervision.calendar import local_today
 from archive.workflow import exports, filing, ledger, routes, services, states, storage
 from archive.workflow.errors import ConflictError, NotFound, WorkflowError
 from intranet.access import can, requires
@@ -157,7 +158,7 @@ def new():  # type: ignore[no-untyped-def]
         abort(404)
     form = DocumentForm()
     if request.method == "GET" and kind == states.Kind.INCOMING:
-        form.received_on.data = date.today()
+        form.received_on.data = local_today()  # the bureau's date, not the server's (UTC)
     if form.validate_on_submit():
         dbs, user = db_session(), _user()
         try:
@@ -205,7 +206,8 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
         timeline=services.timeline(dbs, doc), offer=offer, record=record,
         action_form=ActionForm(), edit_form=form, departments=services.departments_for_choice(dbs),
         users=people, draft_stage=routes.DRAFT_STAGE,
-        plan_steps=doc.template.steps, print_url=_print_url(doc), **_labels(),
+        plan_steps=doc.template.steps, print_url=_print_url(doc),
+        old_number=services.held_number_from_another_year(dbs, doc) if offer.assignment else None, **_labels(),
     )
 
 
@@ -405,6 +407,8 @@ def act(doc_id: int):  # type: ignore[no-untyped-def]
     aid = request.form.get("assignment_id", type=int) or 0
     opinion = form.opinion.data or ""
     cfg = settings()
+    # The version the page showed: the same form posted twice is refused as 「已处理」 (ConflictError).
+    seen = request.form.get("version", type=int)
     # 职位代理: acting on someone else's task is acting on their behalf (the service checks the grant).
     proxy_for = hooks.principal_of(db_session(), aid, user)
     if op == "complete":
@@ -414,27 +418,30 @@ def act(doc_id: int):  # type: ignore[no-untyped-def]
             retention=request.form.get("retention") or None,
             copies=request.form.get("copies", type=int),
             distribution_departments=request.form.getlist("distribution_departments") or None,
+            number_year=request.form.get("number_year") or None,
+            void_reason=(request.form.get("void_reason") or "")[:500],
         )
         return _run(doc.id, lambda s: services.complete(
             s, cfg, doc.id, user, aid, opinion=opinion, params=params, attach=_attach_metadata(),
-            on_behalf_of=proxy_for), _("已办理，文件已送下一步。"))
+            on_behalf_of=proxy_for, expected_version=seen), _("已办理，文件已送下一步。"))
     if op == "return":
         target = request.form.get("target_step", type=int)
         return _run(doc.id, lambda s: services.return_document(
             s, cfg, doc.id, user, aid, reasons=_lines(request.form.get("reasons")), target_step_id=target,
-            opinion=opinion, on_behalf_of=proxy_for), _("已退回，退回理由已一次性告知。"))
+            opinion=opinion, on_behalf_of=proxy_for, expected_version=seen), _("已退回，退回理由已一次性告知。"))
     reasons = _lines(request.form.get("reasons"))
     username = request.form.get("username", "")
     if op == "send_back":
-        return _run(doc.id, lambda s: services.send_back(s, doc.id, user, aid, reasons=reasons, on_behalf_of=proxy_for),
+        return _run(doc.id, lambda s: services.send_back(s, doc.id, user, aid, reasons=reasons, on_behalf_of=proxy_for,
+                                                         expected_version=seen),
                     _("已退回来文单位。"))
     if op == "add_signer":
         return _run(doc.id, lambda s: services.add_signer(s, doc.id, user, aid, username=username, opinion=opinion,
-                                                          on_behalf_of=proxy_for),
+                                                          on_behalf_of=proxy_for, expected_version=seen),
                     _("已加签，您完成本步骤后将送加签人审核。"))
     if op == "transfer":
         return _run(doc.id, lambda s: services.transfer(s, doc.id, user, aid, username=username, opinion=opinion,
-                                                        on_behalf_of=proxy_for),
+                                                        on_behalf_of=proxy_for, expected_version=seen),
                     _("已转办。"))
     flash(_("未知的操作，请从页面上的按钮进行操作。"), "error")
     return redirect(url_for("documents.show", doc_id=doc.id))

@@ -129,7 +129,7 @@ def cancel(job_id: int):  # type: ignore[no-untyped-def]
 @requires(Permission.PRINT_OPERATE)
 def console():  # type: ignore[no-untyped-def]
     dbs, cfg = db_session(), settings()
-    active, done = service.console_jobs(dbs, cfg)
+    active, done = service.console_jobs(dbs, cfg, viewer=current_user())
     room = service.policy(cfg).central_queues
     printers = [p for p in service.printer_rows(dbs, cfg) if p.queue in room]
     return render_template(

@@ -109,7 +109,7 @@ def overdue():  # type: ignore[no-untyped-def]
     cfg = settings().supervision
     cal = calendar.load(dbs)
     scope = _scope()
-    items = deadlines.open_items(dbs, cfg, cal)
+    items = deadlines.open_items(dbs, cfg, cal, viewer=current_user())
     if scope is not None:
         ids = {d.id for d in scope}
         items = [i for i in items if i.department_id in ids]
@@ -124,7 +124,7 @@ def mine():  # type: ignore[no-untyped-def]
     user = current_user()
     assert user is not None
     dbs = db_session()
-    items = deadlines.open_items(dbs, settings().supervision, calendar.load(dbs), holder=user)
+    items = deadlines.open_items(dbs, settings().supervision, calendar.load(dbs), holder=user, viewer=user)
     departments = {d.id: d for d in org.departments(dbs)}
     return render_template("supervision/overdue.html", departments=departments, mine=True, form=RemindForm(),
                            **_lists(items))

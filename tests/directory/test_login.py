@@ -134,7 +134,7 @@ def test_all_servers_down_counts_towards_the_rate_limit(directory_settings, make
         assert resp.status_code == 401 and time.monotonic() - started < 5
         assert "目录服务器暂时无法连接" in resp.get_data(as_text=True)
     resp = login(client, "zhangsan", PASSWORDS["zhangsan"])
-    assert resp.status_code == 429 and "登录失败次数过多" in resp.get_data(as_text=True)
+    assert resp.status_code == 429 and "输错密码的次数过多" in resp.get_data(as_text=True)
     details = audit_details(db, "zhangsan")
     assert sum(d.startswith("login.failure directory unavailable") for d in details) == 3
     assert all(servers[0].split("//")[1] in d for d in details if "unavailable" in d)

@@ -14,7 +14,7 @@ from archive.models import Department, User
 from archive.models.directory import DirectoryDeactivation, DirectorySyncRun
 from intranet.cli import cli
 from tests.conftest import settings_env
-from tests.directory.conftest import GROUPS, PASSWORDS, dn, person
+from tests.directory.conftest import GROUPS, dn, person
 from tests.directory.slapd import SERVICE_DN
 
 
@@ -46,7 +46,9 @@ def test_sync_creates_updates_and_deactivates(private_slapd, config, db):
     private_slapd.modify(f"dn: {dn('zhangsan')}\nchangetype: modify\nreplace: displayName\n"
                          "displayName:: " + __import__("base64").b64encode("张三丰".encode()).decode() + "\n")
     private_slapd.modify(person("zhouba", "周八", "Zb-pass-2024", department="新设处室"), add=True)
-    private_slapd.modify(f"dn: {dn('wangwu')}\nchangetype: delete\n")
+    # 王五 leaves: his account is disabled in the directory (listed no more; his entryUUID stays).
+    private_slapd.modify(f"dn: {dn('wangwu')}\nchangetype: modify\nadd: pwdAccountLockedTime\n"
+                         "pwdAccountLockedTime: 000001010000Z\n")
     # groupOfNames needs a member: 党组成员 now holds only the service account.
     private_slapd.modify(f"dn: cn=党组成员,{GROUPS}\nchangetype: modify\nreplace: member\n"
                          f"member: {SERVICE_DN}\n")
@@ -62,8 +64,8 @@ def test_sync_creates_updates_and_deactivates(private_slapd, config, db):
         runs = s.scalars(select(DirectorySyncRun).order_by(DirectorySyncRun.id)).all()
         assert [(r.status, r.trigger, r.deactivated) for r in runs] == [("ok", "cli", 0), ("ok", "cli", 1)]
 
-    # Back in the directory: reactivated by the sync that deactivated them.
-    private_slapd.modify(person("wangwu", "王五", PASSWORDS["wangwu"], department="办公室"), add=True)
+    # Back in the directory (the same entry enabled again): reactivated by the sync that deactivated them.
+    private_slapd.modify(f"dn: {dn('wangwu')}\nchangetype: modify\ndelete: pwdAccountLockedTime\n")
     report = directory_sync.sync_all(db, config, trigger="cli")
     assert report.reactivated == 1 and directory_users(db)["wangwu"].active is True
 

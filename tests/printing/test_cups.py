@@ -55,7 +55,8 @@ def test_a4_memo_prints_on_department_queue_duplex_grayscale(cupsd, cups_setting
         ("drawing.pdf", make_pdf(1, A3_SIZE), {}, "media"),
         ("colour.pdf", make_pdf(2), {"color": True}, "color"),
         ("report.pdf", make_pdf(60), {}, "volume"),
-        ("classified.pdf", make_pdf(1), {"classification": 3}, "classified"),
+        # 秘密 (2): within the print-room operator's clearance; above it the job is not even shown.
+        ("classified.pdf", make_pdf(1), {"classification": 2}, "classified"),
     ],
 )
 def test_central_jobs_are_held_and_print_after_release(cupsd, cups_settings, db, dispatcher, name, data, options,

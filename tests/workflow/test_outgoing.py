@@ -242,3 +242,32 @@ def test_an_edit_after_numbering_keeps_what_its_form_did_not_show(flow, db, sett
     assert after.copies == 30 and after.distribution == before.distribution
     assert after.main_recipients == before.main_recipients and after.deadline == before.deadline
     assert after.doc_number == before.doc_number
+
+
+def test_a_head_never_approves_their_own_draft(flow, db, settings):
+    """lz_head drafts: 处室审核 goes to another head of 林政资源管理处, else the office head (王秀英)."""
+    doc_id = flow.draft("lz_head", title="关于林地保护利用规划的请示")
+    flow.submit(doc_id, "lz_head")
+    assert flow.active(doc_id) == "处室审核"
+    assert flow.assignment(doc_id, "lz_head") is None
+    assert flow.assignment(doc_id, "office_head") is not None
+    # A second head in the department takes it instead of the office.
+    with db.session(write_lock=True) as s:
+        org.create_user(s, "lz_head2", "林副处长", department_code="LZC", roles=[Role.DEPT_HEAD],
+                        password="Forest-Desk-2026")
+    doc2 = flow.draft("lz_head", title="关于林木采伐限额的请示")
+    flow.submit(doc2, "lz_head")
+    assert flow.assignment(doc2, "lz_head2") is not None
+    assert flow.assignment(doc2, "lz_head") is None and flow.assignment(doc2, "office_head") is None
+
+
+def test_self_approval_can_be_allowed_by_setting(db, settings):
+    from dataclasses import replace
+
+    from tests.workflow.conftest import Flow
+
+    allowed = settings.replace(security=replace(settings.security, allow_self_approval=True))
+    flow = Flow(db, allowed)
+    doc_id = flow.draft("lz_head", title="关于允许自审的测试")
+    flow.submit(doc_id, "lz_head")
+    assert flow.assignment(doc_id, "lz_head") is not None

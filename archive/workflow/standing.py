@@ -1,0 +1,120 @@
+"""Authority follows the person's standing now: pending tasks of people who lost it move on.
+
+A person loses the standing for a task when their account is deactivated, their role or department
+changes (by an admin, or by the directory at sign-in or sync), or their clearance drops below the
+document's 密级. Their pending assignments then move to whoever holds the step now (another 处室负责人
+of the department, else the office head, as routes.resolve_assignees decides), everyone concerned is
+told, and the move is recorded as 改派 (Action.REASSIGN) with the reason, which the admin page lists.
+
+`reassign_lost` runs in the worker every supervision tick (so directory syncs and ended proxy windows are
+caught) and right after an admin edits a person.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive import org
+from archive.models import User
+from archive.models.base import utcnow
+from archive.models.documents import Document, DocumentAction, RouteStep, StepAssignment
+from archive.permissions import Role
+from archive.supervision import deadlines, hooks, notify
+from archive.workflow import routes
+from archive.workflow.errors import WorkflowError
+from archive.workflow.services import assignment_rules, record_action, standing_problem
+from archive.workflow.states import Action, AssignmentState, StepKind, StepState
+
+log = logging.getLogger("eoffice.workflow")
+
+
+@dataclass(frozen=True)
+class Moved:
+    """One task that moved: the document, the step, from whom, to whom, why."""
+
+    document_id: int
+    title: str
+    step: str
+    former: str
+    holders: tuple[str, ...]
+    reason: str
+
+
+def reassign_lost(session: Session, settings: Any, *, user_ids: list[int] | None = None) -> list[Moved]:
+    """Move every pending task whose holder lost the standing (optionally of some people only); the caller commits.
+
+    A task nobody can take now stays where it is (and is listed by the caller's logs), never dropped.
+    """
+    stmt = (select(StepAssignment, RouteStep, Document)
+            .join(RouteStep, RouteStep.id == StepAssignment.step_id)
+            .join(Document, Document.id == StepAssignment.document_id)
+            .where(StepAssignment.state == AssignmentState.PENDING, RouteStep.state == StepState.ACTIVE))
+    if user_ids is not None:
+        stmt = stmt.where(StepAssignment.user_id.in_(user_ids))
+    moved: list[Moved] = []
+    for assignment, step, doc in session.execute(stmt).all():
+        holder = session.get(User, assignment.user_id)
+        if holder is None or step.spec.get("assignee", {}).get("who") in ("person", "drafter"):
+            continue
+        problem = standing_problem(session, doc, step, assignment, holder, holder)
+        if problem is None:
+            continue
+        try:
+            eligible = routes.resolve_assignees(session, doc, step, **assignment_rules(settings))
+        except WorkflowError:
+            eligible = []
+        taken = set(session.scalars(select(StepAssignment.user_id).where(
+            StepAssignment.step_id == step.id, StepAssignment.round == step.round,
+            StepAssignment.state.in_([AssignmentState.PENDING, AssignmentState.DONE]))))
+        unit = assignment.department_id
+        in_unit = [u for u, d, _lead in eligible if (d.id if d else None) == unit and u.id != holder.id]
+        new_holders = [u for u in in_unit if u.id not in taken]
+        if not new_holders and in_unit:
+            # Others of the unit hold the step already: the lost part is simply withdrawn from the holder.
+            assignment.state, assignment.acted_at = AssignmentState.CANCELLED, utcnow()
+            names = tuple(u.display_name for u in in_unit)
+            _tell(session, doc, step, assignment, holder, names, problem)
+            moved.append(Moved(doc.id, doc.title, step.name, holder.display_name, names, problem))
+            continue
+        if not new_holders and step.kind != StepKind.SIGN:
+            # Nobody left in the unit: the office's 处室负责人 takes it (as for a head's own draft).
+            rules = assignment_rules(settings)
+            office = org.department_by_code(session, rules["office_department"])
+            new_holders = [u for u in org.users_with_role(session, Role.DEPT_HEAD, office.id if office else -1)
+                           if u.active and u.clearance >= doc.classification and u.id not in taken
+                           and u.id != holder.id]
+        if not new_holders:
+            log.warning("task of %s on document %s has nobody to move to: %s", holder.username, doc.id, problem)
+            continue
+        assignment.state, assignment.acted_at = AssignmentState.TRANSFERRED, utcnow()
+        made = [StepAssignment(step_id=step.id, document_id=doc.id, user_id=u.id, department_id=unit,
+                               lead=assignment.lead, round=step.round, state=AssignmentState.PENDING,
+                               priority=assignment.priority) for u in new_holders]
+        session.add_all(made)
+        session.flush()
+        hooks.tasks_created(session, doc, step, made)
+        names = tuple(u.display_name for u in new_holders)
+        _tell(session, doc, step, assignment, holder, names, problem)
+        moved.append(Moved(doc.id, doc.title, step.name, holder.display_name, names, problem))
+    return moved
+
+
+def _tell(session: Session, doc: Document, step: RouteStep, assignment: StepAssignment, holder: User,
+          names: tuple[str, ...], problem: str) -> None:
+    """Record the 改派 on the document and tell the former holder where the task went."""
+    record_action(session, doc, Action.REASSIGN, holder, step=step, assignment=assignment,
+                  data={"system": True, "from": holder.display_name, "to": list(names), "reason": problem})
+    notify.notify(session, holder, "info", f"已改派：{doc.title}（{step.name}）",
+                  body=f"{problem}\n此事项由{'、'.join(names)}办理。", link=deadlines.document_link(doc.id),
+                  document_id=doc.id)
+
+
+def recent_moves(session: Session, *, limit: int = 50) -> list[DocumentAction]:
+    """Return the latest 改派 records, newest first (the admin page's list)."""
+    return list(session.scalars(select(DocumentAction).where(DocumentAction.action == Action.REASSIGN)
+                                .order_by(DocumentAction.id.desc()).limit(limit)))

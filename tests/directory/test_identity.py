@@ -1,0 +1,127 @@
+"""Directory identities are stable (issue 17 §4), against a real slapd: accounts follow entryUUID through a
+rename; a login name reused by a new person makes a new account; an OU move or a lost group takes the
+person's tasks along the rules of the workflow."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from archive import audit, org
+from archive.directory import presets
+from archive.directory import sync as directory_sync
+from archive.models import User
+from archive.models.documents import StepAssignment
+from archive.models.org import AuditEvent
+from tests.directory.conftest import PASSWORDS, dn, person
+from tests.directory.slapd import GROUPS, PEOPLE
+
+
+def _config(private_slapd, directory_settings):  # type: ignore[no-untyped-def]
+    return presets.resolve(directory_settings([private_slapd.url]).directory)
+
+
+def _user(db, username: str) -> User | None:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        if user is not None:
+            _ = user.role_codes, user.department
+            s.expunge(user)
+        return user
+
+
+def test_accounts_follow_the_entry_uuid_through_a_rename(private_slapd, directory_settings, db):
+    config = _config(private_slapd, directory_settings)
+    directory_sync.sync_all(db, config, trigger="cli")
+    before = _user(db, "zhangsan")
+    assert before is not None and before.directory_id and len(before.directory_id) == 36  # entryUUID, asked by name
+    with db.session(write_lock=True) as s:
+        s.get(User, before.id).clearance = 3  # 机密 clearance granted in eoffice
+    private_slapd.modify(f"dn: {dn('zhangsan')}\nchangetype: modrdn\nnewrdn: uid=zhangsan2\ndeleteoldrdn: 1\n")
+    directory_sync.sync_all(db, config, trigger="cli")
+    after = _user(db, "zhangsan2")
+    assert after is not None and after.id == before.id and after.clearance == 3  # the same account, renamed
+    assert _user(db, "zhangsan") is None
+    with db.session() as s:
+        assert s.scalar(select(AuditEvent).where(AuditEvent.kind == "directory.renamed")) is not None
+
+
+def test_a_reused_login_name_never_hands_over_the_old_account(private_slapd, directory_settings, db):
+    config = _config(private_slapd, directory_settings)
+    directory_sync.sync_all(db, config, trigger="cli")
+    old = _user(db, "zhangsan")
+    with db.session(write_lock=True) as s:
+        s.get(User, old.id).clearance = 3
+    # 张三 leaves; a new 张三 joins and gets the same login name (a new entry, a new entryUUID).
+    private_slapd.modify(f"dn: {dn('zhangsan')}\nchangetype: delete\n")
+    private_slapd.modify(person("zhangsan", "张三（新）", "New-zs-2026", department="造林绿化处"), add=True)
+    directory_sync.sync_all(db, config, trigger="cli")
+    new = _user(db, "zhangsan")
+    assert new is not None and new.id != old.id and new.clearance == 1 and new.display_name == "张三（新）"
+    retired = _user(db, f"zhangsan#{old.id}")
+    assert retired is not None and not retired.active and retired.clearance == 3
+    with db.session() as s:
+        events = [e.kind for e in audit.latest(s, limit=50)]
+        assert "directory.identity_changed" in events
+
+
+def test_an_account_without_an_identifier_adopts_one_only_from_its_last_dn(private_slapd, directory_settings, db):
+    config = _config(private_slapd, directory_settings)
+    directory_sync.sync_all(db, config, trigger="cli")
+    with db.session(write_lock=True) as s:  # as synced before identifiers were kept
+        for name in ("zhangsan", "lisi"):
+            s.scalar(select(User).where(User.username == name)).directory_id = None
+        s.scalar(select(User).where(User.username == "lisi")).directory_dn = "uid=lisi,ou=elsewhere,dc=x"
+    report = directory_sync.sync_all(db, config, trigger="cli")
+    assert _user(db, "zhangsan").directory_id  # same DN: adopted
+    assert _user(db, "lisi").directory_id is None  # another DN: an admin confirms
+    assert any("identity not confirmed" in n for n in report.notes)
+    with db.session(write_lock=True) as s:
+        directory_sync.adopt(s, config, "lisi")
+    assert _user(db, "lisi").directory_id
+
+
+def test_an_ou_move_and_a_lost_group_take_the_tasks_along(private_slapd, directory_settings, db, settings):
+    from archive.workflow import services, standing
+    from archive.workflow.services import DraftFields
+    from tests.workflow.conftest import make_pdf
+
+    config = _config(private_slapd, directory_settings)
+    directory_sync.sync_all(db, config, trigger="cli")
+    assert "leader" in _user(db, "lisi").role_codes
+    with db.session(write_lock=True) as s:
+        drafter = org.user_by_username(s, "deputy")
+        doc = services.create_document(s, drafter, kind="outgoing", fields=DraftFields(title="目录变更签发测试"))
+        services.add_file(s, settings.files_dir, doc.id, drafter, role="main", filename="正文.pdf",
+                          data=make_pdf("x"))
+        doc_id = doc.id
+    # Straight to 签发 for the test: the sign step's holders are the leaders, 李四 among them.
+    with db.session(write_lock=True) as s:
+        doc = s.get(services.Document, doc_id)
+        services.submit(s, settings, doc_id, org.user_by_username(s, "deputy"), expected_version=doc.version)
+    for _ in range(3):  # 处室审核 and 核稿 by 王秀英, until the document waits for 签发
+        with db.session(write_lock=True) as s:
+            head = org.user_by_username(s, "office_head")
+            aid = s.scalar(select(StepAssignment.id).where(StepAssignment.document_id == doc_id,
+                                                           StepAssignment.user_id == head.id,
+                                                           StepAssignment.state == "pending"))
+            if aid is None:
+                break
+            services.complete(s, settings, doc_id, head, aid, opinion="同意")
+    with db.session() as s:
+        lisi_id = org.user_by_username(s, "lisi").id
+        assert s.scalar(select(StepAssignment.id).where(StepAssignment.user_id == lisi_id,
+                                                        StepAssignment.state == "pending")) is not None
+    # 党组成员 no longer holds 李四: the nested group gave him 局领导.
+    private_slapd.modify(f"dn: cn=党组成员,{GROUPS}\nchangetype: modify\nreplace: member\n"
+                         f"member: {dn('wangwu')}\n")
+    private_slapd.modify(f"dn: {dn('lisi', '造林绿化处')}\nchangetype: modrdn\nnewrdn: uid=lisi\ndeleteoldrdn: 1\n"
+                         f"newsuperior: {PEOPLE}\n")
+    directory_sync.sync_all(db, config, trigger="cli")
+    lisi = _user(db, "lisi")
+    assert "leader" not in lisi.role_codes and lisi.directory_dn == dn("lisi")
+    with db.session(write_lock=True) as s:
+        standing.reassign_lost(s, settings)
+        held = s.scalars(select(StepAssignment).where(
+            StepAssignment.user_id == lisi.id, StepAssignment.state == "pending")).all()
+        assert held == []
+    assert PASSWORDS  # the bureau's people are the conftest's

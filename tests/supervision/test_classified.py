@@ -1,0 +1,82 @@
+"""One visibility rule for a classified document (issue 16 §5): lists, 催办, proxies, notices and the 文印室
+console never carry a title above the person's clearance."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from archive.models import PrintJob
+from archive.models.base import utcnow
+from archive.models.supervision import Notification
+from archive.supervision import proxy
+from archive.supervision.proxy import GrantRequest
+from archive.workflow import services
+from printing import service as printing
+from tests.supervision.conftest import People
+
+SECRET_TITLE = "关于边境林区机密部署的请示"
+
+
+def _secret_overdue(docs, db) -> int:  # type: ignore[no-untyped-def]
+    """A 机密 签报 by the deputy (clearance 3), waiting at 王秀英 (office_head, clearance 3), past its deadline."""
+    doc_id = docs.draft("deputy", title=SECRET_TITLE, classification=3, deadline=date.today() - timedelta(days=20))
+    docs.submit(doc_id, "deputy")
+    assert docs.pending(doc_id) == ["office_head"]
+    return doc_id
+
+
+def test_classified_titles_stay_within_clearance(docs, db, settings, client, auth):
+    today = date.today()
+    with db.session(write_lock=True) as s:
+        p = People(s)
+        # office_head goes on leave; lz_head (clearance 2) stands in for her.
+        proxy.create(s, p.office_head, GrantRequest(p.office_head, p.lz_head, today - timedelta(days=1),
+                                                    today + timedelta(days=2), move_existing=True))
+    doc_id = _secret_overdue(docs, db)
+    with db.session() as s:
+        p = People(s)
+        # The proxy below its level never sees it in 待办, and was not told about it.
+        assert all(row[0].id != doc_id for row in services.inbox(s, p.lz_head).rows)
+        assert s.scalar(select(Notification).where(Notification.user_id == p.lz_head.id,
+                                                   Notification.document_id == doc_id)) is None
+        assert s.scalar(select(Notification).where(Notification.user_id == p.office_head.id,
+                                                   Notification.document_id == doc_id)) is not None
+    # 督办 lists: the clerk (clearance 2) does not see the title; 王秀英's own list does.
+    auth.login("clerk")
+    assert SECRET_TITLE not in client.get("/supervision/overdue").get_data(as_text=True)
+    token = auth.csrf("/supervision/overdue")
+    with db.session() as s:
+        target = People(s).office_head.id
+    resp = client.post("/supervision/remind", data={"csrf_token": token, "document_id": str(doc_id),
+                                                    "target_id": str(target), "note": ""}, follow_redirects=True)
+    assert SECRET_TITLE not in resp.get_data(as_text=True)
+    with db.session() as s:
+        assert s.scalar(select(Notification).where(Notification.kind == "reminder",
+                                                   Notification.document_id == doc_id)) is None
+    auth.logout()
+    auth.login("office_head")
+    assert SECRET_TITLE in client.get("/supervision/mine").get_data(as_text=True)
+
+
+def test_print_room_operator_below_the_level_neither_sees_nor_releases(db, settings, client, auth):
+    with db.session(write_lock=True) as s:
+        p = People(s)
+        job = PrintJob(uuid="secret-job", user_id=p.deputy.id, username="deputy", department_id=p.deputy.department_id,
+                       title=SECRET_TITLE, source_kind="document", source_ref="x", original_path="x",
+                       classification=3, media="A4", color=False, quality="normal", copies=1, page_ranges="",
+                       prefer_central=False, state="held", attempts=0, held=True, tier="central",
+                       queue="wys-room-1", created_at=utcnow())
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    auth.login("printroom")  # clearance 2
+    assert SECRET_TITLE not in client.get("/printing/console").get_data(as_text=True)
+    with db.session(write_lock=True) as s:
+        try:
+            printing.release(s, People(s).printroom, job_id)
+            raise AssertionError("an operator below the level released a 机密 job")
+        except printing.PrintError as exc:
+            assert "没有这个打印作业" in str(exc)
+        assert s.get(PrintJob, job_id).held is True
