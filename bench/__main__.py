@@ -23,6 +23,7 @@ from pathlib import Path
 BENCHMARKS: dict[str, str] = {
     "web": "bare Flask page vs home page through waitress (the baseline for ratios)",
     "indexer": "archive indexing throughput, drop-to-searchable latency, search p50/p95",
+    "formats": "legacy office formats (LibreOffice), scans (OCR) and broken files in a mixed archive",
     "indexer_scale": "archive at 100k documents: worker peak RSS during a rebuild, search p50/p95, web RSS",
     "printing": "route + submit to a local cupsd, docx conversion",
     "directory": "LDAP login p50/p95 and sync throughput against a local slapd",

@@ -33,6 +33,8 @@ class WebSettings:
     timeout_seconds: int
     # A monitor presenting this token (Authorization: Bearer ...) gets /healthz's details; "" = admins only.
     health_token: str
+    # The largest file of each kind of upload, in MB: document (正文/附件), print, archive (资料库).
+    upload_limits_mb: dict[str, int]
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,8 @@ def clean_name(filename: str) -> str:
     return name
 
 
-def store_upload(settings: Settings, folder: str, year: int | None, filename: str, stream: BinaryIO) -> str:
+def store_upload(settings: Settings, folder: str, year: int | None, filename: str, stream: BinaryIO,
+                 *, limit_bytes: int | None = None) -> str:
     """Write an uploaded file to <archive>/<folder>/<year>/<name> and return its relative path.
 
     The file is written under a hidden temporary name and renamed into place, so the watcher never
@@ -84,8 +85,12 @@ def store_upload(settings: Settings, folder: str, year: int | None, filename: st
     target_dir.mkdir(parents=True, exist_ok=True)
     temp = target_dir / f".~upload-{os.getpid()}-{name}"
     try:
+        written = 0
         with temp.open("wb") as fh:
             while chunk := stream.read(1 << 20):
+                written += len(chunk)
+                if limit_bytes is not None and written > limit_bytes:
+                    raise UploadError(f"文件超过 {limit_bytes // (1024 * 1024)} MB 的上限，请压缩或拆分后再上传。")
                 fh.write(chunk)
         if target.exists():
             raise UploadError(f"资料库中已有同名文件 {name}，请改名后再上传。")

@@ -54,7 +54,6 @@ STATE_LABELS = {
     "aborted": "打印失败",
     "failed": "无法打印",
 }
-MAX_FILE_BYTES = 100 * 1024 * 1024
 
 
 class PrintError(ValueError):
@@ -117,8 +116,9 @@ def request_print(session: Session, settings: Settings, user: User, source: Sour
         if isinstance(source, UploadedFile):
             if not source.data:
                 raise PrintError("上传的文件是空的，请重新选择文件。")
-            if len(source.data) > MAX_FILE_BYTES:
-                raise PrintError("文件超过 100 MB，无法打印；请拆分后再提交。")
+            limit = settings.web.upload_limits_mb.get("print", 100)
+            if len(source.data) > limit * 1024 * 1024:
+                raise PrintError(f"文件超过 {limit} MB，无法打印；请拆分后再提交。")
             original.write_bytes(source.data)
         elif isinstance(source, ArchiveSource):
             _copy_archive_file(settings, ref, original)

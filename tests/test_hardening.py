@@ -190,3 +190,23 @@ def test_printing_refuses_an_inflating_docx_before_libreoffice(tmp_path):
     bomb.write_bytes(inflating_docx(200))
     with pytest.raises(DocumentError, match="压缩炸弹"):
         docx_to_pdf(bomb, tmp_path / "out.pdf", soffice="soffice", timeout=30, lock_dir=tmp_path)
+
+
+def test_each_kind_of_upload_has_its_own_limit(client, auth, settings, app):
+    from dataclasses import replace
+
+    small = settings.replace(web=replace(settings.web, upload_limits_mb={"document": 1, "print": 1, "archive": 1}))
+    app.extensions["eoffice.settings"] = small
+    auth.login("archivist")
+    big = io.BytesIO(b"x" * (2 * 1024 * 1024))
+    resp = client.post("/search/library/upload", data={"csrf_token": auth.csrf("/search/library"), "folder": "BGS",
+                                                        "year": "2025", "file": (big, "大文件.txt")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "超过 1 MB" in resp.get_data(as_text=True)
+    assert not list(settings.archive_dir.rglob("大文件.txt"))
+    auth.logout()
+    auth.login("lz_staff")
+    resp = client.post("/printing/", data={"csrf_token": auth.csrf("/printing/"), "copies": "1", "media": "auto",
+                                           "document": (io.BytesIO(b"%PDF" + b"x" * (2 * 1024 * 1024)), "大.pdf")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "超过 1 MB" in resp.get_data(as_text=True)

@@ -321,9 +321,10 @@ def add_file(
 
     if role not in ("main", "attachment"):
         raise WorkflowError("文件类别须为正文或附件。")
+    # Hash and write first (content-addressed, idempotent): no lock is held during the file I/O.
+    stored = storage.store(files_dir, filename, data, role=role)
     doc = _lock(session, doc_id)
     _check_editor(session, doc, actor)
-    stored = storage.store(files_dir, filename, data, role=role)
     _bump(session, doc, expected_version)
     current = files_of(session, doc)
     before = freeze.snapshot(doc, current)

@@ -37,6 +37,7 @@ from archive.workflow.errors import ConflictError, NotFound, WorkflowError
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
+from intranet.uploads import UploadTooLarge, read_limited
 from printing import service as print_service
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -266,7 +267,11 @@ def upload(doc_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("documents.show", doc_id=doc.id))
     role = "main" if request.form.get("role") == "main" else "attachment"
     slot = request.form.get("slot") or None
-    data = upload.read()
+    try:
+        data = read_limited(upload.stream, "document")
+    except UploadTooLarge as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("documents.show", doc_id=doc.id))
     return _run(doc.id, lambda s: services.add_file(
         s, settings().files_dir, doc.id, _user(), role=role, filename=upload.filename or "", data=data, slot=slot,
     ), _("文件已上传。"))

@@ -9,6 +9,7 @@ from archive.permissions import Permission
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.printing.forms import ActionForm, MoveForm, PrintForm
+from intranet.uploads import UploadTooLarge, read_limited
 from printing import service
 
 bp = Blueprint("printing", __name__, url_prefix="/printing")
@@ -71,7 +72,11 @@ def submit():  # type: ignore[no-untyped-def]
         except ValueError:
             abort(400)
     elif upload is not None and getattr(upload, "filename", ""):
-        source = service.UploadedFile(upload.filename, upload.read())
+        try:
+            source = service.UploadedFile(upload.filename, read_limited(upload.stream, "print"))
+        except UploadTooLarge as exc:
+            flash(str(exc), "error")
+            return redirect(back)
     else:
         flash(_("请选择要打印的文件。"), "error")
         return redirect(back)

@@ -17,6 +17,7 @@ from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.downloads import send_archive_file
 from intranet.search.forms import RetryForm, UploadForm
+from intranet.uploads import limit_bytes
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -132,7 +133,8 @@ def upload():  # type: ignore[no-untyped-def]
     upload_file = form.file.data
     try:
         relpath = library.store_upload(settings(), form.folder.data or "", form.year.data,
-                                       upload_file.filename or "", upload_file.stream)
+                                       upload_file.filename or "", upload_file.stream,
+                                       limit_bytes=limit_bytes("archive"))
     except library.UploadError as exc:
         flash(str(exc), "error")
         return redirect(url_for("search.library_index"))

@@ -1,0 +1,70 @@
+"""A former leader's 待办 is empty once the admin removes the role (issue 17), in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from archive import org
+from archive.db import connect
+from archive.models.documents import StepAssignment
+from archive.workflow import services
+from archive.workflow.services import DraftFields
+from tests.e2e.conftest import click_to_load, screenshot, switch_user
+from tests.workflow.conftest import make_pdf
+
+pytestmark = pytest.mark.e2e
+TITLE = "关于国有林场改革实施方案的请示"
+
+
+def _to_signing(server) -> int:  # type: ignore[no-untyped-def]
+    """A 发文 by the deputy, through 处室审核 and 核稿, waiting for 签发 (the leaders)."""
+    db = connect(server.settings.database_url)
+    try:
+        with db.session(write_lock=True) as s:
+            deputy = org.user_by_username(s, "deputy")
+            doc = services.create_document(s, deputy, kind="outgoing", fields=DraftFields(title=TITLE))
+            services.add_file(s, server.settings.files_dir, doc.id, deputy, role="main", filename="正文.pdf",
+                              data=make_pdf(TITLE))
+            doc_id = doc.id
+        with db.session(write_lock=True) as s:
+            doc = s.get(services.Document, doc_id)
+            services.submit(s, server.settings, doc_id, org.user_by_username(s, "deputy"),
+                            expected_version=doc.version)
+        for _ in range(3):
+            with db.session(write_lock=True) as s:
+                head = org.user_by_username(s, "office_head")
+                aid = s.scalar(select(StepAssignment.id).where(StepAssignment.document_id == doc_id,
+                                                               StepAssignment.user_id == head.id,
+                                                               StepAssignment.state == "pending"))
+                if aid is None:
+                    break
+                services.complete(s, server.settings, doc_id, head, aid, opinion="同意")
+        return doc_id
+    finally:
+        db.engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_former_leaders_inbox_is_empty_after_the_role_is_removed(page, start_server):
+    server = start_server()
+    _to_signing(server)
+    switch_user(page, server, "director")
+    page.goto(server.url + "/documents/")
+    assert TITLE in page.locator("main").inner_text()
+    switch_user(page, server, "admin")
+    page.goto(server.url + "/admin/")
+    click_to_load(page, "tr:has-text('director') a")
+    page.uncheck("input[name=roles][value=leader]")
+    page.check("input[name=roles][value=staff]")
+    click_to_load(page, "button[type=submit].primary")
+    flashes = page.locator(".flash").all_inner_texts()
+    assert any("已改派" in f for f in flashes), flashes
+    assert "张建国" in page.locator("#reassignments").inner_text()
+    switch_user(page, server, "director")
+    page.goto(server.url + "/documents/")
+    assert TITLE not in page.locator("main").inner_text()
+    screenshot(page, "standing-former-leader-inbox")
+    switch_user(page, server, "deputy")
+    page.goto(server.url + "/documents/")
+    assert TITLE in page.locator("main").inner_text()  # the other leader still holds the 签发
