@@ -21,28 +21,38 @@ REGISTER_HEADERS = ["序号", "文号", "标题", "拟稿部门", "拟稿人", "
 CATALOGUE_HEADERS = ["件号", "档号", "责任者", "文号", "题名", "日期", "页数", "密级", "保管期限", "机构", "备注"]
 
 
-def register_rows(session: Session, year: int) -> list[list[Any]]:
-    """Return the 发文登记簿 of a year as rows under REGISTER_HEADERS."""
+HIDDEN_TITLE = "（涉密文件，标题不显示）"
+
+
+def register_rows(session: Session, year: int, viewer: User | None = None) -> list[list[Any]]:
+    """Return the 发文登记簿 of a year as rows under REGISTER_HEADERS.
+
+    With `viewer`, the title and recipients of a document above the viewer's clearance are not shown
+    (the number stays: the ledger has no gaps).
+    """
     rows = []
     for entry in ledger.entries(session, year=year):
         doc = entry.document
         signer: User | None = doc.signed_by
+        hidden = viewer is not None and doc.classification > viewer.clearance
         rows.append([
-            entry.serial, entry.number, doc.title, doc.department.name, doc.drafter.display_name,
+            entry.serial, entry.number, HIDDEN_TITLE if hidden else doc.title, doc.department.name,
+            doc.drafter.display_name,
             signer.display_name if signer else "",
             doc.signed_at.astimezone(ledger.LOCAL_TZ).strftime("%Y-%m-%d") if doc.signed_at else "",
             CLASSIFICATION_NAMES.get(doc.classification, ""), URGENCY_NAMES.get(doc.urgency, ""),
-            doc.main_recipients, doc.cc_recipients, doc.copies or "",
+            "" if hidden else doc.main_recipients, "" if hidden else doc.cc_recipients, doc.copies or "",
             entry.issued_at.astimezone(ledger.LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
             "已作废" if entry.voided_at else "有效", entry.void_reason or "",
         ])
     return rows
 
 
-def catalogue_rows(session: Session, year: int) -> list[list[Any]]:
-    """Return the 归档文件目录 of a year as rows under CATALOGUE_HEADERS."""
+def catalogue_rows(session: Session, year: int, viewer: User | None = None) -> list[list[Any]]:
+    """Return the 归档文件目录 of a year as rows under CATALOGUE_HEADERS (titles above `viewer`'s clearance hidden)."""
     return [
-        [r.piece, r.archive_number, r.responsible, r.doc_number or "", r.title,
+        [r.piece, r.archive_number, r.responsible, r.doc_number or "",
+         HIDDEN_TITLE if viewer is not None and r.classification > viewer.clearance else r.title,
          r.doc_date.strftime("%Y%m%d") if r.doc_date else "", r.pages or "",
          CLASSIFICATION_NAMES.get(r.classification, ""), RETENTION_NAMES.get(r.retention, r.retention),
          r.department_code, r.remark or ""]

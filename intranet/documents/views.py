@@ -472,7 +472,8 @@ def register():  # type: ignore[no-untyped-def]
     dbs = db_session()
     year = request.args.get("year", type=int) or ledger.local_year()
     if request.args.get("format") in ("csv", "xlsx"):
-        return _export("register", year, exports.REGISTER_HEADERS, exports.register_rows(dbs, year), "发文登记簿")
+        return _export("register", year, exports.REGISTER_HEADERS, exports.register_rows(dbs, year, _user()),
+                       "发文登记簿")
     return render_template("documents/register.html", year=year, entries=ledger.entries(dbs, year=year),
                            action_form=ActionForm(), **_labels())
 
@@ -507,7 +508,8 @@ def catalogue():  # type: ignore[no-untyped-def]
     dbs = db_session()
     year = request.args.get("year", type=int) or ledger.local_year()
     if request.args.get("format") in ("csv", "xlsx"):
-        return _export("catalogue", year, exports.CATALOGUE_HEADERS, exports.catalogue_rows(dbs, year), "归档文件目录")
+        return _export("catalogue", year, exports.CATALOGUE_HEADERS, exports.catalogue_rows(dbs, year, _user()),
+                       "归档文件目录")
     return render_template("documents/catalogue.html", year=year, records=filing.catalogue(dbs, year=year),
                            **_labels())
 

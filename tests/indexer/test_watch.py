@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from archive.models.files import ArchiveFile, IndexTask
 from indexer import engine, service
 from tests.conftest import settings_env
-from tests.indexer import corpus
+from tests.indexer import corpus, realfiles
 from tests.indexer.conftest import hits, wait_for
 
 
@@ -115,6 +115,15 @@ def test_worker_killed_mid_batch_recovers(isettings, db, data_dir):
     corpus.write_mixed(isettings.archive_dir / "ZLC" / "2022", texts[:120])
     for i, text in enumerate(texts[120:]):
         corpus.write_txt(isettings.archive_dir / "ZLC" / "2021" / f"t{i:04d}.txt", text)
+    # Poison among them: text with a lone surrogate, a GBK name, a link to the secret key, a broken .docx.
+    poison = isettings.archive_dir / "ZLC" / "2021"
+    realfiles.surrogate_pdf(poison / "代理字符.pdf", "毒文件湿地")
+    Path(os.fsdecode(os.fsencode(poison) + b"/" + "国标名.txt".encode("gbk"))).write_text("国标名的文件", "utf-8")
+    secret = isettings.data_dir / "secret_key"
+    secret.write_text("KILL-TEST-SECRET")
+    (poison / "链接.txt").symlink_to(secret)
+    (poison / "损坏.docx").write_bytes(b"PK\x03\x04broken")
+    total = 404
     time.sleep(0.3)
 
     def indexed() -> int:
@@ -134,7 +143,7 @@ def test_worker_killed_mid_batch_recovers(isettings, db, data_dir):
 
         def drained() -> bool:
             with db.session() as session:
-                return not session.scalar(select(func.count(IndexTask.id))) and indexed() == 400
+                return not session.scalar(select(func.count(IndexTask.id))) and indexed() == total
 
         wait_for(drained, timeout=120, interval=0.5)
     finally:
@@ -149,7 +158,15 @@ def test_worker_killed_mid_batch_recovers(isettings, db, data_dir):
     view = engine.view(isettings.index_dir)
     with view.lock:
         view.refresh()
-        assert view.doc_count() == 400
+        assert view.doc_count() == total
     for i in (0, 57, 279):  # content of files indexed before and after the kill
         sample = texts[120 + i][100:108]
         assert f"ZLC/2021/t{i:04d}.txt" in hits(isettings, sample)
+    # Each poison ended as its own outcome; none held the healthy files back.
+    with db.session() as session:
+        outcomes = {f.name: f.outcome for f in session.scalars(select(ArchiveFile).where(
+            ArchiveFile.relpath.like("ZLC/2021/%"), ~ArchiveFile.name.like("t%")))}
+    assert outcomes == {"代理字符.pdf": "indexed", "国标名.txt": "indexed", "链接.txt": "skipped",
+                        "损坏.docx": "damaged"}
+    assert hits(isettings, "毒文件湿地") and hits(isettings, "国标名的文件")
+    assert hits(isettings, "KILL-TEST-SECRET") == set()

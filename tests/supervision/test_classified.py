@@ -80,3 +80,24 @@ def test_print_room_operator_below_the_level_neither_sees_nor_releases(db, setti
         except printing.PrintError as exc:
             assert "没有这个打印作业" in str(exc)
         assert s.get(PrintJob, job_id).held is True
+
+
+def test_registers_and_exports_hide_titles_above_clearance(docs, db, client, auth):
+    from datetime import UTC, datetime
+
+    from archive.models.documents import NumberEntry
+    from archive.workflow import ledger
+
+    doc_id = _secret_overdue(docs, db)
+    year = ledger.local_year()
+    with db.session(write_lock=True) as s:
+        s.add(NumberEntry(code="示林发", year=year, serial=900, number=f"示林发〔{year}〕900号", document_id=doc_id,
+                          issued_by_id=People(s).clerk.id, issued_at=datetime.now(UTC)))
+    auth.login("clerk")  # clearance 2: keeps the register, may not read a 机密 title
+    page = client.get(f"/documents/register?year={year}").get_data(as_text=True)
+    assert f"示林发〔{year}〕900号" in page and SECRET_TITLE not in page
+    for fmt in ("csv", "xlsx"):
+        resp = client.get(f"/documents/register?year={year}&format={fmt}")
+        assert resp.status_code == 200 and SECRET_TITLE.encode() not in resp.data
+        if fmt == "csv":
+            assert f"示林发〔{year}〕900号" in resp.data.decode("utf-8-sig")
