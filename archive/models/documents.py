@@ -266,6 +266,11 @@ class FilingRecord(Base):
     document: Mapped[Document] = relationship()
 
 
+# ReadReceipt.source: made by 分发, or by a 传阅 of the document (whose circulation receipt lists and counts it).
+DISTRIBUTED_RECEIPT = "distribute"
+CIRCULATED_RECEIPT = "circulate"
+
+
 class ReadReceipt(Base):
     """待阅 / 已阅 for one person and one document (分发 creates them; 传阅 extends them)."""
 

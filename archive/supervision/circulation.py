@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from archive import org
 from archive.models import Department, User
 from archive.models.base import utcnow
-from archive.models.documents import Document, ReadReceipt
+from archive.models.documents import CIRCULATED_RECEIPT, Document, ReadReceipt
 from archive.models.files import ArchiveFile
 from archive.models.supervision import Circulation, CirculationReceipt, Reminder
 from archive.supervision import notify
@@ -27,7 +27,7 @@ from archive.supervision.errors import NotFound, SupervisionError
 
 MAX_NOTE = 2000
 MAX_RECIPIENTS = 500
-CIRCULATE_SOURCE = "circulate"
+CIRCULATE_SOURCE = CIRCULATED_RECEIPT
 
 
 @dataclass

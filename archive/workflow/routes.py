@@ -242,9 +242,10 @@ def plan_steps(session: Session, template: RouteTemplate, plan: dict[str, Any]) 
             if bad:
                 problems.append(f"步骤「{step['name']}」不能选择部门：{', '.join(bad)}。")
             if not codes:
-                if step.get("optional"):
-                    continue
-                problems.append(f"请为「{step['name']}」选择至少一个会签部门。")
+                if step.get("optional") and "skip" not in plan:
+                    continue  # the template's default: an optional 会签 nobody asked for
+                # Asked for (required, or ticked in the form): a choice that cannot be honoured is refused.
+                problems.append(f"您选择了「{step['name']}」，请为它选择至少一个会签部门（或取消勾选此步骤）。")
             if step.get("mode") == "quorum" and len(codes) < int(step.get("quorum", 1)):
                 problems.append(f"「{step['name']}」需要至少 {step['quorum']} 个部门。")
             step["departments"] = list(dict.fromkeys(codes))

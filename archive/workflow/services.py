@@ -25,6 +25,7 @@ from archive import org
 from archive.models import Department, User
 from archive.models.base import utcnow
 from archive.models.documents import (
+    CIRCULATED_RECEIPT,
     Document,
     DocumentAction,
     DocumentFile,
@@ -1295,6 +1296,21 @@ def mine(session: Session, user: User, flt: ListFilter | None = None) -> Listing
     return _page(session, stmt.order_by(Document.created_at.desc(), Document.id.desc()), count, flt)
 
 
+def received(session: Session, user: User, *, unread_only: bool = False,
+             limit: int = 200) -> list[tuple[Document, ReadReceipt]]:
+    """收件: every document distributed (分发) or passed (传阅) to the user, 待阅 first then newest.
+
+    Read ones stay (已阅): nothing a reader received disappears after one opening.
+    """
+    stmt = (select(Document, ReadReceipt).join(ReadReceipt, ReadReceipt.document_id == Document.id)
+            .where(ReadReceipt.user_id == user.id, Document.classification <= user.clearance,
+                   ReadReceipt.source != CIRCULATED_RECEIPT))  # 传阅 are listed (and counted) by their circulation
+    if unread_only:
+        stmt = stmt.where(ReadReceipt.read_at.is_(None))
+    stmt = stmt.order_by(ReadReceipt.read_at.is_not(None), ReadReceipt.created_at.desc()).limit(limit)
+    return [(d, r) for d, r in session.execute(stmt).all()]
+
+
 def to_read(session: Session, user: User) -> list[tuple[Document, ReadReceipt]]:
     """待阅: documents distributed to the user and not read yet."""
     rows = session.execute(
@@ -1313,7 +1329,8 @@ def counts(session: Session, user: User, *, inbox_total: int | None = None) -> d
         "inbox": inbox(session, user, rows=False).total if inbox_total is None else inbox_total,
         "mine": int(session.scalar(select(func.count(Document.id)).where(Document.drafter_id == user.id)) or 0),
         "to_read": int(session.scalar(select(func.count(ReadReceipt.id)).where(
-            ReadReceipt.user_id == user.id, ReadReceipt.read_at.is_(None))) or 0),
+            ReadReceipt.user_id == user.id, ReadReceipt.read_at.is_(None),
+            ReadReceipt.source != CIRCULATED_RECEIPT)) or 0),
     }
 
 

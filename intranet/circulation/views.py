@@ -55,8 +55,11 @@ def inbox():  # type: ignore[no-untyped-def]
         tab = "unread"
     rows = circulation.inbox(dbs, user, unread_only=tab == "unread") if tab != "sent" else []
     sent = circulation.sent(dbs, user) if tab == "sent" else []
-    return render_template("circulation/inbox.html", tab=tab, rows=rows, sent=sent,
-                           unread=circulation.unread_count(dbs, user))
+    # 收件: documents distributed to the person are listed here too, read or not, each with its kind.
+    documents = workflow.received(dbs, user, unread_only=tab == "unread") if tab != "sent" else []
+    unread = circulation.unread_count(dbs, user) + workflow.counts(dbs, user, inbox_total=0)["to_read"]
+    return render_template("circulation/inbox.html", tab=tab, rows=rows, sent=sent, documents=documents,
+                           unread=unread)
 
 
 def _item_for_new() -> tuple[Document | None, ArchiveFile | None]:

@@ -350,15 +350,20 @@ def sheet(doc_id: int):  # type: ignore[no-untyped-def]
 def plan(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
+    version = request.form.get("version", type=int) or 0
+    return _run(doc.id, lambda s: services.set_plan(s, doc.id, _user(), _posted_plan(doc), expected_version=version),
+                _("路由已调整。"))
+
+
+def _posted_plan(doc: Any) -> dict[str, Any]:
+    """The route choices of the posted form: optional steps ticked or not, 会签 departments."""
     chosen: dict[str, Any] = {"skip": [], "departments": {}}
     for step in doc.template.steps:
         if step.get("optional") and not request.form.get(f"use_{step['key']}"):
             chosen["skip"].append(step["key"])
         if step["kind"] == states.StepKind.COUNTERSIGN:
             chosen["departments"][step["key"]] = request.form.getlist(f"departments_{step['key']}")
-    version = request.form.get("version", type=int) or 0
-    return _run(doc.id, lambda s: services.set_plan(s, doc.id, _user(), chosen, expected_version=version),
-                _("路由已调整。"))
+    return chosen
 
 
 @bp.post("/<int:doc_id>/submit")
@@ -367,8 +372,16 @@ def submit(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
     version = request.form.get("version", type=int) or 0
-    return _run(doc.id, lambda s: services.submit(s, settings(), doc.id, _user(), expected_version=version),
-                _("已提交，文件已送下一步办理。"))
+    shown = request.form.get("plan_shown") == "1"
+
+    def work(s: Any) -> Any:
+        seen = version
+        if shown:  # the route as the form showed it when 提交 was pressed (refused with reasons, never dropped)
+            services.set_plan(s, doc.id, _user(), _posted_plan(doc), expected_version=version)
+            seen = version + 1
+        return services.submit(s, settings(), doc.id, _user(), expected_version=seen)
+
+    return _run(doc.id, work, _("已提交，文件已送下一步办理。"))
 
 
 @bp.post("/<int:doc_id>/cancel")

@@ -271,3 +271,18 @@ def test_self_approval_can_be_allowed_by_setting(db, settings):
     doc_id = flow.draft("lz_head", title="关于允许自审的测试")
     flow.submit(doc_id, "lz_head")
     assert flow.assignment(doc_id, "lz_head") is not None
+
+
+def test_a_distributed_document_stays_in_the_recipients_received_list(flow, db, settings, client, auth):
+    """分发 to 林政资源管理处: after one opening it is 已阅 in 收件, not gone (issue 12 §1.2)."""
+    doc_id = flow.draft(plan=FULL_PLAN, title="分发后仍可找到的通知")
+    walk_to_number(flow, doc_id)
+    flow.approve(doc_id, "clerk", copies=5, distribution_departments=["ZLC"])
+    flow.approve(doc_id, "clerk")  # 分发
+    auth.login("zl_staff")
+    page = client.get("/circulation/").get_data(as_text=True)
+    assert "分发后仍可找到的通知" in page and "待阅" in page
+    client.get(f"/documents/{doc_id}")  # opened once
+    assert "分发后仍可找到的通知" not in client.get("/circulation/").get_data(as_text=True)  # no longer 待阅
+    everything = client.get("/circulation/?tab=all").get_data(as_text=True)
+    assert "分发后仍可找到的通知" in everything and "已阅" in everything

@@ -385,3 +385,25 @@ def test_page_counts_of_uploads_are_read_in_a_limited_child(tmp_path):
     pdf = tmp_path / "a.pdf"
     pdf.write_bytes(make_pdf("两页中的一页"))
     assert storage.page_count(pdf, "a.pdf") == 1
+
+
+def test_the_route_shown_is_the_route_submitted(client, auth, flow, db, settings):
+    """提交 sends the route as the form shows it, without a separate 保存路由 (issue 12 §1.1)."""
+    from archive.models.documents import RouteStep
+
+    doc_id = flow.draft(title="路由即所见测试")
+    auth.login("lz_staff")
+    html = page(client, doc_id)
+    form = {"csrf_token": auth.csrf(f"/documents/{doc_id}"), "version": field(html, "version"), "plan_shown": "1",
+            "use_countersign": "1"}
+    # 会签 ticked without a department: refused with the reason, nothing submitted.
+    resp = client.post(f"/documents/{doc_id}/submit", data=form, follow_redirects=True)
+    assert "请为它选择至少一个会签部门" in resp.get_data(as_text=True)
+    assert flow.doc(doc_id).state == "draft"
+    html = page(client, doc_id)
+    form.update(version=field(html, "version"), departments_countersign="ZLC")
+    client.post(f"/documents/{doc_id}/submit", data=form)
+    with db.session() as s:
+        names = [r.name for r in s.scalars(select(RouteStep).where(RouteStep.document_id == doc_id))]
+        assert any("会签" in n for n in names), names
+    assert flow.doc(doc_id).state == "active"
