@@ -113,6 +113,14 @@ def tasks_created(session: Session, doc: Document, step: RouteStep, assignments:
     return count
 
 
+def distributed(session: Session, doc: Document, person: User, actor: User) -> None:
+    """Tell a recipient that a document was distributed (分发) to them: it is in their 收件."""
+    number = f"（{doc.doc_number}）" if doc.doc_number else ""
+    notify.notify(session, person, "info", f"收到公文：{doc.title}{number}",
+                  body=f"{actor.display_name} 分发给您，请阅知。也可在「收件」中查看。",
+                  link=deadlines.document_link(doc.id), document_id=doc.id)
+
+
 def clear_stale_task_notices(session: Session, doc: Document) -> int:
     """Mark read every unread 新待办 notice about `doc` whose person no longer holds a task on it.
 

@@ -819,14 +819,27 @@ def _set_distribution(session: Session, doc: Document, params: StepInput) -> Non
 
 
 def distribute(session: Session, doc: Document, actor: User) -> int:
-    """Create 待阅 receipts for everyone on the distribution list who is cleared for the document."""
+    """Create 待阅 receipts for everyone on the distribution list who is cleared for the document, and tell them.
+
+    A department on the list with nobody active and cleared for the 密级 is refused by name (WorkflowError):
+    a 分发 that reaches nobody there must not pass as done.
+    """
     dist = doc.distribution or {}
     people: dict[int, User] = {}
+    empty: list[str] = []
     for code in dist.get("departments", []):
         dept = org.department_by_code(session, code)
         if dept is not None:
-            for user in session.scalars(select(User).where(User.department_id == dept.id, User.active.is_(True))):
+            staff = [u for u in session.scalars(select(User).where(User.department_id == dept.id,
+                                                                   User.active.is_(True)))
+                     if u.clearance >= doc.classification]
+            if not staff:
+                empty.append(dept.name)
+            for user in staff:
                 people[user.id] = user
+    if empty:
+        raise WorkflowError(f"分发部门「{'、'.join(empty)}」没有在岗且涉密等级足够的人员，文件送不到；请调整分发范围，"
+                            "或请管理员为该部门配置人员。")
     for username in dist.get("users", []):
         user = org.user_by_username(session, username)
         if user is not None and user.active:
@@ -837,6 +850,7 @@ def distribute(session: Session, doc: Document, actor: User) -> int:
         if user.id in existing or user.clearance < doc.classification:
             continue
         session.add(ReadReceipt(document_id=doc.id, user_id=user.id, source="distribute", created_by_id=actor.id))
+        hooks.distributed(session, doc, user, actor)
         made += 1
     session.flush()
     return made

@@ -286,3 +286,26 @@ def test_a_distributed_document_stays_in_the_recipients_received_list(flow, db, 
     assert "分发后仍可找到的通知" not in client.get("/circulation/").get_data(as_text=True)  # no longer 待阅
     everything = client.get("/circulation/?tab=all").get_data(as_text=True)
     assert "分发后仍可找到的通知" in everything and "已阅" in everything
+
+
+def test_distribution_tells_each_recipient_and_refuses_an_empty_department(flow, db, settings):
+    from archive.models.supervision import Notification
+
+    doc_id = flow.draft(plan=FULL_PLAN, title="分发通知测试")
+    walk_to_number(flow, doc_id)
+    flow.approve(doc_id, "clerk", copies=5, distribution_departments=["ZLC", "JHC"])  # 计划财务处 has nobody
+    with pytest.raises(WorkflowError, match="计划财务处"):
+        flow.approve(doc_id, "clerk")  # 分发
+    with db.session(write_lock=True) as s:
+        doc = s.get(services.Document, doc_id)
+        doc.distribution = {"departments": ["ZLC"]}
+    flow.approve(doc_id, "clerk")
+    with db.session() as s:
+        told = {org.user_by_username(s, u).username for u in ("zl_head", "zl_staff")
+                if s.scalar(select(Notification.id).where(
+                    Notification.document_id == doc_id, Notification.title.like("收到公文%"),
+                    Notification.user_id == org.user_by_username(s, u).id))}
+        nobody_else = s.scalar(select(Notification.id).where(
+            Notification.document_id == doc_id, Notification.title.like("收到公文%"),
+            Notification.user_id.not_in([org.user_by_username(s, u).id for u in ("zl_head", "zl_staff")])))
+    assert told == {"zl_head", "zl_staff"} and nobody_else is None
