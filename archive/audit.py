@@ -10,10 +10,37 @@ from sqlalchemy.orm import Session
 
 from archive.models import AuditEvent, User
 from archive.models.base import utcnow
+from archive.permissions import N_
 
 LOGIN_SUCCESS = "login.success"
 LOGIN_FAILURE = "login.failure"
 LOGIN_REFUSED = "login.rate_limited"
+
+# Every kind of audit event, as the admin pages name it (marked for translation; shown through _()).
+KIND_NAMES: dict[str, str] = {
+    LOGIN_SUCCESS: N_("登录成功"),
+    LOGIN_FAILURE: N_("登录失败"),
+    LOGIN_REFUSED: N_("登录被限制（输错次数过多）"),
+    "logout": N_("退出登录"),
+    "password.changed": N_("修改密码"),
+    "password.change_refused": N_("修改密码被拒绝"),
+    "admin.department": N_("管理员修改部门"),
+    "admin.user.create": N_("管理员新建用户"),
+    "admin.user.update": N_("管理员修改用户"),
+    "admin.directory.sync": N_("管理员发起目录同步"),
+    "archive.download": N_("下载档案文件"),
+    "archive.upload": N_("上传档案文件"),
+    "archive.retry": N_("重新读取档案文件"),
+    "directory.renamed": N_("目录账户改名"),
+    "directory.identity_changed": N_("登录名被新人员沿用，旧账户已保留停用"),
+    "directory.identity_adopted": N_("确认目录账户身份"),
+    "directory.identity_unconfirmed": N_("目录账户身份待确认"),
+}
+
+
+def kind_name(kind: str) -> str:
+    """Return the (untranslated) name of an audit kind; an unknown kind is shown as it is."""
+    return KIND_NAMES.get(kind, kind)
 
 
 def record(
@@ -68,3 +95,10 @@ def latest(session: Session, *, limit: int = 100, kinds: tuple[str, ...] = ()) -
     if kinds:
         stmt = stmt.where(or_(*(AuditEvent.kind == k for k in kinds)))
     return list(session.scalars(stmt))
+
+
+def previous_sign_in(session: Session, user: User) -> AuditEvent | None:
+    """Return the sign-in before the current one (上次登录: what the person did not do just now)."""
+    return session.scalars(select(AuditEvent).where(
+        AuditEvent.kind == LOGIN_SUCCESS, AuditEvent.user_id == user.id)
+        .order_by(AuditEvent.id.desc()).offset(1).limit(1)).first()

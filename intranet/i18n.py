@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, g, session
 from flask_babel import Babel
+from markupsafe import Markup
 
 from archive.models.base import BUREAU_ZONE
 from config import Settings
@@ -21,6 +23,22 @@ def init_app(app: Flask, settings: Settings) -> None:
     Babel(app, locale_selector=lambda: select_locale(settings.web.default_locale))
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = lambda: select_locale(settings.web.default_locale)
+    app.jinja_env.filters["localtime"] = localtime
+
+
+def localtime(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> Markup:
+    """The one way a page shows a time: in the bureau's zone (Asia/Shanghai), as <time datetime="…+08:00">.
+
+    `pattern` is a strftime pattern; None shows nothing. A naive datetime is taken as UTC (how the
+    database stores every time).
+    """
+    if moment is None:
+        return Markup("")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(BUREAU_ZONE)
+    return Markup('<time datetime="{}">{}</time>').format(local.isoformat(timespec="seconds"),
+                                                          local.strftime(pattern))
 
 
 def select_locale(default: str) -> str:

@@ -45,6 +45,7 @@ def index():  # type: ignore[no-untyped-def]
         department_form=DepartmentForm(),
         events=audit.latest(dbs, limit=20),
         moves=standing.recent_moves(dbs, limit=20),
+        audit_kind=audit.kind_name,
     )
 
 

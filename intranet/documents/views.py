@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +58,6 @@ def _labels() -> dict[str, Any]:
         "ACTION_NAMES": states.ACTION_NAMES, "STEP_KIND_NAMES": states.STEP_KIND_NAMES,
     }
     return {name: {k: _(v) for k, v in table.items()} for name, table in tables.items()}
-
-
-@bp.app_template_filter("doc_time")
-def doc_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """Format a UTC time in the bureau's time zone (cheaper than Babel for long lists)."""
-    return moment.astimezone(ledger.LOCAL_TZ).strftime(pattern) if moment else ""
 
 
 def _doc_or_404(doc_id: int):  # type: ignore[no-untyped-def]

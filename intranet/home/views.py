@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
+from archive import audit
 from archive.models import User
 from archive.permissions import ROLE_NAMES, Permission, Role
 from archive.supervision import circulation, notify
@@ -23,7 +24,8 @@ def index():  # type: ignore[no-untyped-def]
         ((a.role.code, a.role.name, a.source) for a in user.role_assignments),
         key=lambda r: list(ROLE_NAMES).index(Role(r[0])) if r[0] in ROLE_NAMES else 99,
     )
-    return render_template("home/index.html", user=user, roles=roles, work=_work_counts(user))
+    previous = audit.previous_sign_in(db_session(), user)
+    return render_template("home/index.html", user=user, roles=roles, work=_work_counts(user), previous=previous)
 
 
 def _work_counts(user: User) -> dict[str, int]:

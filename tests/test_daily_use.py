@@ -1,0 +1,42 @@
+"""Daily use (issue 12 §3): no raw audit codes on the admin page, one time filter in the bureau's zone,
+上次登录 is the previous sign-in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from archive import audit
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "intranet" / "templates"
+
+
+def test_admin_page_names_audit_kinds_in_words(client, auth):
+    auth.login("admin")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "登录成功" in page and ">login.success<" not in page
+
+
+def test_every_audit_kind_written_by_the_code_has_a_name():
+    root = Path(__file__).resolve().parent.parent
+    written = set()
+    for path in [*root.glob("archive/**/*.py"), *root.glob("intranet/**/*.py")]:
+        written |= set(re.findall(r'audit\.record\([^,]+,\s*"([a-z._]+)"', path.read_text(encoding="utf-8")))
+        written |= set(re.findall(r'audit\.record\(\s*\w+,\s*"([a-z._]+)"', path.read_text(encoding="utf-8")))
+    assert written and written <= set(audit.KIND_NAMES), written - set(audit.KIND_NAMES)
+
+
+def test_times_go_through_the_one_filter():
+    offenders = [str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")
+                 if re.search(r"\|\s*(datetimeformat|doc_time)\b|_at\.strftime", p.read_text(encoding="utf-8"))]
+    assert not offenders
+
+
+def test_times_are_rendered_in_the_bureau_zone_with_a_machine_readable_form(client, auth):
+    auth.login("lz_staff")
+    auth.logout()
+    auth.login("lz_staff")  # a second sign-in: the home page names the first one
+    page = client.get("/").get_data(as_text=True)
+    match = re.search(r'id="previous-login"><time datetime="([^"]+)">([^<]+)</time>', page)
+    assert match and match.group(1).endswith("+08:00")
+    assert match.group(2) == match.group(1)[:16].replace("T", " ")
