@@ -78,6 +78,37 @@ def effective_deadline(cfg: SupervisionSettings, cal: WorkCalendar, doc: Documen
     return default_deadline(cfg, cal, doc.urgency, local_date(start)) if start else None
 
 
+@dataclass(frozen=True)
+class DueMark:
+    """How an open document stands against its deadline: "overdue", "soon" or "" (on time), and the date."""
+
+    state: str
+    due: date
+    days: int  # working days overdue (state "overdue") or left (otherwise)
+
+
+def due_marks(session: Session, cfg: SupervisionSettings, cal: WorkCalendar, docs: list[Document], *,
+              today: date | None = None) -> dict[int, DueMark]:
+    """Return the due mark of each open document among `docs` (documents not open or without a deadline are
+    absent): overdue, due within `due_soon_days` working days, or on time. One query for all of them."""
+    today = today or local_today()
+    open_docs = [d for d in docs if d.state in OPEN_STATES]
+    if not open_docs:
+        return {}
+    submitted = submitted_at(session, [d.id for d in open_docs])
+    out: dict[int, DueMark] = {}
+    for doc in open_docs:
+        due = effective_deadline(cfg, cal, doc, submitted.get(doc.id))
+        if due is None:
+            continue
+        if due < today:
+            out[doc.id] = DueMark("overdue", due, max(1, cal.workdays_between(due, today)))
+        else:
+            left = cal.workdays_between(today, due)
+            out[doc.id] = DueMark("soon" if left <= cfg.due_soon_days else "", due, left)
+    return out
+
+
 @dataclass
 class OpenItem:
     """An open document with its deadline, the working days left (negative: overdue) and who holds it."""
@@ -101,6 +132,7 @@ class OpenItem:
 def open_items(
     session: Session, cfg: SupervisionSettings, cal: WorkCalendar, *, today: date | None = None,
     department_id: int | None = None, holder: User | None = None, viewer: User | None = None,
+    drafted: bool = False,
 ) -> list[OpenItem]:
     """Return every open item with its deadline, most overdue first; optionally of a department or holder.
 
@@ -117,7 +149,8 @@ def open_items(
     if holder is not None:
         held = set(session.scalars(select(StepAssignment.document_id).where(
             StepAssignment.user_id == holder.id, StepAssignment.state == "pending")))
-        docs = [d for d in docs if d.id in held or (d.state == "returned" and d.drafter_id == holder.id)]
+        docs = [d for d in docs if d.id in held or (d.state == "returned" and d.drafter_id == holder.id)
+                or (drafted and d.drafter_id == holder.id)]  # 我的期限: what I drafted counts too
     if not docs:
         return []
     ids = [d.id for d in docs]

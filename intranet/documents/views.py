@@ -27,15 +27,16 @@ from sqlalchemy import select
 
 from archive import org
 from archive.models import User
-from archive.models.documents import DocumentFile, FilingRecord, NumberEntry, RouteTemplate
+from archive.models.documents import DocumentFile, FilingRecord, NumberEntry, RouteTemplate, StepAssignment
 from archive.permissions import Permission
-from archive.supervision import hooks
+from archive.supervision import calendar, deadlines, hooks
 from archive.supervision.calendar import local_today
 from archive.workflow import exports, filing, ledger, routes, services, states, storage
 from archive.workflow.errors import ConflictError, NotFound, WorkflowError
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
+from intranet.supervision.forms import RemindForm
 from intranet.uploads import UploadTooLarge, read_limited
 from printing import service as print_service
 
@@ -107,8 +108,15 @@ def _listing(which: str) -> str:
     return render_template(
         "documents/list.html", which=which, listing=listing, flt=flt,
         counts=services.counts(dbs, user, inbox_total=known),
-        to_read=services.to_read(dbs, user) if which == "inbox" else [], **_labels(),
+        to_read=services.to_read(dbs, user) if which == "inbox" else [],
+        marks=_due_marks([row[0] for row in listing.rows]), **_labels(),
     )
+
+
+def _due_marks(docs: list[Any]) -> dict[int, deadlines.DueMark]:
+    """逾期 / 即将到期 of the documents on a page (colour and words in the template)."""
+    dbs = db_session()
+    return deadlines.due_marks(dbs, settings().supervision, calendar.load(dbs), docs)
 
 
 def _filtering(flt: services.ListFilter) -> bool:
@@ -201,8 +209,16 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
         action_form=ActionForm(), edit_form=form, departments=services.departments_for_choice(dbs),
         users=people, draft_stage=routes.DRAFT_STAGE,
         plan_steps=doc.template.steps, print_url=_print_url(doc),
-        old_number=services.held_number_from_another_year(dbs, doc) if offer.assignment else None, **_labels(),
+        old_number=services.held_number_from_another_year(dbs, doc) if offer.assignment else None,
+        marks=_due_marks([doc]), holders=_holders(dbs, doc), remind_form=RemindForm(),
+        can_remind=deadlines.may_remind(dbs, user, doc), **_labels(),
     )
+
+
+def _holders(dbs: Any, doc: Any) -> list[User]:
+    """Who holds a pending task on the document now (for 催办 from its page)."""
+    return list(dbs.scalars(select(User).join(StepAssignment, StepAssignment.user_id == User.id).where(
+        StepAssignment.document_id == doc.id, StepAssignment.state == "pending").distinct()))
 
 
 def _print_url(doc: Any) -> str | None:

@@ -124,7 +124,8 @@ def mine():  # type: ignore[no-untyped-def]
     user = current_user()
     assert user is not None
     dbs = db_session()
-    items = deadlines.open_items(dbs, settings().supervision, calendar.load(dbs), holder=user, viewer=user)
+    items = deadlines.open_items(dbs, settings().supervision, calendar.load(dbs), holder=user, viewer=user,
+                                 drafted=True)
     departments = {d.id: d for d in org.departments(dbs)}
     return render_template("supervision/overdue.html", departments=departments, mine=True, form=RemindForm(),
                            **_lists(items))

@@ -101,3 +101,29 @@ def test_registers_and_exports_hide_titles_above_clearance(docs, db, client, aut
         assert resp.status_code == 200 and SECRET_TITLE.encode() not in resp.data
         if fmt == "csv":
             assert f"示林发〔{year}〕900号" in resp.data.decode("utf-8-sig")
+
+
+def test_due_marks_on_lists_and_page_and_a_reminder_from_the_page(docs, db, client, auth):
+    """逾期 in words on 待办 and the document page; 催办 from the page; the drafter's 我的期限 counts it."""
+    from datetime import date, timedelta
+
+    from archive.models.supervision import Reminder
+
+    doc_id = docs.to_head(title="期限标记测试", deadline=date.today() - timedelta(days=15))
+    auth.login("lz_head")
+    listing = client.get("/documents/").get_data(as_text=True)
+    row = listing[listing.index("期限标记测试"):][:600]
+    assert 'data-due="overdue"' in row and "逾期" in row
+    auth.logout()
+    auth.login("lz_staff")  # the drafter
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert 'id="doc-due"' in page and "逾期" in page and "催办 刘志强" in page
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    with db.session() as s:
+        target = People(s).lz_head.id
+    client.post("/supervision/remind", data={"csrf_token": token, "document_id": str(doc_id),
+                                             "target_id": str(target), "back": f"/documents/{doc_id}"})
+    with db.session() as s:
+        assert s.scalar(select(Reminder).where(Reminder.document_id == doc_id)) is not None
+    mine = client.get("/supervision/mine").get_data(as_text=True)
+    assert "期限标记测试" in mine  # drafted by lz_staff, held by someone else: still in 我的期限
