@@ -77,7 +77,8 @@ def check_sizes(package: zipfile.ZipFile) -> None:
         raise ExtractionError("damaged", str(exc)) from None
 
 
-def _load(package: zipfile.ZipFile, name: str) -> etree._Element | None:
+def load_part(package: zipfile.ZipFile, name: str) -> etree._Element | None:
+    """Parse one XML part of a package (None when absent); a part past the zip guard's limit is damaged."""
     try:
         data = zipguard.read_part(package, name)
     except zipguard.ZipBomb as exc:
@@ -86,7 +87,7 @@ def _load(package: zipfile.ZipFile, name: str) -> etree._Element | None:
 
 
 def _main_part(package: zipfile.ZipFile) -> str | None:
-    root = _load(package, "_rels/.rels")
+    root = load_part(package, "_rels/.rels")
     if root is not None:
         for rel in root:
             if str(rel.get("Type", "")).endswith("/officeDocument") and rel.get("TargetMode") != "External":
@@ -98,7 +99,7 @@ def _main_part(package: zipfile.ZipFile) -> str | None:
 
 def _relationships(package: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
     folder, name = posixpath.split(part)
-    root = _load(package, posixpath.join(folder, "_rels", name + ".rels"))
+    root = load_part(package, posixpath.join(folder, "_rels", name + ".rels"))
     out: list[tuple[str, str]] = []
     if root is None:
         return out
@@ -112,7 +113,7 @@ def _relationships(package: zipfile.ZipFile, part: str) -> list[tuple[str, str]]
 
 
 def _part_text(package: zipfile.ZipFile, name: str) -> str:
-    root = _load(package, name)
+    root = load_part(package, name)
     if root is None:
         return ""
     out: list[str] = []
@@ -158,7 +159,7 @@ def _walk(element: etree._Element, out: list[str]) -> None:
 
 def _core(package: zipfile.ZipFile) -> tuple[str | None, int | None]:
     try:
-        root = _load(package, "docProps/core.xml")
+        root = load_part(package, "docProps/core.xml")
     except (ExtractionError, etree.XMLSyntaxError):
         return None, None  # broken metadata must not hide the text
     if root is None:

@@ -20,21 +20,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from fileformats import zipguard
 from indexer.extract_base import Content, ExtractionError
-from indexer.extract_docx import check_sizes
+from indexer.extract_docx import check_sizes, load_part
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
 _SLIDE = re.compile(r"ppt/slides/slide(\d+)\.xml$")
 _NOTES = re.compile(r"ppt/notesSlides/notesSlide(\d+)\.xml$")
-
-
-def _xml(package: zipfile.ZipFile, name: str) -> etree._Element | None:
-    try:
-        data = zipguard.read_part(package, name)
-    except zipguard.ZipBomb as exc:
-        raise ExtractionError("damaged", str(exc)) from None
-    return None if data is None else etree.fromstring(data, _PARSER)
 
 
 def _open(path: Path) -> zipfile.ZipFile:
@@ -90,7 +80,7 @@ def read_pptx(path: Path) -> Content:
         notes = sorted((int(m.group(1)), n) for n in names if (m := _NOTES.match(n)))
         parts: list[str] = []
         for _, name in slides + notes:
-            root = _xml(package, name)
+            root = load_part(package, name)
             if root is None:
                 continue
             for para in root.iter("{*}p"):
@@ -103,13 +93,13 @@ def read_pptx(path: Path) -> Content:
 def read_odf(path: Path) -> Content:
     """Return the paragraphs and headings of an OpenDocument file (tracked deletions left out)."""
     with _open(path) as package:
-        root = _xml(package, "content.xml")
+        root = load_part(package, "content.xml")
         if root is None:
             raise ExtractionError("damaged", "不是 OpenDocument 文件（找不到 content.xml）")
         lines: list[str] = []
         _odf_walk(root, lines, [])
         title = None
-        meta = _xml(package, "meta.xml")
+        meta = load_part(package, "meta.xml")
         if meta is not None:
             for el in meta.iter("{*}title"):
                 title = (el.text or "").strip() or None
@@ -147,7 +137,7 @@ def _odf_inline(element: etree._Element, buf: list[str]) -> None:
 def read_ofd(path: Path) -> Content:
     """Return the text of every page of an OFD document (GB/T 33190), its title and creation year."""
     with _open(path) as package:
-        root = _xml(package, "OFD.xml")
+        root = load_part(package, "OFD.xml")
         if root is None:
             raise ExtractionError("damaged", "不是 OFD 文件（找不到 OFD.xml）")
         title = year = None
@@ -160,14 +150,14 @@ def read_ofd(path: Path) -> Content:
         texts: list[str] = []
         for doc_root in root.iter("{*}DocRoot"):
             doc_name = (doc_root.text or "").strip().lstrip("/")
-            document = _xml(package, doc_name)
+            document = load_part(package, doc_name)
             if document is None:
                 continue
             base = posixpath.dirname(doc_name)
             for page in document.iter("{*}Page"):
                 loc = (page.get("BaseLoc") or "").strip()
                 name = loc.lstrip("/") if loc.startswith("/") else posixpath.normpath(posixpath.join(base, loc))
-                content = _xml(package, name)
+                content = load_part(package, name)
                 if content is None:
                     continue
                 lines: list[str] = []

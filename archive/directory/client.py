@@ -16,6 +16,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
@@ -240,26 +241,15 @@ def list_people(
 ) -> Iterator[DirectoryPerson]:
     """Yield every enabled user (paged), with their groups resolved from one listing of all groups."""
     deadline = time.monotonic() + 24 * 3600  # a sync is bounded per request by receive_timeout
-    failures: list[_Unreachable] = []
-    for address in config.servers:
-        try:
-            service = _service_connection(config, address, deadline)
-        except _Unreachable as exc:
-            failures.append(exc)
-            continue
-        try:
-            parents = _group_parents(service, config, address)
-            for batch in _paged(service, config.user_base, all_users_filter(config), config.user_attributes,
-                                config.page_size, address):
-                for dn, attributes in batch:
-                    groups = _closure(dn, parents, config.nested_groups)
-                    yield _person(config, dn, attributes, groups)
-                if on_page:
-                    on_page(len(batch))
-            return
-        finally:
-            _close(service)
-    raise _all_down(config, failures)
+    with _first_service(config, deadline) as (service, address):
+        parents = _group_parents(service, config, address)
+        for batch in _paged(service, config.user_base, all_users_filter(config), config.user_attributes,
+                            config.page_size, address):
+            for dn, attributes in batch:
+                groups = _closure(dn, parents, config.nested_groups)
+                yield _person(config, dn, attributes, groups)
+            if on_page:
+                on_page(len(batch))
 
 
 def lookup(config: DirectoryConfig, username: str) -> DirectoryPerson:
@@ -267,7 +257,22 @@ def lookup(config: DirectoryConfig, username: str) -> DirectoryPerson:
 
     Raises DirectoryError("ambiguous user" / "bad credentials" when absent, or "directory unavailable").
     """
-    deadline = time.monotonic() + 30
+    with _first_service(config, time.monotonic() + 30) as (service, address):
+        entries = _search(service, config.user_base, login_filter(config, username), config.user_attributes,
+                          size_limit=2)
+        if len(entries) != 1:
+            raise DirectoryError("ambiguous user" if entries else "bad credentials",
+                                 f"{len(entries)} entries for {username}")
+        dn, attributes = entries[0]
+        return _person(config, dn, attributes, _groups_of(service, config, dn, address))
+
+
+@contextmanager
+def _first_service(config: DirectoryConfig, deadline: float) -> Iterator[tuple[Connection, ServerAddress]]:
+    """Yield a service-account connection to the first server that answers (failover in order), closed after.
+
+    Raises DirectoryError ("directory unavailable") when none answers.
+    """
     failures: list[_Unreachable] = []
     for address in config.servers:
         try:
@@ -276,15 +281,10 @@ def lookup(config: DirectoryConfig, username: str) -> DirectoryPerson:
             failures.append(exc)
             continue
         try:
-            entries = _search(service, config.user_base, login_filter(config, username), config.user_attributes,
-                              size_limit=2)
-            if len(entries) != 1:
-                raise DirectoryError("ambiguous user" if entries else "bad credentials",
-                                     f"{len(entries)} entries for {username}")
-            dn, attributes = entries[0]
-            return _person(config, dn, attributes, _groups_of(service, config, dn, address))
+            yield service, address
         finally:
             _close(service)
+        return
     raise _all_down(config, failures)
 
 

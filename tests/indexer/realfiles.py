@@ -18,7 +18,8 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 
 
-def _docx_bytes(text: str) -> bytes:
+def docx_bytes(text: str) -> bytes:
+    """Return a one-paragraph .docx as python-docx writes it."""
     document = docx.Document()
     document.add_paragraph(text)
     buf = io.BytesIO()
@@ -49,7 +50,7 @@ def rewrite_zip(data: bytes, change: dict[str, bytes | None] | None = None, *,
 def body_docx(path: Path, body_xml: str, *, extra: dict[str, bytes] | None = None,
               rels: str = "", content_types: str = "") -> None:
     """Write a .docx whose document.xml body is `body_xml` (w: namespace bound), plus extra parts."""
-    base = _docx_bytes("x")
+    base = docx_bytes("x")
     src = zipfile.ZipFile(io.BytesIO(base))
     document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 f'<w:document xmlns:w="{W}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
@@ -95,7 +96,7 @@ def rich_docx(path: Path) -> None:
 
 def strict_docx(path: Path, text: str) -> None:
     """A Strict Open XML .docx (Word's "Strict Open XML Document"): other namespace URIs."""
-    data = _docx_bytes(text)
+    data = docx_bytes(text)
     data = rewrite_zip(data, replace=(W.encode(), W_STRICT.encode()))
     data = rewrite_zip(data, replace=(b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
                                       b"http://purl.oclc.org/ooxml/officeDocument/relationships"))
@@ -104,7 +105,7 @@ def strict_docx(path: Path, text: str) -> None:
 
 def macro_docx(path: Path, text: str) -> None:
     """A macro-enabled .docm (content type python-docx refuses)."""
-    data = _docx_bytes(text)
+    data = docx_bytes(text)
     path.write_bytes(rewrite_zip(data, replace=(
         b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
         b"application/vnd.ms-word.document.macroEnabled.main+xml")))

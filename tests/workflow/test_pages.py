@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from archive.models.documents import Document, StepAssignment
+from tests.indexer.realfiles import docx_bytes
 from tests.workflow.conftest import make_pdf
 
 XSS = "<script>alert('x')</script>"
@@ -298,21 +299,11 @@ def test_sending_an_incoming_document_back(client, auth, flow):
     assert "已退回来文单位" in resp and "未加盖公章" in resp
 
 
-def _docx(text: str) -> bytes:
-    import docx
-
-    document = docx.Document()
-    document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def inflating_docx(inflated_mb: int = 200, part: str = "word/document.xml") -> bytes:
+def inflatingdocx_bytes(inflated_mb: int = 200, part: str = "word/document.xml") -> bytes:
     """A small .docx whose `part` inflates to `inflated_mb` MB of zeros (a zip bomb in Word's clothes)."""
     import zipfile
 
-    src = zipfile.ZipFile(io.BytesIO(_docx("正常外表")))
+    src = zipfile.ZipFile(io.BytesIO(docx_bytes("正常外表")))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
         for name in src.namelist():
@@ -341,7 +332,7 @@ def test_docx_preview_is_converted_by_the_worker_not_the_request(client, auth, f
 
     doc_id = flow.draft(title="预览测试")
     auth.login("lz_staff")
-    file_id = _upload(client, auth, doc_id, "附件.docx", _docx("附件正文"))
+    file_id = _upload(client, auth, doc_id, "附件.docx", docx_bytes("附件正文"))
     url = f"/documents/{doc_id}/files/{file_id}/preview"
     waiting = client.get(url)
     assert waiting.status_code == 200 and "正在生成预览" in waiting.get_data(as_text=True)
@@ -358,7 +349,7 @@ def test_an_inflating_docx_is_refused_with_its_reason_and_a_retry(client, auth, 
 
     doc_id = flow.draft(title="压缩炸弹测试")
     auth.login("lz_staff")
-    file_id = _upload(client, auth, doc_id, "炸弹.docx", inflating_docx())
+    file_id = _upload(client, auth, doc_id, "炸弹.docx", inflatingdocx_bytes())
     url = f"/documents/{doc_id}/files/{file_id}/preview"
     assert "正在生成预览" in client.get(url).get_data(as_text=True)
     storage.convert_previews(settings.files_dir, soffice=settings.printing.soffice, timeout=60)
@@ -376,7 +367,7 @@ def test_page_counts_of_uploads_are_read_in_a_limited_child(tmp_path):
     from archive.workflow import storage
 
     bomb = tmp_path / "bomb.docx"
-    bomb.write_bytes(inflating_docx(200, "docProps/app.xml"))
+    bomb.write_bytes(inflatingdocx_bytes(200, "docProps/app.xml"))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     assert storage.page_count(bomb, "bomb.docx") is None
