@@ -525,6 +525,28 @@ def media_choices() -> list[str]:
     return ["A4", "A3", "B4", "B5", "A5", "A2"]
 
 
+@dataclass(frozen=True)
+class QueueName:
+    """What a print queue is, for naming it to people: a department's printer (number among its printers,
+    0 when it has one) or the print room's machine number."""
+
+    department: str | None  # the department's name; None for the print room
+    number: int
+
+
+def queue_names(session: Session, settings: Settings) -> dict[str, QueueName]:
+    """Return what each configured queue is (pages say 「林政资源管理处打印机」 or 「文印室 1 号机」, not dept-lzc)."""
+    cfg = settings.printing
+    names: dict[str, QueueName] = {}
+    departments = {d.code: d.name for d in session.scalars(select(Department))}
+    for code, queues in cfg.department_queues.items():
+        for i, queue in enumerate(queues):
+            names[queue] = QueueName(departments.get(code, code), i + 1 if len(queues) > 1 else 0)
+    for i, queue in enumerate(cfg.central_queues):
+        names[queue] = QueueName(None, i + 1)
+    return names
+
+
 def classification_name(level: int) -> str:
     return CLASSIFICATION_NAMES[max(0, min(4, level))]
 

@@ -40,3 +40,23 @@ def test_times_are_rendered_in_the_bureau_zone_with_a_machine_readable_form(clie
     match = re.search(r'id="previous-login"><time datetime="([^"]+)">([^<]+)</time>', page)
     assert match and match.group(1).endswith("+08:00")
     assert match.group(2) == match.group(1)[:16].replace("T", " ")
+
+
+def app_context(client):  # type: ignore[no-untyped-def]
+    return client.application.test_request_context("/")
+
+
+def test_pages_name_things_not_codes(client, auth, db, settings):
+    """A department head's charts are titled by their 处室; print-room queues by the printer's name."""
+    auth.login("lz_head")
+    page = client.get("/supervision/").get_data(as_text=True)
+    assert "林政资源管理处办结率" in page and "全局办结率" not in page
+    from printing import service
+
+    with db.session() as s:
+        names = service.queue_names(s, settings)
+    assert names["dept-lzc"] == service.QueueName("林政资源管理处", 0) and names["wys-room-1"].department is None
+    with app_context(client):
+        from intranet.printing.views import queue_name
+
+        assert queue_name("dept-lzc") == "林政资源管理处打印机" and queue_name("wys-room-1") == "文印室 1 号机"

@@ -211,8 +211,14 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
         plan_steps=doc.template.steps, print_url=_print_url(doc),
         old_number=services.held_number_from_another_year(dbs, doc) if offer.assignment else None,
         marks=_due_marks([doc]), holders=_holders(dbs, doc), remind_form=RemindForm(),
-        can_remind=deadlines.may_remind(dbs, user, doc), **_labels(),
+        can_remind=deadlines.may_remind(dbs, user, doc),
+        record_department=_department_name(dbs, record.department_code) if record else None, **_labels(),
     )
+
+
+def _department_name(dbs: Any, code: str) -> str | None:
+    dept = org.department_by_code(dbs, code)
+    return dept.name if dept else None
 
 
 def _holders(dbs: Any, doc: Any) -> list[User]:

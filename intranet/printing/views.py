@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from archive.permissions import Permission
@@ -97,9 +97,9 @@ def submit():  # type: ignore[no-untyped-def]
     if job.state == "preparing":
         flash(_("已收到《%(title)s》，正在转换为 PDF，稍后自动决定打印位置。", title=job.title), "success")
     else:
-        flash(_("已提交《%(title)s》：%(pages)s 页 × %(copies)s 份，送%(tier)s %(queue)s。原因：%(reasons)s",
-                title=job.title, pages=job.pages, copies=job.copies, tier=_(TIER_LABELS[job.tier or "central"]),
-                queue=job.queue, reasons="；".join(service.reasons_text(job))), "success")
+        flash(_("已提交《%(title)s》：%(pages)s 页 × %(copies)s 份，送%(queue)s。原因：%(reasons)s",
+                title=job.title, pages=job.pages, copies=job.copies, queue=queue_name(job.queue),
+                reasons="；".join(service.reasons_text(job))), "success")
     return redirect(url_for("printing.index"))
 
 
@@ -216,3 +216,20 @@ def _month_arg() -> tuple[int, int]:
     except ValueError:
         pass
     return service.current_month()
+
+
+@bp.app_template_filter("queue_name")
+def queue_name(queue: str | None) -> str:
+    """A print queue as people read it (「造林绿化处打印机」, 「文印室 1 号机」); the raw name only if unknown."""
+    if not queue:
+        return ""
+    if "queue_names" not in g:
+        g.queue_names = service.queue_names(db_session(), settings())
+    name = g.queue_names.get(queue)
+    if name is None:
+        return queue
+    if name.department is None:
+        return _("文印室 %(n)d 号机", n=name.number)
+    if name.number:
+        return _("%(dept)s打印机 %(n)d 号", dept=name.department, n=name.number)
+    return _("%(dept)s打印机", dept=name.department)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from archive import audit, org
 from archive.models.files import OUTCOMES
 from archive.permissions import Permission
+from archive.workflow.states import RETENTION_NAMES
 from indexer import library, search, service
 from indexer.access import visible_file
 from indexer.safeopen import UnsafeFile
@@ -75,7 +76,8 @@ def preview(file_id: int):  # type: ignore[no-untyped-def]
     q = request.args.get("q", "").strip()[:500]
     text = search.original_text(dbs, file_id)
     runs = search.marked_text(text, search.parse(q).highlight_terms if q else [])
-    return render_template("search/file.html", file=row, q=q, runs=runs, text=text)
+    return render_template("search/file.html", file=row, q=q, runs=runs, text=text,
+                           retention_names=RETENTION_NAMES)
 
 
 @bp.get("/files/<int:file_id>/download")

@@ -69,17 +69,19 @@ def index():  # type: ignore[no-untyped-def]
                             if f.average_days is not None else _("无办结件")) for d, f in current]
     trend = [charts.Bar(p.label.removeprefix(f"{year}年"), tbl.get(p, None).rate, _pct(tbl.get(p, None).rate),
                         _("应办结%(n)d件", n=tbl.get(p, None).due)) for p in periods]
+    # The charts say whose figures they are: the whole bureau, one's own 处室, or the departments one oversees.
+    scope_name = _("全局") if scope is None else (scope[0].name if len(scope) == 1 else _("所辖部门"))
     max_over = max([b.value or 0 for b in overdue_bars] + [1.0])
     max_days = max([b.value or 0 for b in days_bars] + [1.0])
     return render_template(
         "supervision/index.html", year=year, by=by, period=period, periods=periods, tbl=tbl, current=current,
-        total=tbl.get(period, None), scope=scope, missing=cal.missing_years(year),
+        total=tbl.get(period, None), scope=scope, scope_name=scope_name, missing=cal.missing_years(year),
         rate_chart=charts.hbars(rate_bars, maximum=1.0, title=_("%(p)s 各部门办结率", p=period.label),
                                 colour=lambda b: charts.rate_colour(b.value)),
         overdue_chart=charts.hbars(overdue_bars, maximum=max_over, title=_("逾期件数"),
                                    colour=lambda b: charts.BAD if b.value else charts.NONE),
         days_chart=charts.hbars(days_bars, maximum=max_days, title=_("平均办理时长（工作日）")),
-        trend_chart=charts.columns(trend, maximum=1.0, title=_("%(y)d年全局办结率", y=year),
+        trend_chart=charts.columns(trend, maximum=1.0, title=_("%(y)d年%(scope)s办结率", y=year, scope=scope_name),
                                    colour=lambda b: charts.rate_colour(b.value)),
         pct=_pct, config_days=lambda urgency: cfg.deadline_days.get(urgency, 0),
     )

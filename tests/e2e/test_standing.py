@@ -58,3 +58,26 @@ def test_a_former_leaders_inbox_is_empty_after_the_role_is_removed(page, start_s
     switch_user(page, server, "deputy")
     page.goto(server.url + "/documents/")
     assert TITLE in page.locator("main").inner_text()  # the other leader still holds the 签发
+
+
+@pytest.mark.slow
+def test_a_phone_sees_the_actions_first_and_lists_without_sideways_scrolling(browser, start_server):
+    """390 px wide (issue 12 §5): the 办理 panel above the document's details; 待办 fits the width."""
+    server = start_server()
+    doc_id = _to_signing(server)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        switch_user(page, server, "director")
+        page.goto(f"{server.url}/documents/{doc_id}")
+        act = page.locator("#act-panel").bounding_box()
+        details = page.locator(".doc-main").bounding_box()
+        assert act is not None and details is not None and act["y"] < details["y"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.goto(server.url + "/documents/")
+        assert TITLE in page.locator("main").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "phone-document-list")
+    finally:
+        context.close()

@@ -27,7 +27,7 @@ def test_print_page_shows_decision_and_spool_prints_it(client, auth, settings, d
     html = client.get("/printing/").get_data(as_text=True)
     assert "打印文件" in html and "我的打印作业" in html and "<svg" in html
     html = post_print(client, auth, make_pdf(2)).get_data(as_text=True)
-    assert "送部门打印机 dept-lzc" in html and "部门打印默认双面、黑白" in html
+    assert "送林政资源管理处打印机" in html and "部门打印默认双面、黑白" in html  # the printer's name, not dept-lzc
     with db.session() as s:
         job = s.scalar(select(PrintJob))
         assert job.state == "queued" and job.username == "lz_staff"
@@ -44,7 +44,7 @@ def test_print_page_shows_decision_and_spool_prints_it(client, auth, settings, d
 def test_spool_holds_central_jobs_until_the_operator_releases(client, auth, settings, db):
     auth.login("lz_staff")
     html = post_print(client, auth, make_pdf(1, A3_SIZE), "drawing.pdf").get_data(as_text=True)
-    assert "送文印室 wys-room-1" in html and "大于 A4" in html
+    assert "送文印室 1 号机" in html and "大于 A4" in html
     disp = Dispatcher(settings, db)
     disp.tick()
     with db.session() as s:

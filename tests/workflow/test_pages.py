@@ -299,7 +299,7 @@ def test_sending_an_incoming_document_back(client, auth, flow):
     assert "已退回来文单位" in resp and "未加盖公章" in resp
 
 
-def inflatingdocx_bytes(inflated_mb: int = 200, part: str = "word/document.xml") -> bytes:
+def inflating_docx(inflated_mb: int = 200, part: str = "word/document.xml") -> bytes:
     """A small .docx whose `part` inflates to `inflated_mb` MB of zeros (a zip bomb in Word's clothes)."""
     import zipfile
 
@@ -349,7 +349,7 @@ def test_an_inflating_docx_is_refused_with_its_reason_and_a_retry(client, auth, 
 
     doc_id = flow.draft(title="压缩炸弹测试")
     auth.login("lz_staff")
-    file_id = _upload(client, auth, doc_id, "炸弹.docx", inflatingdocx_bytes())
+    file_id = _upload(client, auth, doc_id, "炸弹.docx", inflating_docx())
     url = f"/documents/{doc_id}/files/{file_id}/preview"
     assert "正在生成预览" in client.get(url).get_data(as_text=True)
     storage.convert_previews(settings.files_dir, soffice=settings.printing.soffice, timeout=60)
@@ -367,7 +367,7 @@ def test_page_counts_of_uploads_are_read_in_a_limited_child(tmp_path):
     from archive.workflow import storage
 
     bomb = tmp_path / "bomb.docx"
-    bomb.write_bytes(inflatingdocx_bytes(200, "docProps/app.xml"))
+    bomb.write_bytes(inflating_docx(200, "docProps/app.xml"))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     assert storage.page_count(bomb, "bomb.docx") is None
