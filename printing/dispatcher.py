@@ -17,9 +17,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from archive import org
 from archive.db import Database
 from archive.models import PrinterStatus, PrintJob
 from archive.models.base import utcnow
+from archive.permissions import Role
+from archive.supervision import notify
 from config import Settings
 from printing import documents, service
 from printing.backends import (
@@ -235,6 +238,9 @@ class Dispatcher:
             return
         report.submitted += 1
         log.info("print job submitted id=%s queue=%s cups_id=%s held=%s", job_id, sub.queue, cups_id, held)
+        if held:
+            with self.db.session(write_lock=True) as s:
+                tell_operators(s, s.get(PrintJob, job_id))
 
     def _fail(self, job_id: int, message: str) -> None:
         with self.db.session(write_lock=True) as s:
@@ -303,3 +309,17 @@ class Dispatcher:
                         job.message = f"打印机 {job.queue} 已停止：{qs.message or '、'.join(qs.reasons)}"
                     else:
                         job.message = status.message or None
+
+
+def tell_operators(session: Any, job: PrintJob | None) -> int:
+    """Tell the 文印室 operators cleared for the job's 密级 that a job waits for 放行; return how many were told."""
+    if job is None:
+        return 0
+    told = 0
+    for operator in org.users_with_role(session, Role.PRINT_OPERATOR):
+        if operator.clearance >= job.classification:
+            pages = f"{job.pages} 页 × {job.copies} 份" if job.pages else f"{job.copies} 份"
+            notify.notify(session, operator, "info", f"文印室待放行：{job.title}",
+                          body=f"{job.username} 的打印作业（{pages}）等待放行。", link="/printing/console")
+            told += 1
+    return told

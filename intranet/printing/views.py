@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from archive.models import PrintJob
 from archive.permissions import Permission
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
@@ -142,6 +143,20 @@ def console():  # type: ignore[no-untyped-def]
         labels=service.STATE_LABELS, action_form=ActionForm(), move_form=MoveForm(),
         classification_name=service.classification_name,
     )
+
+
+@bp.get("/console/<int:job_id>/preview.pdf")
+@requires(Permission.PRINT_OPERATE)
+def preview(job_id: int):  # type: ignore[no-untyped-def]
+    """The PDF a held job will print, for the operator to check before 放行 (within their clearance)."""
+    job = db_session().get(PrintJob, job_id)
+    user = current_user()
+    if job is None or job.classification > user.clearance or not job.pdf_path:
+        abort(404)
+    path = (settings().data_dir / job.pdf_path).resolve()
+    if not path.is_relative_to(settings().data_dir.resolve()) or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", download_name=f"job-{job.id}.pdf")
 
 
 @bp.post("/console/<int:job_id>/release")

@@ -54,6 +54,12 @@ def test_spool_holds_central_jobs_until_the_operator_releases(client, auth, sett
     auth.login("printroom")
     console = client.get("/printing/console").get_data(as_text=True)
     assert "drawing" in console and "陈晓明" in console and "林政资源管理处" in console and "A3" in console
+    assert 'data-autoreload="20"' in console
+    bell = client.get("/notifications/").get_data(as_text=True)
+    assert "文印室待放行：drawing" in bell  # the operator was told of the new held job
+    preview = client.get(f"/printing/console/{job.id}/preview.pdf")
+    assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
+    preview.close()
     token = auth.csrf("/printing/console")
     html = client.post(f"/printing/console/{job.id}/release", data={"csrf_token": token},
                        follow_redirects=True).get_data(as_text=True)

@@ -18,3 +18,14 @@
   };
   setInterval(refresh, 4000);
 })();
+
+// The 文印室 console reloads itself (data-autoreload seconds), except while the operator is using a form.
+(() => {
+  const marked = document.querySelector("[data-autoreload]");
+  const seconds = Number(marked ? marked.dataset.autoreload : 0);
+  if (!seconds) return;
+  setInterval(() => {
+    const busy = document.activeElement && document.activeElement.closest("form");
+    if (!document.hidden && !busy) window.location.reload();
+  }, seconds * 1000);
+})();
