@@ -36,6 +36,10 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TEMPLATE_DB = "eoffice_template"
 
 
+# Shared test support (free ports, waiting), importable as tests.support by every package's tests.
+pytest_plugins = ["tests.support"]
+
+
 def database_kind() -> str:
     """Return the database the suite runs against: "sqlite" or "postgresql" (TEST_EOFFICE_DATABASE)."""
     value = os.environ.get("TEST_EOFFICE_DATABASE", "sqlite").strip().lower() or "sqlite"

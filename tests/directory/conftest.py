@@ -23,7 +23,8 @@ from tests.directory.bureau import (  # noqa: F401  (re-exported for the tests)
     seed_bureau,
     to_toml,
 )
-from tests.directory.slapd import Slapd, TlsFiles, free_port, make_ca
+from tests.directory.slapd import Slapd, TlsFiles, make_ca
+from tests.support import free_port
 
 
 @pytest.fixture(scope="session")

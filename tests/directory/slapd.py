@@ -11,11 +11,12 @@ import base64
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support import free_port
 
 SUFFIX = "dc=bureau,dc=test"
 ROOT_DN = f"cn=admin,{SUFFIX}"
@@ -27,11 +28,6 @@ GROUPS = f"ou=groups,{SUFFIX}"
 SLAPD = "/usr/sbin/slapd"
 
 
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def value(attr: str, text: str) -> str:

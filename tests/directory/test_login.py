@@ -123,7 +123,7 @@ def test_break_glass_admin_while_the_directory_is_down(directory_settings, make_
 
 
 def test_all_servers_down_counts_towards_the_rate_limit(directory_settings, make_app, db):
-    from tests.directory.slapd import free_port
+    from tests.support import free_port
 
     servers = [f"ldap://127.0.0.1:{free_port()}", f"ldap://127.0.0.1:{free_port()}"]
     settings = directory_settings(servers, env={"EOFFICE_SECURITY_LOGIN_MAX_FAILURES": "3"})

@@ -58,7 +58,7 @@ def test_outgoing_document_from_draft_to_archive_search(page, live_server):
     assert page.locator("#doc-state").inner_text() == "草稿"
     page.check("input[name=use_countersign]")
     page.check("input[name=departments_countersign][value=ZLC]")
-    click_to_load(page, "#plan-form button[type=submit]")
+    click_to_load(page, "#save-plan-button")
     assert page.locator(".flash.success").count() == 1
     screenshot(page, "documents-draft")
     click_to_load(page, "#submit-button")

@@ -37,14 +37,14 @@ def test_staff_prints_demo_document_and_printroom_releases_a3(page, live_server,
     page.set_input_files("#document", str(memo))
     click_to_load(page, "#print-submit")
     flash = page.locator(".flash.success").inner_text()
-    assert "送部门打印机 dept-lzc" in flash and "部门打印默认" in flash
+    assert "送林政资源管理处打印机" in flash and "部门打印默认" in flash
     # The worker prints it on the department spool; the job list follows the state without a reload.
     page.wait_for_selector(f"tr[data-state=completed]:has-text('{memo.stem}')", timeout=30_000)
 
     page.set_input_files("#document", str(drawing))
     click_to_load(page, "#print-submit")
     flash = page.locator(".flash.success").inner_text()
-    assert "送文印室 wys-room-1" in flash and "大于 A4" in flash
+    assert "送文印室 1 号机" in flash and "大于 A4" in flash
     page.wait_for_selector(f"tr[data-state=held]:has-text('{drawing.stem}')", timeout=30_000)
     screenshot(page, "printing-staff-jobs")
     click_to_load(page, ".usermenu button")

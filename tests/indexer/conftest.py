@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -35,14 +34,6 @@ def indexer(isettings: Settings, db: Database) -> Iterator[IndexerService]:
     service.stop()
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.05) -> float:
-    """Wait until condition() is truthy; return the seconds waited, fail on timeout."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"condition not met within {timeout} s")
-        time.sleep(interval)
-    return time.monotonic() - started
 
 
 def hits(settings: Settings, query: str) -> set[str]:

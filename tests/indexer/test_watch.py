@@ -17,7 +17,8 @@ from archive.models.files import ArchiveFile, IndexTask
 from indexer import engine, service
 from tests.conftest import settings_env
 from tests.indexer import corpus, realfiles
-from tests.indexer.conftest import hits, wait_for
+from tests.indexer.conftest import hits
+from tests.support import wait_for
 
 
 def _row(db, relpath):

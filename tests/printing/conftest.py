@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from reportlab.lib.pagesizes import A3, A4
@@ -107,13 +107,3 @@ def run_until(dispatcher: Dispatcher, db: Database, job_id: int, states: tuple[s
             raise AssertionError(f"job {job_id} stuck in {job.state}: {job.message}")
         time.sleep(0.1)
 
-
-def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)

@@ -11,11 +11,12 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tests.support import free_port
 
 CAPTURE = r"""#!/bin/sh
 # eoffice test backend: keep what was printed.
@@ -38,10 +39,6 @@ exit 4
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cupsd:

@@ -16,7 +16,8 @@ from printing import service
 from printing.backends import HELD, PrintServerUnavailable, Submission
 from printing.cups_backend import CupsBackend
 from printing.dispatcher import Dispatcher
-from tests.printing.conftest import A3_SIZE, JAM_QUEUE, make_pdf, run_until, wait_for, with_cups
+from tests.printing.conftest import A3_SIZE, JAM_QUEUE, make_pdf, run_until, with_cups
+from tests.support import wait_for
 
 
 def submit(db, settings, username, data, filename="memo.pdf", **options):  # type: ignore[no-untyped-def]

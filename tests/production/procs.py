@@ -6,8 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 EOFFICE = str(Path(sys.executable).with_name("eoffice"))
@@ -44,14 +42,3 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> int:
             process.wait(5)
     return process.returncode
 
-
-def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "condition") -> object:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)

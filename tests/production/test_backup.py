@@ -27,7 +27,7 @@ from indexer import service as index_service
 from intranet import create_app
 from tests.conftest import AuthActions, on_postgresql, settings_env
 from tests.production import procs
-from tests.production.pgserver import free_port
+from tests.support import free_port, wait_for
 
 # Rows that change by themselves while the system runs (the worker's heartbeat) are not compared.
 VOLATILE_TABLES = {"worker_state"}
@@ -143,7 +143,7 @@ def test_populate_backup_while_running_wipe_restore_everything_is_back(settings,
     # The worker's first rounds write their own rows (printer states, job runs): they belong in the backup.
     worker = procs.spawn(["worker"], env, tmp_path / "worker.log")
     try:
-        procs.wait_for(lambda: heartbeat(db), what="worker heartbeat")
+        wait_for(lambda: heartbeat(db), timeout=30, what="worker heartbeat")
         time.sleep(1.0)
     finally:
         assert procs.stop(worker) == 0, (tmp_path / "worker.log").read_text()
@@ -160,7 +160,7 @@ def test_populate_backup_while_running_wipe_restore_everything_is_back(settings,
     url = f"http://127.0.0.1:{port}"
     stop, answers = threading.Event(), []
     try:
-        procs.wait_for(lambda: web.poll() is not None or serve_once(url), timeout=60, what="eoffice web")
+        wait_for(lambda: web.poll() is not None or serve_once(url), timeout=60, what="eoffice web")
         busy = threading.Thread(target=serve_while, args=(url, stop, answers))
         busy.start()
         done = procs.run(["backup", str(tmp_path / "backups")], env)

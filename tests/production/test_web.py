@@ -17,7 +17,7 @@ from archive import audit
 from archive.models import AuditEvent
 from tests.conftest import DEMO_PASSWORD, csrf_from, settings_env
 from tests.production import procs
-from tests.production.pgserver import free_port
+from tests.support import free_port, wait_for
 
 
 def children_of(pid: int) -> list[int]:
@@ -50,9 +50,9 @@ def test_gunicorn_serves_with_workers_from_settings_behind_a_proxy(settings, db,
     web = procs.spawn(["web", "--host", "127.0.0.1", "--port", str(port)], env, log)
     url = f"http://127.0.0.1:{port}"
     try:
-        procs.wait_for(lambda: web.poll() is not None or healthy(url), timeout=60, what="gunicorn")
+        wait_for(lambda: web.poll() is not None or healthy(url), timeout=60, what="gunicorn")
         assert web.poll() is None, log.read_text()
-        procs.wait_for(lambda: len(children_of(web.pid)) == 2, what="two gunicorn workers")
+        wait_for(lambda: len(children_of(web.pid)) == 2, timeout=30, what="two gunicorn workers")
 
         # A browser session through "nginx": the desk's address arrives in X-Forwarded-For.
         jar = http.cookiejar.CookieJar()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from archive.models import WorkerState
 from tests.conftest import settings_env
 from tests.production import procs
+from tests.support import wait_for
 
 
 @pytest.mark.slow
@@ -18,13 +19,14 @@ def test_second_worker_process_refuses_and_first_keeps_running(settings, db, tmp
     first = procs.spawn(["worker"], env, tmp_path / "first.log")
     try:
         lock = settings.data_dir / "worker.lock"
-        procs.wait_for(lambda: lock.exists() and f"pid {first.pid}" in lock.read_text(), what="first worker's lock")
+        wait_for(lambda: lock.exists() and f"pid {first.pid}" in lock.read_text(), timeout=30,
+                 what="first worker's lock")
 
         def heartbeat() -> WorkerState | None:
             with db.session() as session:
                 return session.scalar(select(WorkerState).where(WorkerState.pid == first.pid))
 
-        procs.wait_for(heartbeat, what="first worker's heartbeat")
+        wait_for(heartbeat, timeout=30, what="first worker's heartbeat")
 
         # A second `eoffice worker`, and `eoffice run` (which embeds a worker), started at the same time.
         with ThreadPoolExecutor(2) as pool:
@@ -43,6 +45,6 @@ def test_second_worker_process_refuses_and_first_keeps_running(settings, db, tmp
     # Once the first one has stopped, the lock is free again.
     third = procs.spawn(["worker"], env, tmp_path / "third.log")
     try:
-        procs.wait_for(lambda: f"pid {third.pid}" in lock.read_text(), what="third worker's lock")
+        wait_for(lambda: f"pid {third.pid}" in lock.read_text(), timeout=30, what="third worker's lock")
     finally:
         procs.stop(third)

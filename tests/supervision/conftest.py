@@ -4,7 +4,6 @@ and a real SMTP server (aiosmtpd) on a free local port."""
 from __future__ import annotations
 
 import io
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from archive.workflow import services
 from archive.workflow.services import DraftFields
 from config import Settings
 from tests.conftest import make_settings
+from tests.support import free_port
 
 
 def make_pdf(text: str = "正文") -> bytes:
@@ -107,10 +107,6 @@ def docs(db: Database, settings: Settings) -> Docs:
     return Docs(db, settings)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -14,7 +14,8 @@ from archive.supervision import jobs, mail, notify, proxy
 from archive.supervision.proxy import GrantRequest
 from config import Settings
 from tests.conftest import make_settings
-from tests.supervision.conftest import Docs, Mailbox, People, at, free_port
+from tests.supervision.conftest import Docs, Mailbox, People, at
+from tests.support import free_port
 
 
 def test_in_app_unread_count_and_marking(db: Database) -> None:

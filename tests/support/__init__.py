@@ -1,0 +1,34 @@
+"""Test support shared by every test package: free ports, waiting for a condition.
+
+Loaded by `pytest_plugins` in tests/conftest.py; tests import these functions from here, never from a
+conftest module of another package.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.05,
+             what: str = "condition") -> T:
+    """Poll `condition` until it returns something truthy and return that; AssertionError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
