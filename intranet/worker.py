@@ -79,7 +79,7 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
         jobs.append(PeriodicJob("archive-rescan", settings.indexer.rescan_minutes * 60, indexer.rescan))
     # Pending tasks of people who lost the standing (deactivated, role or department changed by the
     # directory or an admin, clearance lowered) move to whoever holds the step now.
-    jobs.append(PeriodicJob("standing", 60.0, lambda: _reassign(settings, db)))
+    jobs.append(PeriodicJob("standing", 600.0, lambda: _reassign(settings, db)))  # admin edits and sign-ins act at once
     # Previews of uploaded .docx files: LibreOffice runs here, never in a web request.
     from archive.workflow.storage import convert_previews
 

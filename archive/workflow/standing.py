@@ -6,7 +6,7 @@ document's 密级. Their pending assignments then move to whoever holds the step
 of the department, else the office head, as routes.resolve_assignees decides), everyone concerned is
 told, and the move is recorded as 改派 (Action.REASSIGN) with the reason, which the admin page lists.
 
-`reassign_lost` runs in the worker every supervision tick (so directory syncs and ended proxy windows are
+`reassign_lost` runs in the worker every ten minutes (so directory syncs and ended proxy windows are
 caught) and right after an admin edits a person.
 """
 
