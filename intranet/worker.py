@@ -188,7 +188,9 @@ class Worker:
             },
             "services": [s.name for s in self.services],
         }
-        with self.db.session() as session:
+        # Read-then-write: on SQLite take the write lock up front, or a commit by the indexer in between
+        # makes the upgrade fail at once with "database is locked" (the heartbeats lost under load).
+        with self.db.session(write_lock=True) as session:
             _upsert_state(session, "worker", info, self.started_at)
 
     def _loop(self, job: PeriodicJob) -> None:

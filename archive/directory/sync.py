@@ -254,7 +254,7 @@ def _apply_batch(
     db: Database, config: DirectoryConfig, batch: list[DirectoryPerson], report: SyncReport, seen: set[int]
 ) -> None:
     names = [org.normalize_username(p.login) for p in batch]
-    with db.session() as session:
+    with db.session(write_lock=True) as session:
         existing = {
             u.username: u
             for u in session.scalars(
@@ -274,7 +274,7 @@ def _apply_batch(
 def _deactivate_missing(
     db: Database, config: DirectoryConfig, seen: set[int], report: SyncReport, run_id: int, *, force: bool
 ) -> None:
-    with db.session() as session:
+    with db.session(write_lock=True) as session:
         active = list(session.scalars(select(User).where(User.source == SOURCE, User.active.is_(True))))
         missing = [u for u in active if u.id not in seen]
         if not missing:
@@ -295,7 +295,7 @@ def _deactivate_missing(
 
 
 def _new_run(db: Database, trigger: str, *, status: str = "running", requested_by: int | None = None) -> int:
-    with db.session() as session:
+    with db.session(write_lock=True) as session:
         run = DirectorySyncRun(trigger=trigger, status=status, requested_by_id=requested_by)
         if status == "running":
             run.started_at = utcnow()
@@ -305,7 +305,7 @@ def _new_run(db: Database, trigger: str, *, status: str = "running", requested_b
 
 
 def _finish(db: Database, run_id: int, report: SyncReport, status: str, error: str | None) -> None:
-    with db.session() as session:
+    with db.session(write_lock=True) as session:
         run = session.get(DirectorySyncRun, run_id)
         if run is None:
             return
@@ -359,7 +359,7 @@ def request_sync(session: Session, user: User | None) -> tuple[DirectorySyncRun,
 
 def run_due(db: Database, config: DirectoryConfig, interval_minutes: float) -> SyncReport | None:
     """Run a requested sync, or a scheduled one when the last is older than the interval (the worker's job)."""
-    with db.session() as session:
+    with db.session(write_lock=True) as session:
         requested = session.scalars(
             select(DirectorySyncRun).where(DirectorySyncRun.status == "requested").order_by(DirectorySyncRun.id)
         ).first()
