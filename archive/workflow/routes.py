@@ -19,6 +19,7 @@ A template is a list of steps; each step is a dict:
   code      number: the 文号 code, "{organ}" is the bureau's organ code (示林发)
   auto      number: issued by the system as soon as the step is reached
   fonds / category   file: 全宗号 and 门类代码 (WS)
+  acknowledge  distribute: recipients confirm receipt with 签收 (true); otherwise opening counts as read
 """
 
 from __future__ import annotations
@@ -164,6 +165,8 @@ def validate_steps(session: Session, steps: Any) -> list[dict[str, Any]]:
             step.setdefault("departments", [])
         if kind == StepKind.NUMBER and not str(step.get("code", "")).strip():
             problems.append(f"{where}：编号步骤需要 code（文号代字，例如 {{organ}}发）。")
+        if kind == StepKind.DISTRIBUTE and not isinstance(step.setdefault("acknowledge", False), bool):
+            problems.append(f"{where}：acknowledge 须为 true 或 false（收件人是否须点“签收”）。")
         if kind == StepKind.FILE:
             step.setdefault("fonds", "J001")
             step.setdefault("category", "WS")

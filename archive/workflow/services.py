@@ -856,6 +856,22 @@ def distribute(session: Session, doc: Document, actor: User) -> int:
     return made
 
 
+def needs_acknowledgement(session: Session, doc: Document) -> bool:
+    """Return True when the document's 分发 step asks recipients to confirm receipt (签收) instead of
+    opening counting as read (route template option `acknowledge`)."""
+    specs = session.scalars(select(RouteStep.spec).where(RouteStep.document_id == doc.id,
+                                                         RouteStep.kind == StepKind.DISTRIBUTE))
+    return any(bool((spec or {}).get("acknowledge")) for spec in specs)
+
+
+def receipts(session: Session, doc: Document) -> list[tuple[ReadReceipt, User]]:
+    """Return who received the document by 分发 and whether they have read (签收) it, by department and name."""
+    rows = session.execute(select(ReadReceipt, User).join(User, User.id == ReadReceipt.user_id).where(
+        ReadReceipt.document_id == doc.id, ReadReceipt.source != CIRCULATED_RECEIPT)
+        .order_by(User.department_id, User.display_name)).all()
+    return [(r, u) for r, u in rows]
+
+
 def unread(session: Session, doc: Document, user: User) -> bool:
     """Return True when the user has a 待阅 receipt for the document."""
     return bool(session.scalar(select(exists().where(

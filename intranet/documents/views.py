@@ -189,12 +189,15 @@ def new():  # type: ignore[no-untyped-def]
 def show(doc_id: int):  # type: ignore[no-untyped-def]
     dbs, user = db_session(), _user()
     doc = _doc_or_404(doc_id)
-    if services.unread(dbs, doc, user):
+    acknowledge = services.needs_acknowledgement(dbs, doc)
+    to_sign = services.unread(dbs, doc, user)
+    if to_sign and not acknowledge:
         # A GET reads without the write lock; take it before this one write (see services.begin_write).
         services.begin_write(dbs)
         services.mark_read(dbs, doc, user)
         hooks.document_read(dbs, doc, user)
         dbs.commit()
+        to_sign = False
     steps = services.steps_of(dbs, doc)
     files = services.files_of(dbs, doc, current_only=False)
     record = dbs.scalar(select(FilingRecord).where(FilingRecord.document_id == doc.id))
@@ -211,7 +214,9 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
         plan_steps=doc.template.steps, print_url=_print_url(doc),
         old_number=services.held_number_from_another_year(dbs, doc) if offer.assignment else None,
         marks=_due_marks([doc]), holders=_holders(dbs, doc), remind_form=RemindForm(),
-        can_remind=deadlines.may_remind(dbs, user, doc),
+        can_remind=deadlines.may_remind(dbs, user, doc), to_sign=to_sign, acknowledge_needed=acknowledge,
+        receipts=services.receipts(dbs, doc) if (user.id == doc.drafter_id or can(Permission.DOCUMENTS_NUMBER))
+        else [],
         record_department=_department_name(dbs, record.department_code) if record else None, **_labels(),
     )
 
@@ -255,6 +260,22 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
     dbs.commit()
     flash(_("已提交打印《%(title)s》%(copies)d 份，可在“打印”页面查看进度。", title=doc.title, copies=job.copies),
           "success")
+    return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.post("/<int:doc_id>/acknowledge")
+@requires(Permission.DOCUMENTS)
+def acknowledge(doc_id: int):  # type: ignore[no-untyped-def]
+    """签收: a recipient confirms receipt of a distributed document."""
+    doc = _doc_or_404(doc_id)
+    ActionForm().validate_on_submit()
+    dbs, user = db_session(), _user()
+    if services.mark_read(dbs, doc, user):
+        hooks.document_read(dbs, doc, user)
+        dbs.commit()
+        flash(_("已签收《%(title)s》。", title=doc.title), "success")
+    else:
+        flash(_("已处理：您已签收过此文件。"), "info")
     return redirect(url_for("documents.show", doc_id=doc.id))
 
 

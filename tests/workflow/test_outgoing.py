@@ -309,3 +309,30 @@ def test_distribution_tells_each_recipient_and_refuses_an_empty_department(flow,
             Notification.document_id == doc_id, Notification.title.like("收到公文%"),
             Notification.user_id.not_in([org.user_by_username(s, u).id for u in ("zl_head", "zl_staff")])))
     assert told == {"zl_head", "zl_staff"} and nobody_else is None
+
+
+def test_a_route_can_ask_recipients_to_confirm_receipt(flow, db, settings, client, auth):
+    """分发 with 签收 (template option `acknowledge`): opening does not count; the drafter sees who has signed."""
+    from archive.models.documents import RouteTemplate
+
+    with db.session(write_lock=True) as s:
+        template = s.scalar(select(RouteTemplate).where(RouteTemplate.code == "outgoing"))
+        template.steps = [dict(step, acknowledge=True) if step["kind"] == "distribute" else step
+                          for step in template.steps]
+    doc_id = flow.draft(plan=FULL_PLAN, title="须签收的通知")
+    walk_to_number(flow, doc_id)
+    flow.approve(doc_id, "clerk", copies=5, distribution_departments=["ZLC"])
+    flow.approve(doc_id, "clerk")  # 分发
+    auth.login("zl_staff")
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert 'id="acknowledge-button"' in page
+    assert "须签收的通知" in client.get("/circulation/").get_data(as_text=True)  # opened, still 待阅
+    client.post(f"/documents/{doc_id}/acknowledge", data={"csrf_token": auth.csrf(f"/documents/{doc_id}")})
+    assert 'id="acknowledge-button"' not in client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("lz_staff")  # the drafter sees who has signed and who has not
+    receipts = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    receipts = receipts[receipts.index('id="receipts"'):]
+    signed = receipts[receipts.index('data-user="zl_staff"'):][:400]
+    pending = receipts[receipts.index('data-user="zl_head"'):][:400]
+    assert "已签收" in signed and "未阅" in pending
