@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 
 from archive import migrate
 from archive.db import Database
+from archive.messages import msg
 from archive.models.base import BUREAU_ZONE, utcnow
 from config import Settings
 
@@ -316,9 +317,9 @@ def verify(src: Path, progress: Progress | None = None) -> dict[str, Any]:
     checks += [(src / "files" / f["area"] / f["path"], f["size"], f["sha256"]) for f in manifest["files"]]
     for path, size, sha in checks:
         if not path.is_file():
-            problems.append(f"缺少 missing: {path.relative_to(src)}")
+            problems.append(msg("缺少 missing: %(value)s", value=path.relative_to(src)))
         elif path.stat().st_size != size or _sha256(path, progress) != sha:
-            problems.append(f"内容不符 changed: {path.relative_to(src)}")
+            problems.append(msg("内容不符 changed: %(value)s", value=path.relative_to(src)))
     if problems:
         shown = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
         raise BackupError(f"备份校验失败，未做任何恢复 / backup verification failed, nothing restored:\n  {shown}")

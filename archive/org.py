@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from archive.messages import DomainError, msg
 from archive.models import Department, Role, RoleAssignment, User
 from archive.models.base import utcnow
 from archive.models.org import new_session_token
@@ -20,7 +21,7 @@ MAX_PASSWORD = 1024
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
-class OrgError(ValueError):
+class OrgError(DomainError):
     """A change to the organisation was refused; the message is shown to the admin."""
 
 
@@ -66,9 +67,9 @@ def save_department(
     code = code.strip().upper()
     name = name.strip()
     if not code or not code.isascii() or not code.replace("_", "").isalnum() or len(code) > 32:
-        raise OrgError("部门代码只能使用英文字母、数字和下划线，例如 BGS。")
+        raise OrgError(msg("部门代码只能使用英文字母、数字和下划线，例如 BGS。"))
     if not name or len(name) > 100:
-        raise OrgError("请填写部门名称（不超过100个字符）。")
+        raise OrgError(msg("请填写部门名称（不超过100个字符）。"))
     dept = department_by_code(session, code)
     if dept is None:
         dept = Department(code=code, name=name, sort_order=sort_order, active=active)
@@ -129,17 +130,17 @@ def create_user(
     """Create a user with roles; a local user needs a password."""
     name = normalize_username(username)
     if not name or len(name) > MAX_USERNAME or any(c.isspace() for c in name):
-        raise OrgError("登录名不能为空、不能含空格，且不超过128个字符。")
+        raise OrgError(msg("登录名不能为空、不能含空格，且不超过128个字符。"))
     if user_by_username(session, name) is not None:
-        raise OrgError(f"登录名 {name} 已存在。")
+        raise OrgError(msg("登录名 %(name)s 已存在。", name=name))
     display_name = display_name.strip()
     if not display_name:
-        raise OrgError("请填写姓名。")
+        raise OrgError(msg("请填写姓名。"))
     dept = department_by_code(session, department_code) if department_code else None
     if department_code and dept is None:
-        raise OrgError(f"没有代码为 {department_code} 的部门。")
+        raise OrgError(msg("没有代码为 %(department_code)s 的部门。", department_code=department_code))
     if source == "local":  # refused before the account object exists, so nothing half-made is flushed
-        problems = ["本地账户需要设置密码。"] if not password else password_problems(password, name, display_name)
+        problems = [msg("本地账户需要设置密码。")] if not password else password_problems(password, name, display_name)
         if problems:
             raise OrgError("\n".join(problems))
     user = User(
@@ -172,18 +173,23 @@ def password_problems(password: str, username: str = "", display_name: str = "")
     """
     problems: list[str] = []
     if len(password) < MIN_PASSWORD or len(password) > MAX_PASSWORD:
-        problems.append(f"密码长度须为{MIN_PASSWORD}至{MAX_PASSWORD}个字符。")
+        problems.append(msg(
+            "密码长度须为%(MIN_PASSWORD)s至%(MAX_PASSWORD)s个字符。",
+            MIN_PASSWORD=MIN_PASSWORD, MAX_PASSWORD=MAX_PASSWORD,
+        ))
     if password and len(set(password)) == 1:
-        problems.append("密码不能是同一个字符的重复（如八个空格或 aaaaaaaa）。")
+        problems.append(msg("密码不能是同一个字符的重复（如八个空格或 aaaaaaaa）。"))
     name = username.strip().lower()
     if len(name) >= 3 and name in password.lower():
-        problems.append("密码不能包含登录名。")
+        problems.append(msg("密码不能包含登录名。"))
     if not problems and password:
         from zxcvbn import zxcvbn
 
         if zxcvbn(password[:100], user_inputs=[u for u in (username, display_name) if u])["score"] < 2:
-            problems.append("密码太常见或太容易被猜到（如 12345678、password1、键盘连续字母、姓名加年份），"
-                            "请换一个更长、不常见的密码，例如几个词加数字和符号。")
+            problems.append(msg(
+                "密码太常见或太容易被猜到（如 12345678、password1、键盘连续字母、姓名加年份），请换一个更长、不常见的"
+                "密码，例如几个词加数字和符号。",
+            ))
     return problems
 
 
@@ -220,7 +226,7 @@ def set_roles(
     wanted = set(role_codes)
     unknown = wanted - set(roles)
     if unknown:
-        raise OrgError(f"未知角色：{', '.join(sorted(unknown))}")
+        raise OrgError(msg("未知角色：%(value)s", value=', '.join(sorted(unknown))))
     current = {a.role.code: a for a in user.role_assignments if a.source == source}
     before = user.role_codes
     for code, assignment in current.items():
@@ -246,9 +252,9 @@ def update_user(
     """Apply an admin's edit of a user (manual roles only; directory roles come from groups)."""
     dept = department_by_code(session, department_code) if department_code else None
     if department_code and dept is None:
-        raise OrgError(f"没有代码为 {department_code} 的部门。")
+        raise OrgError(msg("没有代码为 %(department_code)s 的部门。", department_code=department_code))
     if not display_name.strip():
-        raise OrgError("请填写姓名。")
+        raise OrgError(msg("请填写姓名。"))
     user.display_name = display_name.strip()
     user.department = dept
     if user.active and not active:

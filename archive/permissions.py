@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-def N_(text: str) -> str:
-    """Mark a string for translation without translating it here (role names are shown translated)."""
-    return text
+from archive.messages import N_
 
 
 class Role(StrEnum):

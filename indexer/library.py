@@ -12,6 +12,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from archive.messages import DomainError, msg
 from archive.models import Department, User
 from archive.models.files import ArchiveFile
 from config import Settings
@@ -21,7 +22,7 @@ from indexer.layout import ignored
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
-class UploadError(ValueError):
+class UploadError(DomainError):
     """An upload was refused; the message tells the archivist what to do."""
 
 
@@ -42,7 +43,9 @@ def shelves(session: Session, user: User | None) -> list[Shelf]:
             .outerjoin(Department, Department.id == ArchiveFile.department_id)
             .where(scope.clause())
             .group_by(ArchiveFile.department_id, Department.name, ArchiveFile.year))
-    out = [Shelf(dept_id, name or "公共区域", year, count) for dept_id, name, year, count in session.execute(stmt)]
+    out = [Shelf(dept_id, name or msg(
+        "公共区域",
+    ), year, count) for dept_id, name, year, count in session.execute(stmt)]
     return sorted(out, key=lambda s: (s.department_id is not None, s.department, -(s.year or 0)))
 
 
@@ -61,7 +64,7 @@ def clean_name(filename: str) -> str:
     name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = _BAD_CHARS.sub("_", name).strip().strip(".")
     if not name or ignored(name):
-        raise UploadError("文件名无效（不能为空，不能以 . 或 ~$ 开头，不能是临时文件），请改名后再上传。")
+        raise UploadError(msg("文件名无效（不能为空，不能以 . 或 ~$ 开头，不能是临时文件），请改名后再上传。"))
     stem, dot, ext = name.rpartition(".")
     if len(name.encode("utf-8")) > 240:
         keep = 240 - len(ext.encode("utf-8")) - 1
@@ -81,7 +84,10 @@ def store_upload(settings: Settings, folder: str, year: int | None, filename: st
     target_dir = settings.archive_dir / folder / (str(year) if year else "")
     target = target_dir / name
     if target.exists():
-        raise UploadError(f"资料库中已有同名文件 {folder}/{year or ''}/{name}，请改名后再上传。")
+        raise UploadError(msg(
+            "资料库中已有同名文件 %(folder)s/%(value)s/%(name)s，请改名后再上传。",
+            folder=folder, value=year or '', name=name,
+        ))
     target_dir.mkdir(parents=True, exist_ok=True)
     temp = target_dir / f".~upload-{os.getpid()}-{name}"
     try:
@@ -90,10 +96,13 @@ def store_upload(settings: Settings, folder: str, year: int | None, filename: st
             while chunk := stream.read(1 << 20):
                 written += len(chunk)
                 if limit_bytes is not None and written > limit_bytes:
-                    raise UploadError(f"文件超过 {limit_bytes // (1024 * 1024)} MB 的上限，请压缩或拆分后再上传。")
+                    raise UploadError(msg(
+                        "文件超过 %(value)s MB 的上限，请压缩或拆分后再上传。",
+                        value=limit_bytes // (1024 * 1024),
+                    ))
                 fh.write(chunk)
         if target.exists():
-            raise UploadError(f"资料库中已有同名文件 {name}，请改名后再上传。")
+            raise UploadError(msg("资料库中已有同名文件 %(name)s，请改名后再上传。", name=name))
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

@@ -7,12 +7,13 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.messages import DomainError, msg
 from archive.models.base import utcnow
 from archive.models.files import CLASSIFICATIONS, ArchiveFile, RecordMetadata
 from indexer.scan import apply_record, enqueue
 
 
-class RecordError(ValueError):
+class RecordError(DomainError):
     """The record metadata was refused; the message says why."""
 
 
@@ -20,7 +21,7 @@ def clean_relpath(relpath: str) -> str:
     """Return a POSIX path relative to the archive folder, or raise RecordError."""
     path = PurePosixPath(str(relpath).replace("\\", "/").lstrip("/"))
     if not path.parts or any(part in ("..", ".") for part in path.parts):
-        raise RecordError(f"档案路径无效：{relpath}")
+        raise RecordError(msg("档案路径无效：%(relpath)s", relpath=relpath))
     return path.as_posix()
 
 
@@ -41,7 +42,7 @@ def attach_record_metadata(
     """
     rel = clean_relpath(relpath)
     if classification is not None and classification not in CLASSIFICATIONS:
-        raise RecordError(f"密级无效：{classification}（应为 0 公开 至 4 绝密）")
+        raise RecordError(msg("密级无效：%(classification)s（应为 0 公开 至 4 绝密）", classification=classification))
     record = session.get(RecordMetadata, rel)
     if record is None:
         record = RecordMetadata(relpath=rel)

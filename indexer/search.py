@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.messages import msg
 from archive.models import Department, User
 from archive.models.base import BUREAU_ZONE
 from archive.models.documents import FilingRecord
@@ -354,10 +355,10 @@ def _facets(matches: list[engine.DocMeta], filters: Filters,
         if passes[0] and passes[1]:
             kind[combo[2]] += n
     return {
-        "department": [FacetValue(k, dept_names.get(k, "公共区域") if k is not None else "公共区域", c)
+        "department": [FacetValue(k, dept_names.get(k, msg("公共区域")) if k is not None else msg("公共区域"), c)
                        for k, c in dept.most_common()],
-        "year": [FacetValue(k, str(k) if k else "未注明", c) for k, c in sorted(year.items(), key=_year_key)],
-        "kind": [FacetValue(k, k or "无扩展名", c) for k, c in kind.most_common()],
+        "year": [FacetValue(k, str(k) if k else msg("未注明"), c) for k, c in sorted(year.items(), key=_year_key)],
+        "kind": [FacetValue(k, k or msg("无扩展名"), c) for k, c in kind.most_common()],
     }
 
 

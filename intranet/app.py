@@ -9,7 +9,7 @@ from flask import Flask
 from archive.db import Database, connect
 from config import Settings, load_settings
 from indexer.text import set_variant_folding
-from intranet import access, errors, i18n, navigation, security
+from intranet import access, errors, feedback, i18n, navigation, security
 from intranet.admin.views import bp as admin_bp
 from intranet.auth.views import bp as auth_bp
 from intranet.circulation.views import bp as circulation_bp
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     security.init_app(app)
     access.init_app(app)
     errors.init_app(app)
+    feedback.init_app(app)
     navigation.init_app(app)
     app.jinja_env.globals["organ_name"] = lambda: settings.organ_name
     for blueprint in BLUEPRINTS:

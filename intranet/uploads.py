@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from flask_babel import gettext as _
-
+from archive.messages import DomainError, msg
 from intranet.context import settings
 
 
-class UploadTooLarge(ValueError):
-    """The upload exceeds its kind's limit; the message (translated) says the limit."""
+class UploadTooLarge(DomainError):
+    """The upload exceeds its kind's limit; the message says the limit."""
 
 
 def limit_bytes(kind: str) -> int:
@@ -23,5 +22,5 @@ def read_limited(stream: BinaryIO, kind: str) -> bytes:
     limit = limit_bytes(kind)
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadTooLarge(_("文件超过 %(mb)d MB 的上限，请压缩或拆分后再上传。", mb=limit // (1024 * 1024)))
+        raise UploadTooLarge(msg("文件超过 %(mb)d MB 的上限，请压缩或拆分后再上传。", mb=limit // (1024 * 1024)))
     return data

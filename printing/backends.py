@@ -8,6 +8,7 @@ import shutil
 import threading
 from pathlib import Path
 
+from archive.messages import msg
 from config import Settings
 from printing.backend_types import (  # noqa: F401  (re-exported: the names callers use)
     ABORTED,
@@ -60,12 +61,15 @@ class SpoolBackend:
         out = {}
         for q in self.queues:
             jobs = len(list(self._queue_dir(q).glob("*.json"))) if self._queue_dir(q).exists() else 0
-            out[q] = PrinterState(q, 3, True, f"演示打印目录，共 {jobs} 个作业" if jobs else "演示打印目录", ())
+            out[q] = PrinterState(q, 3, True, msg(
+                "演示打印目录，共 %(jobs)s 个作业",
+                jobs=jobs,
+            ) if jobs else msg("演示打印目录"), ())
         return out
 
     def submit(self, sub: Submission) -> int:
         if sub.queue not in self.queues:
-            raise PrintBackendError(f"没有名为 {sub.queue} 的打印队列")
+            raise PrintBackendError(msg("没有名为 %(queue)s 的打印队列", queue=sub.queue))
         job_id = sub.number
         held = sub.options.get("job-hold-until", "no-hold") not in ("", "no-hold")
         with self._lock:
@@ -107,7 +111,7 @@ class SpoolBackend:
 
     def move(self, job_id: int, queue: str, username: str) -> None:
         if queue not in self.queues:
-            raise PrintBackendError(f"没有名为 {queue} 的打印队列")
+            raise PrintBackendError(msg("没有名为 %(queue)s 的打印队列", queue=queue))
         with self._lock:
             path = self._require(job_id)
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -128,7 +132,7 @@ class SpoolBackend:
     def _require(self, job_id: int) -> Path:
         path = self._locate(job_id)
         if path is None:
-            raise PrintBackendError(f"打印作业 {job_id} 不存在")
+            raise PrintBackendError(msg("打印作业 %(job_id)s 不存在", job_id=job_id))
         return path
 
     def _locate(self, job_id: int) -> Path | None:

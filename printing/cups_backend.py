@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import cups
 
+from archive.messages import msg
 from printing.backend_types import (
     CANCELED,
     FINAL_STATES,
@@ -60,7 +61,10 @@ class CupsBackend:
         with self._lock:
             self._stuck = [c for c in self._stuck if not c.done.is_set()]
             if len(self._stuck) >= MAX_STUCK_CALLS:
-                raise PrintServerUnavailable(f"打印服务器 {self.server} 无响应（多个请求仍未返回）")
+                raise PrintServerUnavailable(msg(
+                    "打印服务器 %(server)s 无响应（多个请求仍未返回）",
+                    server=self.server,
+                ))
         call = _Call()
 
         def target() -> None:
@@ -81,7 +85,10 @@ class CupsBackend:
                 self._stuck.append(call)
                 if uuid is not None:
                     self._inflight[uuid] = call
-            raise PrintServerUnavailable(f"打印服务器 {self.server} 在 {limit:g} 秒内没有响应")
+            raise PrintServerUnavailable(msg(
+                "打印服务器 %(server)s 在 %(limit)g 秒内没有响应",
+                server=self.server, limit=limit,
+            ))
         return _outcome(call, self.server)
 
     # -- the PrintBackend protocol --------------------------------------------------------------
@@ -109,7 +116,7 @@ class CupsBackend:
             earlier = self._inflight.get(sub.uuid)
         if earlier is not None:
             if not earlier.done.is_set():
-                raise PrintServerUnavailable("上一次提交尚未得到打印服务器答复，稍后再试")
+                raise PrintServerUnavailable(msg("上一次提交尚未得到打印服务器答复，稍后再试"))
             with self._lock:
                 self._inflight.pop(sub.uuid, None)
             if earlier.error is None:
@@ -141,7 +148,7 @@ class CupsBackend:
                 except cups.IPPError as exc:
                     if exc.args and exc.args[0] in _NOT_FOUND:
                         # Purged from the history: CUPS no longer knows it; treat as finished elsewhere.
-                        out[job_id] = JobStatus(job_id, CANCELED, "", "打印服务器中已无此作业")
+                        out[job_id] = JobStatus(job_id, CANCELED, "", msg("打印服务器中已无此作业"))
                         continue
                     raise
                 reasons = a.get("job-state-reasons") or []
@@ -182,13 +189,19 @@ def _outcome(call: _Call, server: str) -> Any:
     if err is None:
         return call.result
     if isinstance(err, RuntimeError) and not isinstance(err, cups.IPPError):
-        raise PrintServerUnavailable(f"无法连接打印服务器 {server}：{err}") from err
+        raise PrintServerUnavailable(msg("无法连接打印服务器 %(server)s：%(err)s", server=server, err=err)) from err
     if isinstance(err, cups.IPPError):
         status = err.args[0] if err.args else 0
         text = err.args[1] if len(err.args) > 1 else str(err)
         if status in _SERVER_ERRORS and "No such" not in str(text):
-            raise PrintServerUnavailable(f"打印服务器 {server} 暂不可用：{text}") from err
+            raise PrintServerUnavailable(msg(
+                "打印服务器 %(server)s 暂不可用：%(text)s",
+                server=server, text=text,
+            )) from err
         raise PrintBackendError(f"打印服务器拒绝了请求：{text}（IPP {status:#x}）") from err
     if isinstance(err, cups.HTTPError):
-        raise PrintServerUnavailable(f"打印服务器 {server} 通信失败（HTTP {err.args[0] if err.args else ''}）") from err
+        raise PrintServerUnavailable(msg(
+            "打印服务器 %(server)s 通信失败（HTTP %(value)s）",
+            server=server, value=err.args[0] if err.args else '',
+        )) from err
     raise err

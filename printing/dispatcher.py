@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from archive import org
 from archive.db import Database
+from archive.messages import msg
 from archive.models import PrinterStatus, PrintJob
 from archive.models.base import utcnow
 from archive.permissions import Role
@@ -113,7 +114,7 @@ class Dispatcher:
         states = dict(live)
         for q in self.policy.all_queues():
             if q not in states:
-                states[q] = PrinterState(q, 5, False, "打印服务器上没有这个队列，请管理员检查配置")
+                states[q] = PrinterState(q, 5, False, msg("打印服务器上没有这个队列，请管理员检查配置"))
         now = utcnow()
         with self.db.session(write_lock=True) as s:
             rows = {r.queue: r for r in s.scalars(select(PrinterStatus))}
@@ -138,7 +139,7 @@ class Dispatcher:
                 row.reachable, row.checked_at, row.message = False, now, message
             s.execute(
                 update(PrintJob).where(PrintJob.state == "queued")
-                .values(message=f"等待打印服务器：{message}。恢复后将自动打印，无需重新提交。")
+                .values(message=msg("等待打印服务器：%(message)s。恢复后将自动打印，无需重新提交。", message=message))
                 .execution_options(synchronize_session=False)
             )
         log.warning("print server unavailable: %s", message)
@@ -165,10 +166,10 @@ class Dispatcher:
                     continue
                 job.action, job.action_queue = None, None
                 if error:
-                    job.message = f"操作未成功：{error}"
+                    job.message = msg("操作未成功：%(error)s", error=error)
                 elif action == "cancel":
                     job.state, job.finished_at = "cancelled", utcnow()
-                    job.message = f"已由 {by} 取消"
+                    job.message = msg("已由 %(by)s 取消", by=by)
                 elif action == "release":
                     job.held, job.state, job.released_by, job.message = False, "printing", by, None
                 elif action == "move" and queue:
@@ -217,7 +218,7 @@ class Dispatcher:
             try:
                 cups_id = self.backend.submit(sub)
             except PrintBackendError as exc:
-                self._fail(job_id, f"打印服务器拒绝了该作业：{exc}")
+                self._fail(job_id, msg("打印服务器拒绝了该作业：%(exc)s", exc=exc))
                 report.errors.append(str(exc))
                 return
         with self.db.session(write_lock=True) as s:
@@ -294,11 +295,14 @@ class Dispatcher:
                     report.finished += 1
                 elif status.state == CANCELED:
                     job.state, job.finished_at = "cancelled", utcnow()
-                    job.message = job.message or status.message or "已在打印服务器上取消"
+                    job.message = job.message or status.message or msg("已在打印服务器上取消")
                     report.finished += 1
                 elif status.state == ABORTED:
                     job.state, job.finished_at = "aborted", utcnow()
-                    job.message = f"打印失败：{status.message or '打印机报告错误'}。请检查打印机后重新提交。"
+                    job.message = msg(
+                        "打印失败：%(value)s。请检查打印机后重新提交。",
+                        value=status.message or '打印机报告错误',
+                    )
                     report.finished += 1
                 elif status.state == HELD:
                     job.state, job.held = "held", True
@@ -306,7 +310,10 @@ class Dispatcher:
                     job.state = "printing"
                     qs = states.get(job.queue or "")
                     if qs is not None and not qs.usable:
-                        job.message = f"打印机 {job.queue} 已停止：{qs.message or '、'.join(qs.reasons)}"
+                        job.message = msg(
+                            "打印机 %(queue)s 已停止：%(value)s",
+                            queue=job.queue, value=qs.message or '、'.join(qs.reasons),
+                        )
                     else:
                         job.message = status.message or None
 
@@ -318,8 +325,14 @@ def tell_operators(session: Any, job: PrintJob | None) -> int:
     told = 0
     for operator in org.users_with_role(session, Role.PRINT_OPERATOR):
         if operator.clearance >= job.classification:
-            pages = f"{job.pages} 页 × {job.copies} 份" if job.pages else f"{job.copies} 份"
-            notify.notify(session, operator, "info", f"文印室待放行：{job.title}",
-                          body=f"{job.username} 的打印作业（{pages}）等待放行。", link="/printing/console")
+            pages = msg(
+                "%(pages)s 页 × %(copies)s 份",
+                pages=job.pages, copies=job.copies,
+            ) if job.pages else msg("%(copies)s 份", copies=job.copies)
+            notify.notify(session, operator, "info", msg("文印室待放行：%(title)s", title=job.title),
+                          body=msg(
+                              "%(username)s 的打印作业（%(pages)s）等待放行。",
+                              username=job.username, pages=pages,
+                          ), link="/printing/console")
             told += 1
     return told

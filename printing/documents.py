@@ -11,6 +11,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from archive.messages import DomainError, msg
 from fileformats import office, zipguard
 from fileformats.textcodec import UndecodableText, decode
 from printing.routing import media_for_size
@@ -26,7 +27,7 @@ _FONT_CANDIDATES = (
 _CONVERT_LOCK = threading.Lock()
 
 
-class DocumentError(ValueError):
+class DocumentError(DomainError):
     """The document cannot be printed; the message says why and what to do."""
 
 
@@ -41,7 +42,7 @@ def kind_of(filename: str) -> str:
     """Return pdf, docx or txt for a file name, or raise DocumentError."""
     kind = KINDS.get(Path(filename).suffix.lower())
     if kind is None:
-        raise DocumentError("只能打印 PDF、Word（.docx）和文本（.txt）文件；其他格式请先另存为 PDF。")
+        raise DocumentError(msg("只能打印 PDF、Word（.docx）和文本（.txt）文件；其他格式请先另存为 PDF。"))
     return kind
 
 
@@ -50,7 +51,7 @@ def pdf_info(path: Path) -> PdfInfo:
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError("该 PDF 设有打开密码，无法打印；请先去除密码后再提交。")
+            raise DocumentError(msg("该 PDF 设有打开密码，无法打印；请先去除密码后再提交。"))
         sizes = []
         for page in reader.pages:
             box = page.cropbox  # what is printed: the CropBox (it defaults to the MediaBox)
@@ -62,10 +63,13 @@ def pdf_info(path: Path) -> PdfInfo:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(
-            f"无法读取该 PDF 文件（{type(exc).__name__}），文件可能已损坏；请重新导出 PDF 后再试。"
+            msg(
+                "无法读取该 PDF 文件（%(name__)s），文件可能已损坏；请重新导出 PDF 后再试。",
+                name__=type(exc).__name__,
+            )
         ) from exc
     if not sizes:
-        raise DocumentError("该 PDF 没有页面，无需打印。")
+        raise DocumentError(msg("该 PDF 没有页面，无需打印。"))
     largest = max(sizes, key=lambda s: s[0] * s[1])
     return PdfInfo(len(sizes), media_for_size(*largest), tuple(sizes))
 
@@ -79,7 +83,7 @@ def text_to_pdf(source: Path, target: Path) -> None:
     try:
         text = decode(source.read_bytes())
     except UndecodableText:
-        raise DocumentError("无法识别该文本文件的编码；请另存为 UTF-8 文本或 PDF 后再打印。") from None
+        raise DocumentError(msg("无法识别该文本文件的编码；请另存为 UTF-8 文本或 PDF 后再打印。")) from None
     font = _cjk_font(pdfmetrics)
     size, leading, margin = 11, 16, 56
     width, height = A4
@@ -106,15 +110,17 @@ def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, loc
     """
     if office.soffice_path(soffice) is None:
         raise DocumentError(
-            "服务器未安装 LibreOffice，无法转换 Word 文件；请在 Word 中另存为 PDF 后再打印，"
-            "或请管理员安装 libreoffice-writer-nogui。"
+            msg(
+                "服务器未安装 LibreOffice，无法转换 Word 文件；请在 Word 中另存为 PDF 后再打印，或请管理员安装 libreo"
+                "ffice-writer-nogui。",
+            )
         )
     try:
         zipguard.check(source)
     except zipguard.ZipBomb as exc:
-        raise DocumentError(f"{exc}；请在 Word 中另存为 PDF 后再打印。") from None
+        raise DocumentError(msg("%(exc)s；请在 Word 中另存为 PDF 后再打印。", exc=exc)) from None
     except zipfile.BadZipFile:
-        raise DocumentError("该文件不是有效的 Word 文档（.docx）；请在 Word 中另存为 PDF 后再打印。") from None
+        raise DocumentError(msg("该文件不是有效的 Word 文档（.docx）；请在 Word 中另存为 PDF 后再打印。")) from None
     lock_dir.mkdir(parents=True, exist_ok=True)
     with _CONVERT_LOCK, (lock_dir / "convert.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -123,9 +129,12 @@ def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, loc
         except office.ConversionFailed as exc:
             if exc.timed_out:
                 raise DocumentError(
-                    f"Word 文件转换超过 {timeout:g} 秒仍未完成，已放弃；请另存为 PDF 后再打印。") from None
+                    msg(
+                        "Word 文件转换超过 %(timeout)g 秒仍未完成，已放弃；请另存为 PDF 后再打印。",
+                        timeout=timeout,
+                    )) from None
             raise DocumentError(
-                "Word 文件无法转换为 PDF（文件可能已损坏或受密码保护）；请另存为 PDF 后再打印。") from None
+                msg("Word 文件无法转换为 PDF（文件可能已损坏或受密码保护）；请另存为 PDF 后再打印。")) from None
 
 
 def _cjk_font(pdfmetrics) -> str:  # type: ignore[no-untyped-def]

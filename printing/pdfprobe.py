@@ -15,9 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from archive.messages import msg
 from printing.documents import DocumentError, PdfInfo, pdf_info
 
-_BROKEN = "无法读取该 PDF 文件（{why}），文件可能已损坏或过于复杂；请重新导出 PDF 后再试。"
+_BROKEN = msg("无法读取该 PDF 文件（{why}），文件可能已损坏或过于复杂；请重新导出 PDF 后再试。")
 
 
 def probe(path: Path, *, timeout: float, memory_mb: int) -> PdfInfo:
@@ -27,10 +28,13 @@ def probe(path: Path, *, timeout: float, memory_mb: int) -> PdfInfo:
         done = subprocess.run(command, capture_output=True, timeout=timeout, check=False, text=True,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise DocumentError(_BROKEN.format(why=f"读取超过 {timeout:g} 秒仍未完成")) from None
+        raise DocumentError(_BROKEN.format(why=msg("读取超过 %(timeout)g 秒仍未完成", timeout=timeout))) from None
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        why = "内存不足" if "MemoryError" in done.stderr else f"读取进程异常退出，代码 {done.returncode}"
+        why = msg("内存不足") if "MemoryError" in done.stderr else msg(
+            "读取进程异常退出，代码 %(returncode)s",
+            returncode=done.returncode,
+        )
         raise DocumentError(_BROKEN.format(why=why))
     answer = json.loads(lines[-1])
     if "error" in answer:
@@ -48,7 +52,7 @@ def _main(argv: list[str]) -> int:
         print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         return 0
     except MemoryError:
-        print(json.dumps({"error": _BROKEN.format(why="内存不足")}, ensure_ascii=False))
+        print(json.dumps({"error": _BROKEN.format(why=msg("内存不足"))}, ensure_ascii=False))
         return 0
     print(json.dumps({"pages": info.pages, "media": info.media, "sizes_mm": info.sizes_mm}))
     return 0

@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from archive.messages import msg
 from config.printing import PrintingSettings
 
 Tier = Literal["department", "central"]
-CLASSIFICATION_NAMES = ("公开", "内部", "秘密", "机密", "绝密")
+CLASSIFICATION_NAMES = (msg("公开"), msg("内部"), msg("秘密"), msg("机密"), msg("绝密"))
 
 # ISO/JIS paper sizes in millimetres (portrait), used to name a PDF's pages and to compare with A4.
 MEDIA_SIZES: dict[str, tuple[float, float]] = {
@@ -141,32 +142,35 @@ def route(request: PrintRequest, policy: Policy, printers: Mapping[str, PrinterS
     central_reasons = _central_reasons(request, policy)
     dept_queues = tuple(policy.department_queues.get(request.department or "", ()))
     if not central_reasons and not dept_queues:
-        central_reasons.append(Reason("no_department_printer", "本处室未配置部门打印机，改由文印室打印"))
+        central_reasons.append(Reason("no_department_printer", msg("本处室未配置部门打印机，改由文印室打印")))
 
     fallback_reasons: list[Reason] = []
     if not central_reasons:
         queue = _first_usable(dept_queues, printers)
         if queue is not None:
-            reasons = [Reason("ordinary", "普通文件，在本处室打印机打印")]
+            reasons = [Reason("ordinary", msg("普通文件，在本处室打印机打印"))]
             return _department(request, policy, queue, reasons, fallback=False)
         down = _describe_down(dept_queues, printers)
         sibling = policy.fallback_queues.get(request.department or "", "")
         if sibling and _is_usable(sibling, printers):
-            reasons = [Reason("department_down", f"{down}，改送备用打印机 {sibling}")]
+            reasons = [Reason("department_down", msg(
+                "%(down)s，改送备用打印机 %(sibling)s",
+                down=down, sibling=sibling,
+            ))]
             return _department(request, policy, sibling, reasons, fallback=True)
-        fallback_reasons.append(Reason("department_down", f"{down}，改送文印室打印"))
+        fallback_reasons.append(Reason("department_down", msg("%(down)s，改送文印室打印", down=down)))
 
     first = policy.central_queues[0] if policy.central_queues else ""
     queue = _first_usable(policy.central_queues, printers) or first
     reasons = central_reasons + fallback_reasons
     if queue and not _is_usable(queue, printers):
-        reasons.append(Reason("central_down", f"文印室打印机 {queue} 暂不可用，作业将排队等候"))
+        reasons.append(Reason("central_down", msg("文印室打印机 %(queue)s 暂不可用，作业将排队等候", queue=queue)))
     options = _base_options(request)
     options["sides"] = "one-sided"
     options["print-color-mode"] = "color" if request.color else "monochrome"
     if policy.hold_central:
         options["job-hold-until"] = "indefinite"
-        reasons.append(Reason("held", "文印室作业到达后暂停，由文印室操作员核对后放行"))
+        reasons.append(Reason("held", msg("文印室作业到达后暂停，由文印室操作员核对后放行")))
     return Decision(
         "central", queue, tuple(reasons), options, held=policy.hold_central, fallback=bool(fallback_reasons)
     )
@@ -220,7 +224,7 @@ def selected_pages(page_ranges: str, total: int) -> list[int]:
 
     Pages past `total` are ignored; a range that selects nothing, or a malformed one, raises.
     """
-    text = (page_ranges or "").replace("，", ",").replace(" ", "")
+    text = (page_ranges or "").replace(msg("，"), ",").replace(" ", "")
     if not text:
         return list(range(1, total + 1))
     selected: set[int] = set()
@@ -259,25 +263,33 @@ def _central_reasons(request: PrintRequest, policy: Policy) -> list[Reason]:
     reasons: list[Reason] = []
     if request.classification > policy.max_department_classification:
         name = CLASSIFICATION_NAMES[min(request.classification, 4)]
-        reasons.append(Reason("classified", f"密级为{name}，涉密文件只能在文印室打印，不送部门打印机"))
+        reasons.append(Reason("classified", msg(
+            "密级为%(name)s，涉密文件只能在文印室打印，不送部门打印机",
+            name=name,
+        )))
     media = normalize_media(request.media)
     if media not in policy.department_media:
         if larger_than_a4(media):
-            reasons.append(Reason("media", f"纸张 {media} 大于 A4，部门打印机无法打印"))
+            reasons.append(Reason("media", msg("纸张 %(media)s 大于 A4，部门打印机无法打印", media=media)))
         else:
-            reasons.append(Reason("media", f"部门打印机不支持纸张 {media}"))
+            reasons.append(Reason("media", msg("部门打印机不支持纸张 %(media)s", media=media)))
     if request.color and policy.color_to_central:
-        reasons.append(Reason("color", "彩色打印由文印室承担"))
+        reasons.append(Reason("color", msg("彩色打印由文印室承担")))
     if request.quality == "high" and policy.high_quality_to_central:
-        reasons.append(Reason("quality", "高质量打印由文印室承担"))
+        reasons.append(Reason("quality", msg("高质量打印由文印室承担")))
     total = impressions(request)
     if total > policy.max_department_pages:
         reasons.append(
-            Reason("volume", f"共 {total} 页（{request.pages} 页 × {request.copies} 份），超过部门打印上限 "
-                             f"{policy.max_department_pages} 页")
+            Reason("volume", msg(
+                "共 %(total)s 页（%(pages)s 页 × %(copies)s 份），超过部门打印上限 %(max_department_pages)s 页",
+                total=total,
+                pages=request.pages,
+                copies=request.copies,
+                max_department_pages=policy.max_department_pages,
+            ))
         )
     if request.prefer_central:
-        reasons.append(Reason("user_choice", "申请人选择由文印室打印"))
+        reasons.append(Reason("user_choice", msg("申请人选择由文印室打印")))
     return reasons
 
 
@@ -288,14 +300,14 @@ def _department(
     forced = []
     if policy.department_duplex and request.pages > 1:
         options["sides"] = "two-sided-long-edge"
-        forced.append("双面")
+        forced.append(msg("双面"))
     else:
         options["sides"] = "one-sided"
     if policy.department_grayscale:
         options["print-color-mode"] = "monochrome"
-        forced.append("黑白")
+        forced.append(msg("黑白"))
     if forced:
-        reasons.append(Reason("department_defaults", f"部门打印默认{'、'.join(forced)}"))
+        reasons.append(Reason("department_defaults", msg("部门打印默认%(value)s", value='、'.join(forced))))
     return Decision("department", queue, tuple(reasons), options, held=False, fallback=fallback)
 
 
@@ -308,7 +320,7 @@ def _base_options(request: PrintRequest) -> dict[str, str]:
     elif request.quality == "draft":
         options["print-quality"] = "3"
     if request.page_ranges:
-        options["page-ranges"] = request.page_ranges.replace("，", ",").replace(" ", "")
+        options["page-ranges"] = request.page_ranges.replace(msg("，"), ",").replace(" ", "")
     return options
 
 
@@ -329,11 +341,12 @@ def _describe_down(queues: tuple[str, ...], printers: Mapping[str, PrinterState]
         if st is None:
             continue
         if not st.reachable:
-            why = "无法连接"
+            why = msg("无法连接")
         elif st.state == 5:
-            why = "已停止"
+            why = msg("已停止")
         else:
-            why = "不接受作业"
+            why = msg("不接受作业")
         detail = st.message or ", ".join(r for r in st.reasons if r != "none")
-        parts.append(f"部门打印机 {q} {why}" + (f"（{detail}）" if detail else ""))
-    return "；".join(parts) or "部门打印机不可用"
+        parts.append(msg("部门打印机 %(q)s %(why)s（%(detail)s）", q=q, why=why, detail=detail) if detail
+                     else msg("部门打印机 %(q)s %(why)s", q=q, why=why))
+    return "；".join(parts) or msg("部门打印机不可用")

@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
+from archive.messages import DomainError, msg
 from archive.models import Department, PrinterStatus, PrintJob, User
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.org import permissions_of
@@ -45,18 +46,18 @@ FINAL_STATES = ("completed", "cancelled", "aborted", "failed")
 # Jobs that count against a quota: everything not cancelled or failed before printing.
 COUNTED_STATES = ("preparing", "queued", "held", "printing", "completed")
 STATE_LABELS = {
-    "preparing": "正在转换",
-    "queued": "等待提交",
-    "held": "文印室待放行",
-    "printing": "打印中",
-    "completed": "已完成",
-    "cancelled": "已取消",
-    "aborted": "打印失败",
-    "failed": "无法打印",
+    "preparing": msg("正在转换"),
+    "queued": msg("等待提交"),
+    "held": msg("文印室待放行"),
+    "printing": msg("打印中"),
+    "completed": msg("已完成"),
+    "cancelled": msg("已取消"),
+    "aborted": msg("打印失败"),
+    "failed": msg("无法打印"),
 }
 
 
-class PrintError(ValueError):
+class PrintError(DomainError):
     """A print request or action was refused; the message tells the user why and what to do."""
 
 
@@ -115,17 +116,17 @@ def request_print(session: Session, settings: Settings, user: User, source: Sour
     try:
         if isinstance(source, UploadedFile):
             if not source.data:
-                raise PrintError("上传的文件是空的，请重新选择文件。")
+                raise PrintError(msg("上传的文件是空的，请重新选择文件。"))
             limit = settings.web.upload_limits_mb.get("print", 100)
             if len(source.data) > limit * 1024 * 1024:
-                raise PrintError(f"文件超过 {limit} MB，无法打印；请拆分后再提交。")
+                raise PrintError(msg("文件超过 %(limit)s MB，无法打印；请拆分后再提交。", limit=limit))
             original.write_bytes(source.data)
         elif isinstance(source, ArchiveSource):
             _copy_archive_file(settings, ref, original)
         else:
             path = Path(ref)
             if not path.is_file():
-                raise PrintError("找不到要打印的文件（可能已被移动或删除），请刷新页面后重试。")
+                raise PrintError(msg("找不到要打印的文件（可能已被移动或删除），请刷新页面后重试。"))
             shutil.copyfile(path, original)
         job = PrintJob(
             uuid=job_uuid,
@@ -153,10 +154,10 @@ def request_print(session: Session, settings: Settings, user: User, source: Sour
             # LibreOffice takes seconds: the worker converts, the request returns at once.
             if shutil.which(settings.printing.soffice) is None:
                 raise PrintError(
-                    "服务器未安装 LibreOffice，无法打印 Word 文件；请在 Word 中另存为 PDF 后再打印。"
+                    msg("服务器未安装 LibreOffice，无法打印 Word 文件；请在 Word 中另存为 PDF 后再打印。")
                 )
             _check_quota(session, settings, job, extra=0)
-            job.message = "正在将 Word 文件转换为 PDF"
+            job.message = msg("正在将 Word 文件转换为 PDF")
         else:
             prepare(session, settings, job, raise_errors=True)
     except BaseException:
@@ -191,7 +192,10 @@ def prepare(session: Session, settings: Settings, job: PrintJob, *, raise_errors
             printed = selected_pages(job.page_ranges, info.pages)
         except ValueError:
             raise PrintError(
-                f"页码范围“{job.page_ranges}”无效：本文件共 {info.pages} 页，请填写如 1-3,5 的范围。"
+                msg(
+                    "页码范围“%(page_ranges)s”无效：本文件共 %(pages)s 页，请填写如 1-3,5 的范围。",
+                    page_ranges=job.page_ranges, pages=info.pages,
+                )
             ) from None
         job.pdf_path = str(pdf.relative_to(settings.data_dir))
         job.document_pages = info.pages
@@ -244,7 +248,10 @@ def preview_route(session: Session, settings: Settings, user: User, path: Path, 
     try:
         printed = selected_pages(options.page_ranges, info.pages)
     except ValueError:
-        raise PrintError(f"页码范围“{options.page_ranges}”无效：本文件共 {info.pages} 页。") from None
+        raise PrintError(msg(
+            "页码范围“%(page_ranges)s”无效：本文件共 %(pages)s 页。",
+            page_ranges=options.page_ranges, pages=info.pages,
+        )) from None
     pages = len(printed)
     media = media_of_pages(info.sizes_mm, printed) if options.media == "auto" else normalize_media(options.media)
     request = PrintRequest(
@@ -330,7 +337,7 @@ def get_job(session: Session, job_id: int) -> PrintJob:
     """Return the job or raise PrintError."""
     job = session.get(PrintJob, job_id)
     if job is None:
-        raise PrintError("没有这个打印作业。")
+        raise PrintError(msg("没有这个打印作业。"))
     return job
 
 
@@ -345,20 +352,23 @@ def cancel(session: Session, user: User, job_id: int) -> PrintJob:
     """Cancel a job (its owner or a print room operator); jobs already in CUPS are cancelled by the worker."""
     job = get_job(session, job_id)
     if job.user_id != user.id and Permission.PRINT_OPERATE not in permissions_of(user):
-        raise PrintError("只能取消自己的打印作业。")
+        raise PrintError(msg("只能取消自己的打印作业。"))
     if job.state in FINAL_STATES:
-        raise PrintError(f"该作业已{STATE_LABELS[job.state]}，无法取消。")
+        raise PrintError(msg("该作业已%(value)s，无法取消。", value=STATE_LABELS[job.state]))
     # Conditional update: the dispatcher may be submitting this very job.
     done = session.execute(
         update(PrintJob)
         .where(PrintJob.id == job.id, PrintJob.state.in_(("preparing", "queued")))
-        .values(state="cancelled", message=f"已由 {user.display_name} 取消", finished_at=utcnow(),
+        .values(state="cancelled", message=msg(
+            "已由 %(display_name)s 取消",
+            display_name=user.display_name,
+        ), finished_at=utcnow(),
                 updated_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     if not done:
         job.action, job.action_queue, job.action_by = "cancel", None, user.username
-        job.message = "正在取消……"
+        job.message = msg("正在取消……")
     session.flush()
     session.refresh(job)
     return job
@@ -368,16 +378,16 @@ def release(session: Session, operator: User, job_id: int) -> PrintJob:
     """Release a held central room job (print room operator)."""
     job = _operator_job(session, operator, job_id)
     if not job.held:
-        raise PrintError("该作业未处于待放行状态。")
+        raise PrintError(msg("该作业未处于待放行状态。"))
     if job.state == "queued":
         # Not in CUPS yet (print server away): it will be submitted without the hold.
         job.held = False
         job.options = {k: v for k, v in (job.options or {}).items() if k != "job-hold-until"}
         job.released_by = operator.username
-        job.message = "已放行，等待提交到打印服务器"
+        job.message = msg("已放行，等待提交到打印服务器")
     else:
         job.action, job.action_queue, job.action_by = "release", None, operator.username
-        job.message = "正在放行……"
+        job.message = msg("正在放行……")
     return job
 
 
@@ -386,33 +396,36 @@ def move(session: Session, settings: Settings, operator: User, job_id: int, queu
     job = _operator_job(session, operator, job_id)
     room = policy(settings).central_queues
     if queue not in room:
-        raise PrintError(f"{queue} 不是文印室的打印机；可选：{'、'.join(room)}。")
+        raise PrintError(msg("%(queue)s 不是文印室的打印机；可选：%(value)s。", queue=queue, value='、'.join(room)))
     if queue == job.queue:
-        raise PrintError(f"该作业已在 {queue}。")
+        raise PrintError(msg("该作业已在 %(queue)s。", queue=queue))
     if job.state == "queued":
         _note_move(job, queue, operator)
     else:
         job.action, job.action_queue, job.action_by = "move", queue, operator.username
-        job.message = f"正在改送 {queue}……"
+        job.message = msg("正在改送 %(queue)s……", queue=queue)
     return job
 
 
 def _note_move(job: PrintJob, queue: str, operator_name: User | str) -> None:
     name = operator_name if isinstance(operator_name, str) else operator_name.display_name
-    job.reasons = [*(job.reasons or []), {"code": "moved", "text": f"文印室操作员 {name} 改送 {queue}"}]
+    job.reasons = [*(job.reasons or []), {"code": "moved", "text": msg(
+        "文印室操作员 %(name)s 改送 %(queue)s",
+        name=name, queue=queue,
+    )}]
     job.queue = queue
 
 
 def _operator_job(session: Session, operator: User, job_id: int) -> PrintJob:
     if Permission.PRINT_OPERATE not in permissions_of(operator):
-        raise PrintError("只有文印室操作员可以放行或改送作业。")
+        raise PrintError(msg("只有文印室操作员可以放行或改送作业。"))
     job = get_job(session, job_id)
     if job.classification > operator.clearance:
-        raise PrintError("没有这个打印作业。")  # as for a missing one: its existence is not told
+        raise PrintError(msg("没有这个打印作业。"))  # as for a missing one: its existence is not told
     if job.tier != "central" or job.state not in ("queued", "held", "printing"):
-        raise PrintError("该作业不在文印室待处理的队列中。")
+        raise PrintError(msg("该作业不在文印室待处理的队列中。"))
     if job.action:
-        raise PrintError("该作业已有一个操作正在进行，请稍候刷新。")
+        raise PrintError(msg("该作业已有一个操作正在进行，请稍候刷新。"))
     return job
 
 
@@ -509,8 +522,11 @@ def _check_quota(session: Session, settings: Settings, job: PrintJob, *, extra: 
     used = department_usage(session, dept.id, year, month) - (job.impressions if job.id and job.pages else 0)
     if used + extra > quota:
         raise PrintError(
-            f"{dept.name}本月打印配额为 {quota} 页，已用 {used} 页，本次需 {extra} 页，超出配额，未提交打印。"
-            "请减少页数或份数，或请办公室调整本处室配额。"
+            msg(
+                "%(name)s本月打印配额为 %(quota)s 页，已用 %(used)s 页，本次需 %(extra)s 页，超出配额，未提交打印。请"
+                "减少页数或份数，或请办公室调整本处室配额。",
+                name=dept.name, quota=quota, used=used, extra=extra,
+            )
         )
 
 
@@ -553,21 +569,27 @@ def classification_name(level: int) -> str:
 
 def _check_options(settings: Settings, options: PrintOptions) -> None:
     if not 1 <= options.copies <= settings.printing.max_copies:
-        raise PrintError(f"份数须在 1 至 {settings.printing.max_copies} 之间。")
+        raise PrintError(msg("份数须在 1 至 %(max_copies)s 之间。", max_copies=settings.printing.max_copies))
     if options.media != "auto" and normalize_media(options.media) not in MEDIA_SIZES:
-        raise PrintError(f"不支持的纸张 {options.media}；可选：{'、'.join(media_choices())}。")
+        raise PrintError(msg(
+            "不支持的纸张 %(media)s；可选：%(value)s。",
+            media=options.media, value='、'.join(media_choices()),
+        ))
     if options.quality not in ("normal", "high", "draft"):
-        raise PrintError("打印质量只能是 普通、高质量 或 草稿。")
+        raise PrintError(msg("打印质量只能是 普通、高质量 或 草稿。"))
     if options.classification is not None and not 0 <= options.classification <= 4:
-        raise PrintError("密级无效。")
+        raise PrintError(msg("密级无效。"))
     try:
         count_pages(options.page_ranges, 10**6)
     except ValueError:
-        raise PrintError(f"页码范围“{options.page_ranges}”格式不对，请填写如 1-3,5 的范围，或留空打印全部。") from None
+        raise PrintError(msg(
+            "页码范围“%(page_ranges)s”格式不对，请填写如 1-3,5 的范围，或留空打印全部。",
+            page_ranges=options.page_ranges,
+        )) from None
 
 
 def _clean_ranges(text: str) -> str:
-    return (text or "").replace("，", ",").replace(" ", "")
+    return (text or "").replace(msg("，"), ",").replace(" ", "")
 
 
 def _kind(filename: str) -> str:
@@ -584,7 +606,7 @@ def _resolve_source(
     if isinstance(source, UploadedFile):
         name = Path(source.filename or "").name
         if not name:
-            raise PrintError("请选择要打印的文件。")
+            raise PrintError(msg("请选择要打印的文件。"))
         level = 1 if options.classification is None else options.classification
         return name, Path(name).stem, level, name, "upload"
     if isinstance(source, DocumentSource):
@@ -593,7 +615,7 @@ def _resolve_source(
         record = _visible_archive_file(session, settings, user, source.file_id)
         level = max(record.classification, options.classification or 0)
         return record.name, record.title or Path(record.name).stem, level, record.relpath, "archive"
-    raise PrintError("不支持的打印来源。")
+    raise PrintError(msg("不支持的打印来源。"))
 
 
 def _copy_archive_file(settings: Settings, relpath: str, target: Path) -> None:
@@ -605,8 +627,8 @@ def _copy_archive_file(settings: Settings, relpath: str, target: Path) -> None:
             shutil.copyfileobj(src, dst, 1 << 20)
     except UnsafeFile as exc:
         if exc.missing:
-            raise PrintError("找不到要打印的文件（可能已被移动或删除），请刷新页面后重试。") from None
-        raise PrintError(f"该档案文件无法打印：{exc.reason}。") from None
+            raise PrintError(msg("找不到要打印的文件（可能已被移动或删除），请刷新页面后重试。")) from None
+        raise PrintError(msg("该档案文件无法打印：%(reason)s。", reason=exc.reason)) from None
 
 
 def archive_file_for(session: Session, settings: Settings, user: User, file_id: int):  # type: ignore[no-untyped-def]
@@ -620,7 +642,7 @@ def _visible_archive_file(session: Session, settings: Settings, user: User, file
 
     record = visible_file(session, user, file_id)
     if record is None:
-        raise PrintError("找不到该档案文件，或您无权查看、打印它。")
+        raise PrintError(msg("找不到该档案文件，或您无权查看、打印它。"))
     return record
     perms = permissions_of(user)
     if record.public or Permission.ARCHIVE_READ_ALL in perms or record.department_id == user.department_id:

@@ -31,6 +31,7 @@ from ldap3.utils.dn import parse_dn
 
 from archive.directory.errors import DirectoryError
 from archive.directory.presets import DirectoryConfig, ServerAddress, ad_bind_reason, dn_key
+from archive.messages import msg
 
 MAX_LOGIN = 128
 MAX_PASSWORD = 1024
@@ -329,62 +330,72 @@ def check(config: DirectoryConfig, username: str | None = None) -> Iterator[Chec
     deadline = time.monotonic() + 3600
     working: ServerAddress | None = None
     for address in config.servers:
-        tls = "LDAPS" if address.use_ssl else ("StartTLS" if config.start_tls else "明文")
+        tls = "LDAPS" if address.use_ssl else ("StartTLS" if config.start_tls else msg("明文"))
         try:
             conn = _open(config, address, deadline, user=None, password=None)
         except _Unreachable as exc:
-            yield CheckStep(False, f"连接 {address.url}（{tls}）", _explain(exc))
+            yield CheckStep(False, msg("连接 %(url)s（%(tls)s）", url=address.url, tls=tls), _explain(exc))
             continue
         _close(conn)
-        yield CheckStep(True, f"连接 {address.url}（{tls}）",
-                        "证书已验证" if (address.use_ssl or config.start_tls) and config.validate_certificate
-                        else ("未加密：密码以明文传输，生产环境请使用 StartTLS 或 LDAPS" if tls == "明文"
-                              else "警告：未验证证书"))
+        yield CheckStep(True, msg("连接 %(url)s（%(tls)s）", url=address.url, tls=tls),
+                        msg("证书已验证") if (address.use_ssl or config.start_tls) and config.validate_certificate
+                        else (msg("未加密：密码以明文传输，生产环境请使用 StartTLS 或 LDAPS") if tls == "明文"
+                              else msg("警告：未验证证书")))
         working = working or address
     if working is None:
-        yield CheckStep(False, "目录服务器", "没有可用的服务器：请检查地址、端口、防火墙和证书（ca_file）。")
+        yield CheckStep(False, msg("目录服务器"), msg("没有可用的服务器：请检查地址、端口、防火墙和证书（ca_file）。"))
         return
     try:
         service = _service_connection(config, working, deadline)
     except DirectoryError as exc:
-        yield CheckStep(False, f"服务账户绑定 {config.bind_dn or '（匿名）'}", exc.message + f"（{exc.detail}）")
+        yield CheckStep(False, msg(
+            "服务账户绑定 %(value)s",
+            value=config.bind_dn or '（匿名）',
+        ), exc.message + msg(
+            "（%(detail)s）",
+            detail=exc.detail,
+        ))
         return
     except _Unreachable as exc:
-        yield CheckStep(False, f"服务账户绑定 {config.bind_dn or '（匿名）'}", _explain(exc))
+        yield CheckStep(False, msg("服务账户绑定 %(value)s", value=config.bind_dn or '（匿名）'), _explain(exc))
         return
     try:
-        yield CheckStep(True, f"服务账户绑定 {config.bind_dn or '（匿名）'}", f"通过 {working.url}")
+        yield CheckStep(True, msg("服务账户绑定 %(value)s", value=config.bind_dn or msg("（匿名）")),
+                        msg("通过 %(url)s", url=working.url))
         try:
             sample = _search(service, config.user_base, all_users_filter(config), [config.login_attribute],
                              size_limit=5)
         except DirectoryError as exc:
-            yield CheckStep(False, f"在 {config.user_base} 中查找用户", exc.detail)
+            yield CheckStep(False, msg("在 %(user_base)s 中查找用户", user_base=config.user_base), exc.detail)
             return
-        yield CheckStep(bool(sample), f"在 {config.user_base} 中查找用户",
-                        f"过滤器 {all_users_filter(config)}：" +
+        yield CheckStep(bool(sample), msg("在 %(user_base)s 中查找用户", user_base=config.user_base),
+                        msg("过滤器 %(value)s：", value=all_users_filter(config)) +
                         (", ".join(_first(a, config.login_attribute) or dn for dn, a in sample)
-                         if sample else "没有找到任何用户：请检查 user_base、user_filter 和 login_attribute"))
+                         if sample else msg("没有找到任何用户：请检查 user_base、user_filter 和 login_attribute")))
         if not username:
             return
         entries = _search(service, config.user_base, login_filter(config, username), config.user_attributes,
                           size_limit=2)
         if len(entries) != 1:
-            yield CheckStep(False, f"查找用户 {username}",
-                            "没有找到" if not entries else "找到多个条目：login_attribute 不唯一")
+            yield CheckStep(False, msg("查找用户 %(username)s", username=username),
+                            msg("没有找到") if not entries else msg("找到多个条目：login_attribute 不唯一"))
             return
         dn, attributes = entries[0]
         groups = _groups_of(service, config, dn, working)
         person = _person(config, dn, attributes, groups)
-        yield CheckStep(True, f"查找用户 {username}", dn, data={"person": person})
-        yield CheckStep(True, "所属组", "；".join(person.groups) or "（无）", data={"person": person})
+        yield CheckStep(True, msg("查找用户 %(username)s", username=username), dn, data={"person": person})
+        yield CheckStep(True, msg("所属组"), "；".join(person.groups) or msg("（无）"), data={"person": person})
     finally:
         _close(service)
 
 
 def _explain(exc: _Unreachable) -> str:
     if exc.reason == "tls failed":
-        return f"TLS 失败：{exc.detail}。请检查 ca_file 是否为签发服务器证书的 CA，以及证书中的主机名/IP。"
-    return f"无法连接：{exc.detail}。请检查地址、端口、防火墙，或服务器是否已停止响应。"
+        return msg(
+            "TLS 失败：%(detail)s。请检查 ca_file 是否为签发服务器证书的 CA，以及证书中的主机名/IP。",
+            detail=exc.detail,
+        )
+    return msg("无法连接：%(detail)s。请检查地址、端口、防火墙，或服务器是否已停止响应。", detail=exc.detail)
 
 
 # --- connections --------------------------------------------------------------------------------

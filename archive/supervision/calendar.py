@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from archive.messages import msg
 from archive.models import User
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.supervision import CalendarDay, CalendarYear
@@ -134,7 +135,7 @@ def _touch_year(session: Session, year: int, actor: User, *, source: str | None 
 def save_year(session: Session, actor: User, year: int, *, source: str, provisional: bool) -> CalendarYear:
     """Create or update a year's header (where its schedule comes from, whether it is still provisional)."""
     if not 2000 <= year <= 2100:
-        raise SupervisionError("年份须在2000至2100之间。")
+        raise SupervisionError(msg("年份须在2000至2100之间。"))
     row = _touch_year(session, year, actor, source=source, provisional=provisional)
     session.flush()
     return row
@@ -144,11 +145,11 @@ def set_day(session: Session, actor: User, day: date, *, kind: str, name: str) -
     """Mark one date as a holiday ("off"), a 调休 working day ("work"), or ordinary again ("normal")."""
     name = (name or "").strip()
     if kind not in ("off", "work", "normal"):
-        raise SupervisionError("请选择：放假、调休上班或恢复正常。")
+        raise SupervisionError(msg("请选择：放假、调休上班或恢复正常。"))
     if len(name) > MAX_NAME:
-        raise SupervisionError(f"名称不能超过{MAX_NAME}个字符。")
+        raise SupervisionError(msg("名称不能超过%(MAX_NAME)s个字符。", MAX_NAME=MAX_NAME))
     if not 2000 <= day.year <= 2100:
-        raise SupervisionError("日期须在2000至2100年之间。")
+        raise SupervisionError(msg("日期须在2000至2100年之间。"))
     _touch_year(session, day.year, actor)
     row = session.get(CalendarDay, day)
     if kind == "normal":
@@ -157,7 +158,7 @@ def set_day(session: Session, actor: User, day: date, *, kind: str, name: str) -
         session.flush()
         return None
     if kind == "off" and not name:
-        raise SupervisionError("请填写节日名称，例如：国庆节。")
+        raise SupervisionError(msg("请填写节日名称，例如：国庆节。"))
     if row is None:
         row = CalendarDay(day=day, year=day.year)
         session.add(row)
@@ -171,9 +172,9 @@ def set_block(session: Session, actor: User, first: date, last: date, *, name: s
               makeup: list[date] | tuple[date, ...] = ()) -> int:
     """Enter one holiday as published: days off from `first` to `last` and its 调休 working days."""
     if last < first:
-        raise SupervisionError("放假结束日期不能早于开始日期。")
+        raise SupervisionError(msg("放假结束日期不能早于开始日期。"))
     if (last - first).days > 30:
-        raise SupervisionError("一次放假安排不能超过31天，请检查日期。")
+        raise SupervisionError(msg("一次放假安排不能超过31天，请检查日期。"))
     count = 0
     day = first
     while day <= last:

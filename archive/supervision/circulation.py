@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.messages import msg
 from archive.models import Department, User
 from archive.models.base import utcnow
 from archive.models.documents import CIRCULATED_RECEIPT, Document, ReadReceipt
@@ -61,7 +62,7 @@ def _resolve(session: Session, recipients: Recipients) -> tuple[list[tuple[User,
     for code in dict.fromkeys(c.strip() for c in recipients.department_codes if c and c.strip()):
         dept = org.department_by_code(session, code)
         if dept is None or not dept.active:
-            problems.append(f"部门「{code}」不存在。")
+            problems.append(msg("部门「%(code)s」不存在。", code=code))
             continue
         members = session.scalars(select(User).where(User.department_id == dept.id, User.active.is_(True)))
         for user in members:
@@ -69,7 +70,7 @@ def _resolve(session: Session, recipients: Recipients) -> tuple[list[tuple[User,
     for name in dict.fromkeys(n.strip() for n in recipients.usernames if n and n.strip()):
         user = org.user_by_username(session, name)
         if user is None or not user.active:
-            problems.append(f"没有在岗的用户「{name}」。")
+            problems.append(msg("没有在岗的用户「%(name)s」。", name=name))
             continue
         people[user.id] = (user, None)
     return list(people.values()), problems
@@ -78,7 +79,7 @@ def _resolve(session: Session, recipients: Recipients) -> tuple[list[tuple[User,
 def _check_cleared(people: Iterable[tuple[User, Department | None]], classification: int) -> list[str]:
     low = [u.display_name for u, _ in people if u.clearance < classification]
     if low:
-        return [f"以下人员的涉密等级低于该文件密级，不能传阅给他们：{'、'.join(low)}"]
+        return [msg("以下人员的涉密等级低于该文件密级，不能传阅给他们：%(value)s", value='、'.join(low))]
     return []
 
 
@@ -91,15 +92,15 @@ def send(
     The caller checks that the sender may see the item (routing's can_view, the indexer's scope).
     """
     if (document is None) == (archive_file is None):
-        raise SupervisionError("请选择要传阅的一份公文或一个档案文件。")
+        raise SupervisionError(msg("请选择要传阅的一份公文或一个档案文件。"))
     problems: list[str] = []
     people, unknown = _resolve(session, recipients)
     problems += unknown
     people = [(u, d) for u, d in people if u.id != sender.id]
     if not people and not unknown:
-        problems.append("请至少选择一位传阅对象（人员或部门）。")
+        problems.append(msg("请至少选择一位传阅对象（人员或部门）。"))
     if len(people) > MAX_RECIPIENTS:
-        problems.append(f"一次传阅不能超过{MAX_RECIPIENTS}人。")
+        problems.append(msg("一次传阅不能超过%(MAX_RECIPIENTS)s人。", MAX_RECIPIENTS=MAX_RECIPIENTS))
     if document is not None:
         title, classification = document.title, document.classification
     else:
@@ -108,7 +109,7 @@ def send(
     problems += _check_cleared(people, classification)
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        problems.append(f"传阅说明不能超过{MAX_NOTE}个字符。")
+        problems.append(msg("传阅说明不能超过%(MAX_NOTE)s个字符。", MAX_NOTE=MAX_NOTE))
     if problems:
         raise SupervisionError("\n".join(problems), problems=problems)
     circ = Circulation(
@@ -144,8 +145,11 @@ def _add_receipts(
         made.append(receipt)
         if circ.document_id is not None:
             _grant_document(session, circ.document_id, user, actor)
-        notify.notify(session, user, "circulation", f"传阅：{circ.title}",
-                      body=f"{actor.display_name} 请您阅知：{circ.title}" + (f"\n{circ.note}" if circ.note else ""),
+        notify.notify(session, user, "circulation", msg("传阅：%(title)s", title=circ.title),
+                      body=msg(
+                          "%(display_name)s 请您阅知：%(title)s",
+                          display_name=actor.display_name, title=circ.title,
+                      ) + (f"\n{circ.note}" if circ.note else ""),
                       link=link_for(circ.id), document_id=circ.document_id)
     session.flush()
     return made
@@ -162,12 +166,12 @@ def get_for(session: Session, user: User, circulation_id: int) -> tuple[Circulat
     """Return the circulation and the user's live receipt; the sender gets (circulation, None)."""
     circ = session.get(Circulation, circulation_id)
     if circ is None:
-        raise NotFound("该传阅不存在，或您不在传阅范围内。")
+        raise NotFound(msg("该传阅不存在，或您不在传阅范围内。"))
     receipt = session.scalar(select(CirculationReceipt).where(
         CirculationReceipt.circulation_id == circ.id, CirculationReceipt.user_id == user.id,
         CirculationReceipt.recalled_at.is_(None)))
     if receipt is None and circ.sender_id != user.id:
-        raise NotFound("该传阅不存在，或您不在传阅范围内（可能已被发送人收回）。")
+        raise NotFound(msg("该传阅不存在，或您不在传阅范围内（可能已被发送人收回）。"))
     return circ, receipt
 
 
@@ -212,7 +216,7 @@ def _as_sender(session: Session, actor: User, circulation_id: int) -> Circulatio
     circ = session.get(Circulation, circulation_id)
     # The same answer for a missing circulation and someone else's: ids reveal nothing to outsiders.
     if circ is None or circ.sender_id != actor.id:
-        raise NotFound("该传阅不存在，或您不是它的发起人。")
+        raise NotFound(msg("该传阅不存在，或您不是它的发起人。"))
     return circ
 
 
@@ -225,12 +229,12 @@ def add_recipients(
     people = [(u, d) for u, d in people if u.id != actor.id]
     problems += _check_cleared(people, circ.classification)
     if not people and not problems:
-        problems.append("请至少选择一位要增加的传阅对象。")
+        problems.append(msg("请至少选择一位要增加的传阅对象。"))
     if problems:
         raise SupervisionError("\n".join(problems), problems=problems)
     made = _add_receipts(session, circ, actor, people)
     if not made:
-        raise SupervisionError("所选人员都已在传阅范围内。")
+        raise SupervisionError(msg("所选人员都已在传阅范围内。"))
     return made
 
 
@@ -238,22 +242,22 @@ def pass_on(session: Session, actor: User, circulation_id: int, usernames: Seque
     """A recipient passes the item on to colleagues of their own department (when the sender allowed it)."""
     circ, receipt = get_for(session, actor, circulation_id)
     if receipt is None:
-        raise SupervisionError("只有传阅对象可以转给本部门同事。")
+        raise SupervisionError(msg("只有传阅对象可以转给本部门同事。"))
     if not circ.allow_pass_on:
-        raise SupervisionError("发起人未允许转传此件。如需扩大传阅范围，请联系发起人。")
+        raise SupervisionError(msg("发起人未允许转传此件。如需扩大传阅范围，请联系发起人。"))
     people, problems = _resolve(session, Recipients(usernames=usernames))
     others = [u.display_name for u, _ in people if u.department_id != actor.department_id]
     if others:
-        problems.append(f"只能转给本部门同事，以下人员不在本部门：{'、'.join(others)}")
+        problems.append(msg("只能转给本部门同事，以下人员不在本部门：%(value)s", value='、'.join(others)))
     people = [(u, d) for u, d in people if u.id not in (actor.id, circ.sender_id)]
     problems += _check_cleared(people, circ.classification)
     if not people and not problems:
-        problems.append("请选择要转给的本部门同事。")
+        problems.append(msg("请选择要转给的本部门同事。"))
     if problems:
         raise SupervisionError("\n".join(problems), problems=problems)
     made = _add_receipts(session, circ, actor, people)
     if not made:
-        raise SupervisionError("所选同事都已在传阅范围内。")
+        raise SupervisionError(msg("所选同事都已在传阅范围内。"))
     return made
 
 
@@ -268,8 +272,8 @@ def recall(session: Session, actor: User, circulation_id: int, receipt_ids: Sequ
     unread = [r for r in targets if r.read_at is None]
     if not unread:
         if targets:
-            raise SupervisionError("所选人员均已阅读，已阅的不能收回。")
-        raise SupervisionError("没有可收回的未阅传阅。")
+            raise SupervisionError(msg("所选人员均已阅读，已阅的不能收回。"))
+        raise SupervisionError(msg("没有可收回的未阅传阅。"))
     now = utcnow()
     count = 0
     for r in unread:
@@ -306,12 +310,15 @@ def remind_unread(session: Session, actor: User, circulation_id: int, note: str 
         CirculationReceipt.circulation_id == circ.id, CirculationReceipt.read_at.is_(None),
         CirculationReceipt.recalled_at.is_(None))))
     if not unread:
-        raise SupervisionError("所有人都已阅读，无需催办。")
+        raise SupervisionError(msg("所有人都已阅读，无需催办。"))
     note = (note or "").strip()[:MAX_NOTE]
     for r in unread:
         session.add(Reminder(circulation_id=circ.id, target_id=r.user_id, by_id=actor.id, at=utcnow(), note=note))
-        notify.notify(session, r.user, "reminder", f"催阅：{circ.title}",
-                      body=f"{actor.display_name} 提醒您尽快阅知：{circ.title}" + (f"\n{note}" if note else ""),
+        notify.notify(session, r.user, "reminder", msg("催阅：%(title)s", title=circ.title),
+                      body=msg(
+                          "%(display_name)s 提醒您尽快阅知：%(title)s",
+                          display_name=actor.display_name, title=circ.title,
+                      ) + (f"\n{note}" if note else ""),
                       link=link_for(circ.id), document_id=circ.document_id)
     session.flush()
     return len(unread)

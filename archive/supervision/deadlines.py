@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.messages import msg
 from archive.models import Department, RoleAssignment, User
 from archive.models import Role as RoleRow
 from archive.models.base import utcnow
@@ -239,9 +240,9 @@ def remind(
     now = now or utcnow()
     doc = session.get(Document, document_id)
     if doc is None or not may_remind(session, actor, doc):
-        raise NotFound("文件不存在，或您没有催办该文件的权限。")
+        raise NotFound(msg("文件不存在，或您没有催办该文件的权限。"))
     if doc.state not in OPEN_STATES:
-        raise SupervisionError("该文件已办结，无需催办。")
+        raise SupervisionError(msg("该文件已办结，无需催办。"))
     target = session.get(User, target_id)
     holds = target is not None and (
         session.scalar(select(func.count(StepAssignment.id)).where(
@@ -250,39 +251,57 @@ def remind(
         or (doc.state == "returned" and doc.drafter_id == target.id)
     )
     if target is None or not holds:
-        raise SupervisionError("此人当前没有待办理该文件的事项，无需催办。")
+        raise SupervisionError(msg("此人当前没有待办理该文件的事项，无需催办。"))
     if not target.active:
         now_holding = [u.display_name for u in session.scalars(
             select(User).join(StepAssignment, StepAssignment.user_id == User.id).where(
                 StepAssignment.document_id == doc.id, StepAssignment.state == "pending", User.active.is_(True)))]
-        who = "、".join(dict.fromkeys(now_holding)) or "（暂无在岗办理人，请联系系统管理员改派）"
-        raise SupervisionError(f"{target.display_name} 的账户已停用，不能催办；该事项现由 {who} 办理。")
+        who = "、".join(dict.fromkeys(now_holding)) or msg("（暂无在岗办理人，请联系系统管理员改派）")
+        raise SupervisionError(msg(
+            "%(display_name)s 的账户已停用，不能催办；该事项现由 %(who)s 办理。",
+            display_name=target.display_name, who=who,
+        ))
     if target.id == actor.id:
-        raise SupervisionError("不能催办自己。")
+        raise SupervisionError(msg("不能催办自己。"))
     last = session.scalar(select(func.max(Reminder.at)).where(
         Reminder.document_id == doc.id, Reminder.target_id == target.id))
     if last is not None and now - last < timedelta(minutes=cfg.reminder_interval_minutes):
         wait = cfg.reminder_interval_minutes - int((now - last).total_seconds() // 60)
-        raise SupervisionError(f"刚刚已催办过{target.display_name}，请{wait}分钟后再催。")
+        raise SupervisionError(msg(
+            "刚刚已催办过%(display_name)s，请%(wait)s分钟后再催。",
+            display_name=target.display_name, wait=wait,
+        ))
     note = (note or "").strip()[:MAX_NOTE]
     count = 1 + int(session.scalar(select(func.count(Reminder.id)).where(
         Reminder.document_id == doc.id, Reminder.target_id == target.id)) or 0)
     reminder = Reminder(document_id=doc.id, target_id=target.id, by_id=actor.id, at=now, note=note)
     session.add(reminder)
     link = document_link(doc.id)
-    body = f"{actor.display_name} 催办：请尽快办理《{doc.title}》（第{count}次催办）。" + (f"\n{note}" if note else "")
-    notify.notify(session, target, "reminder", f"催办：{doc.title}", body=body, link=link, document_id=doc.id)
+    body = msg(
+        "%(display_name)s 催办：请尽快办理《%(title)s》（第%(count)s次催办）。",
+        display_name=actor.display_name, title=doc.title, count=count,
+    ) + (f"\n{note}" if note else "")
+    notify.notify(session, target, "reminder", msg(
+        "催办：%(title)s",
+        title=doc.title,
+    ), body=body, link=link, document_id=doc.id)
     # Whoever acts for the target now gets the reminder too (职位代理).
     for grant in proxy.active_for_principal(session, target.id, now=now):
-        notify.notify(session, grant.proxy, "reminder", f"催办（代{target.display_name}）：{doc.title}",
+        notify.notify(session, grant.proxy, "reminder", msg(
+            "催办（代%(display_name)s）：%(title)s",
+            display_name=target.display_name, title=doc.title,
+        ),
                       body=body, link=link, document_id=doc.id)
     escalated: list[User] = []
     if count >= cfg.escalate_after_reminders:
         escalated = heads_of(session, target)
         for head in escalated:
             notify.notify(
-                session, head, "escalation", f"催办升级：{doc.title}",
-                body=f"{target.display_name} 经{count}次催办仍未办理《{doc.title}》，请督促。", link=link,
+                session, head, "escalation", msg("催办升级：%(title)s", title=doc.title),
+                body=msg(
+                    "%(display_name)s 经%(count)s次催办仍未办理《%(title)s》，请督促。",
+                    display_name=target.display_name, count=count, title=doc.title,
+                ), link=link,
                 document_id=doc.id,
             )
         if escalated:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from archive.messages import DomainError
 
-class SupervisionError(ValueError):
+
+class SupervisionError(DomainError):
     """A request was refused; the message says why and what to do (`problems` lists each one)."""
-
-    def __init__(self, message: str, *, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or [message]
 
 
 class NotFound(SupervisionError):

@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.messages import msg
 from archive.models import Department
 from archive.models.documents import Document
 from archive.supervision import deadlines
@@ -61,10 +62,19 @@ class Period:
     @property
     def label(self) -> str:
         if self.month:
-            return f"{self.year}年{self.month}月"
+            return msg("%(year)s年%(month)s月", year=self.year, month=self.month)
         if self.quarter:
-            return f"{self.year}年第{self.quarter}季度"
-        return f"{self.year}年"
+            return msg("%(year)s年第%(quarter)s季度", year=self.year, quarter=self.quarter)
+        return msg("%(year)s年", year=self.year)
+
+    @property
+    def short_label(self) -> str:
+        """The period within its year: 9月, 第3季度 (a chart's axis)."""
+        if self.month:
+            return msg("%(month)s月", month=self.month)
+        if self.quarter:
+            return msg("第%(quarter)s季度", quarter=self.quarter)
+        return msg("%(year)s年", year=self.year)
 
     @property
     def key(self) -> str:
@@ -228,8 +238,26 @@ def table(
     return Table(periods, depts, cells)
 
 
-CSV_HEADER = ["期间", "部门代码", "部门", "应办结", "按期办结", "逾期", "办结率(%)", "办结件数", "平均办理时长(工作日)",
-              "当前逾期未办"]
+CSV_HEADER = [msg(
+    "期间",
+), msg(
+    "部门代码",
+), msg(
+    "部门",
+), msg(
+    "应办结",
+), msg(
+    "按期办结",
+), msg(
+    "逾期",
+), msg(
+    "办结率(%)",
+), msg(
+    "办结件数",
+), msg(
+    "平均办理时长(工作日)",
+),
+              msg("当前逾期未办")]
 
 
 def _pct(value: float | None) -> str:
@@ -246,7 +274,7 @@ def to_csv(tbl: Table, *, include_total: bool = True) -> str:
     for period in tbl.periods:
         rows: list[tuple[str, str, Figures]] = [(d.code, d.name, tbl.get(period, d.id)) for d in tbl.departments]
         if include_total:
-            rows.append(("", "全局合计", tbl.get(period, None)))
+            rows.append(("", msg("全局合计"), tbl.get(period, None)))
         for code, name, fig in rows:
             out.append([period.label, code, name, fig.due, fig.on_time, fig.late, _pct(fig.rate),
                         fig.completed, _avg(fig.average_days), fig.open_overdue])

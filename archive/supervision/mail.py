@@ -56,17 +56,17 @@ def connect(cfg: SupervisionSettings) -> smtplib.SMTP:
 def message(settings: Settings, *, to: str, name: str, title: str, body: str, link: str) -> EmailMessage:
     """Build the e-mail of one notification (plain text, UTF-8)."""
     cfg = settings.supervision
-    msg = EmailMessage()
-    msg["From"] = formataddr((settings.organ_name, cfg.smtp_sender))
-    msg["To"] = formataddr((name, to))
-    msg["Subject"] = f"【{settings.organ_name}】{title}"
-    msg["Message-ID"] = make_msgid(domain=cfg.smtp_sender.rpartition("@")[2] or "eoffice")
+    mail = EmailMessage()
+    mail["From"] = formataddr((settings.organ_name, cfg.smtp_sender))
+    mail["To"] = formataddr((name, to))
+    mail["Subject"] = f"【{settings.organ_name}】{title}"
+    mail["Message-ID"] = make_msgid(domain=cfg.smtp_sender.rpartition("@")[2] or "eoffice")
     text = f"{name}：\n\n{body or title}\n"
     if link and cfg.base_url:
         text += f"\n{cfg.base_url.rstrip('/')}{link}\n"
     text += f"\n—— {settings.organ_name} 办公内网（此邮件由系统发送，请勿回复）\n"
-    msg.set_content(text)
-    return msg
+    mail.set_content(text)
+    return mail
 
 
 def send_pending(settings: Settings, db: Database, *, limit: int = 100) -> MailResult:
@@ -96,10 +96,10 @@ def send_pending(settings: Settings, db: Database, *, limit: int = 100) -> MailR
                 if not user.email:
                     note.email_state = "none"
                     continue
-                msg = message(settings, to=user.email, name=user.display_name, title=note.title,
+                mail = message(settings, to=user.email, name=user.display_name, title=note.title,
                               body=note.body, link=note.link)
                 try:
-                    smtp.send_message(msg)
+                    smtp.send_message(mail)
                 except (OSError, smtplib.SMTPException) as exc:
                     _failed(note, f"{type(exc).__name__}: {exc}", cfg.smtp_max_attempts)
                     result.failed += 1

@@ -13,16 +13,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from archive.messages import N_
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document
 from archive.models.supervision import Notification
-
-
-def N_(text: str) -> str:
-    """Mark a label for translation; templates show it through _()."""
-    return text
-
 
 KIND_NAMES = {
     "task": N_("新待办"),

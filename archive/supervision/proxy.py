@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.messages import N_, msg
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.supervision import ProxyGrant
@@ -25,14 +26,8 @@ from archive.permissions import Permission
 from archive.supervision.calendar import day_end, day_start, local_date, local_today
 from archive.supervision.errors import NotFound, SupervisionError
 
-
-def N_(text: str) -> str:
-    """Mark a label for translation; templates show it through _()."""
-    return text
-
-
 KINDS = ("outgoing", "incoming", "request")
-KIND_NAMES = {"outgoing": "发文", "incoming": "收文", "request": "签报"}
+KIND_NAMES = {"outgoing": msg("发文"), "incoming": msg("收文"), "request": msg("签报")}
 MAX_DAYS = 366
 SIGN_STEP = "sign"
 
@@ -63,7 +58,7 @@ def _overlapping(session: Session, user_column, user_id: int, starts_on: date, e
 
 
 def _fmt(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+    return msg("%(year)s年%(month)s月%(day)s日", year=d.year, month=d.month, day=d.day)
 
 
 def create(session: Session, actor: User, req: GrantRequest, *, today: date | None = None) -> ProxyGrant:
@@ -72,51 +67,81 @@ def create(session: Session, actor: User, req: GrantRequest, *, today: date | No
     principal, proxy = req.principal, req.proxy
     is_admin = Permission.ADMIN in org.permissions_of(actor)
     if actor.id != principal.id and not is_admin:
-        raise SupervisionError("只能为自己设置职位代理；为他人设置请联系系统管理员。")
+        raise SupervisionError(msg("只能为自己设置职位代理；为他人设置请联系系统管理员。"))
     # Serialise grants of the same people (PostgreSQL row locks; SQLite: the caller's write lock).
     session.scalars(select(User.id).where(User.id.in_([principal.id, proxy.id])).with_for_update()).all()
     problems: list[str] = []
     if proxy.id == principal.id:
-        problems.append("代理人不能是本人。")
+        problems.append(msg("代理人不能是本人。"))
     if not proxy.active:
-        problems.append(f"{proxy.display_name} 的账户已停用，不能担任代理人。")
+        problems.append(msg("%(display_name)s 的账户已停用，不能担任代理人。", display_name=proxy.display_name))
     if req.ends_on < req.starts_on:
-        problems.append("结束日期不能早于开始日期。")
+        problems.append(msg("结束日期不能早于开始日期。"))
     elif (req.ends_on - req.starts_on).days >= MAX_DAYS:
-        problems.append("代理期限不能超过一年。")
+        problems.append(msg("代理期限不能超过一年。"))
     if req.ends_on < today:
-        problems.append("结束日期已过，请选择今天或以后的日期。")
+        problems.append(msg("结束日期已过，请选择今天或以后的日期。"))
     unknown = [k for k in req.kinds if k not in KINDS]
     if unknown:
-        problems.append("代理范围只能是发文、收文、签报。")
+        problems.append(msg("代理范围只能是发文、收文、签报。"))
     kinds = sorted(set(req.kinds)) if set(req.kinds) != set(KINDS) else []
     if req.allow_sign:
         if Permission.DOCUMENTS_SIGN not in org.permissions_of(principal):
-            problems.append(f"{principal.display_name} 本人没有签发权限，无需委托签发。")
+            problems.append(msg(
+                "%(display_name)s 本人没有签发权限，无需委托签发。",
+                display_name=principal.display_name,
+            ))
         elif Permission.DOCUMENTS_SIGN not in org.permissions_of(proxy):
-            problems.append(f"签发只能委托给同样具有签发权限的人，{proxy.display_name} 没有签发权限。")
+            problems.append(msg(
+                "签发只能委托给同样具有签发权限的人，%(display_name)s 没有签发权限。",
+                display_name=proxy.display_name,
+            ))
     if not problems:
         for other in _overlapping(session, ProxyGrant.principal_id, principal.id, req.starts_on, req.ends_on):
             if _scopes_meet(other.kinds, kinds):
                 problems.append(
-                    f"{principal.display_name} 在 {_fmt(other.starts_on)}至{_fmt(other.ends_on)} 已由"
-                    f" {other.proxy.display_name} 代理，时间重叠。请先修改或撤销那条代理。"
+                    msg(
+                        "%(display_name)s 在 %(value)s至%(value2)s 已由 %(display_name2)s 代理，时间重叠。请先修改或"
+                        "撤销那条代理。",
+                        display_name=principal.display_name,
+                        value=_fmt(other.starts_on),
+                        value2=_fmt(other.ends_on),
+                        display_name2=other.proxy.display_name,
+                    )
                 )
         for other in _overlapping(session, ProxyGrant.principal_id, proxy.id, req.starts_on, req.ends_on):
             if other.proxy_id == principal.id:
                 problems.append(
-                    f"循环代理：{proxy.display_name} 在 {_fmt(other.starts_on)}至{_fmt(other.ends_on)} 已委托"
-                    f" {principal.display_name} 代理，双方不能在同一时间互为代理。"
+                    msg(
+                        "循环代理：%(display_name)s 在 %(value)s至%(value2)s 已委托 %(display_name2)s 代理，双方不能"
+                        "在同一时间互为代理。",
+                        display_name=proxy.display_name,
+                        value=_fmt(other.starts_on),
+                        value2=_fmt(other.ends_on),
+                        display_name2=principal.display_name,
+                    )
                 )
             else:
                 problems.append(
-                    f"{proxy.display_name} 在 {_fmt(other.starts_on)}至{_fmt(other.ends_on)} 本人也不在岗（已委托"
-                    f" {other.proxy.display_name} 代理），请另选代理人。"
+                    msg(
+                        "%(display_name)s 在 %(value)s至%(value2)s 本人也不在岗（已委托 %(display_name2)s 代理），请"
+                        "另选代理人。",
+                        display_name=proxy.display_name,
+                        value=_fmt(other.starts_on),
+                        value2=_fmt(other.ends_on),
+                        display_name2=other.proxy.display_name,
+                    )
                 )
         for other in _overlapping(session, ProxyGrant.proxy_id, principal.id, req.starts_on, req.ends_on):
             problems.append(
-                f"{principal.display_name} 在 {_fmt(other.starts_on)}至{_fmt(other.ends_on)} 正在代理"
-                f" {other.principal.display_name} 的工作，请先为那项代理另行安排，以免工作链条中断。"
+                msg(
+                    "%(display_name)s 在 %(value)s至%(value2)s 正在代理 %(display_name2)s 的工作，请先为那项代理另行"
+                    "安排，以免工作链条中断。",
+                    display_name=principal.display_name,
+                    value=_fmt(other.starts_on),
+                    value2=_fmt(other.ends_on),
+                    display_name2=other.principal.display_name,
+                )
             )
     if problems:
         raise SupervisionError("\n".join(problems), problems=problems)
@@ -137,11 +162,11 @@ def cancel(session: Session, actor: User, grant_id: int, *, now: datetime | None
     grant = session.get(ProxyGrant, grant_id)
     if grant is None or (actor.id not in (grant.principal_id, grant.created_by_id)
                          and Permission.ADMIN not in org.permissions_of(actor)):
-        raise NotFound("该代理记录不存在。")
+        raise NotFound(msg("该代理记录不存在。"))
     if grant.cancelled_at is not None:
-        raise SupervisionError("该代理已撤销，无需重复操作。")
+        raise SupervisionError(msg("该代理已撤销，无需重复操作。"))
     if effective_end(grant) <= now:
-        raise SupervisionError("该代理已经结束，不能撤销。")
+        raise SupervisionError(msg("该代理已经结束，不能撤销。"))
     grant.cancelled_at, grant.cancelled_by_id = now, actor.id
     session.flush()
     return grant
@@ -209,13 +234,16 @@ def sign_refusal(session: Session, actor: User, principal: User, classification:
     """Return why `actor` may not sign for `principal` now (None when nothing stands in the way)."""
     grants = [g for g in active_for_principal(session, principal.id, now=now) if g.proxy_id == actor.id]
     if not grants:
-        return f"您当前不是 {principal.display_name} 的代理人。"
+        return msg("您当前不是 %(display_name)s 的代理人。", display_name=principal.display_name)
     if not any(g.allow_sign for g in grants):
-        return f"{principal.display_name} 没有委托您代为签发，请退回或等待其本人签发。"
+        return msg(
+            "%(display_name)s 没有委托您代为签发，请退回或等待其本人签发。",
+            display_name=principal.display_name,
+        )
     if Permission.DOCUMENTS_SIGN not in org.permissions_of(actor):
-        return "您没有签发权限，不能代为签发。"
+        return msg("您没有签发权限，不能代为签发。")
     if actor.clearance < classification:
-        return "该文件密级高于您的涉密等级，不能代为签发。"
+        return msg("该文件密级高于您的涉密等级，不能代为签发。")
     return None
 
 
@@ -279,5 +307,5 @@ def users_by_name(session: Session, usernames: Iterable[str]) -> list[User]:
         else:
             found.append(user)
     if missing:
-        raise SupervisionError(f"没有在岗的用户：{'、'.join(missing)}")
+        raise SupervisionError(msg("没有在岗的用户：%(value)s", value='、'.join(missing)))
     return found

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.messages import msg
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document, DocumentAction, RouteStep, StepAssignment
@@ -61,9 +62,18 @@ def actions_in_window(session: Session, grant: ProxyGrant) -> list[tuple[Documen
 
 
 ACTION_WORDS = {
-    "approve": "同意", "sign": "签发", "instruct": "批办", "number": "编号", "distribute": "分发", "file": "归档",
-    "return": "退回", "send_back": "退回来文", "add_signer": "加签", "transfer": "转办", "comment": "意见",
-    "withdraw": "撤回",
+    "approve": msg("同意"),
+    "sign": msg("签发"),
+    "instruct": msg("批办"),
+    "number": msg("编号"),
+    "distribute": msg("分发"),
+    "file": msg("归档"),
+    "return": msg("退回"),
+    "send_back": msg("退回来文"),
+    "add_signer": msg("加签"),
+    "transfer": msg("转办"),
+    "comment": msg("意见"),
+    "withdraw": msg("撤回"),
 }
 
 
@@ -75,11 +85,20 @@ def send_summary(session: Session, grant: ProxyGrant, *, now: datetime | None = 
         period = f"{grant.starts_on:%Y-%m-%d} 至 {grant.ends_on:%Y-%m-%d}"
         if done:
             lines = [f"{a.at.astimezone(LOCAL_TZ):%m-%d %H:%M} {ACTION_WORDS.get(a.action, a.action)}《{d.title}》"
-                     + (f"：{a.opinion}" if a.opinion else "") for a, d in done]
-            body = f"{grant.proxy.display_name} 在代理期间（{period}）代您办理了{len(done)}项：\n" + "\n".join(lines)
+                     + (msg("：%(opinion)s", opinion=a.opinion) if a.opinion else "") for a, d in done]
+            body = msg(
+                "%(display_name)s 在代理期间（%(period)s）代您办理了%(n_done)s项：\n",
+                display_name=grant.proxy.display_name, period=period, n_done=len(done),
+            ) + "\n".join(lines)
         else:
-            body = f"{grant.proxy.display_name} 在代理期间（{period}）没有代您办理任何事项。"
-        title = f"职位代理已结束：{grant.proxy.display_name} 代办{len(done)}项"
+            body = msg(
+                "%(display_name)s 在代理期间（%(period)s）没有代您办理任何事项。",
+                display_name=grant.proxy.display_name, period=period,
+            )
+        title = msg(
+            "职位代理已结束：%(display_name)s 代办%(n_done)s项",
+            display_name=grant.proxy.display_name, n_done=len(done),
+        )
         notify.notify(session, grant.principal, "proxy", title, body=body, link="/proxy")
     grant.summary_at = now
     session.flush()

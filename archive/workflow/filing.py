@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import db
+from archive.messages import msg
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document, DocumentFile, FilingRecord
@@ -79,9 +80,9 @@ def file_document(
 ) -> FilingRecord:
     """Give the document its 档号 and write its files and 处理单 into the archive folder."""
     if retention not in RETENTION_NAMES:
-        raise WorkflowError("请选择保管期限（永久、定期30年或定期10年）。")
+        raise WorkflowError(msg("请选择保管期限（永久、定期30年或定期10年）。"))
     if session.scalar(select(FilingRecord.id).where(FilingRecord.document_id == doc.id)) is not None:
-        raise WorkflowError("该文件已经归档，不能重复归档。")
+        raise WorkflowError(msg("该文件已经归档，不能重复归档。"))
     dept = doc.lead_department if doc.kind == Kind.INCOMING and doc.lead_department else doc.department
     year = filing_year(doc)
     piece = ledger.next_value(session, f"dh:{fonds}:{year}:{retention}:{dept.code}")

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from archive.messages import msg
 from archive.models import User
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.documents import Document, DocumentAction, NumberEntry, SequenceCounter
@@ -66,7 +67,7 @@ def issue_number(session: Session, doc: Document, code: str, actor: User, *, yea
         return held
     code = code.strip()
     if not code:
-        raise WorkflowError("编号步骤没有设置文号代字，请联系管理员检查路由模板。")
+        raise WorkflowError(msg("编号步骤没有设置文号代字，请联系管理员检查路由模板。"))
     year = year or local_year()
     serial = next_value(session, f"wh:{code}:{year}")
     entry = NumberEntry(
@@ -83,9 +84,9 @@ def void_number(session: Session, entry: NumberEntry, actor: User, reason: str) 
     """Void an issued 文号 with a reason; the entry and its serial stay in the ledger for good."""
     reason = (reason or "").strip()
     if not reason:
-        raise WorkflowError("作废文号必须填写原因。")
+        raise WorkflowError(msg("作废文号必须填写原因。"))
     if entry.voided_at is not None:
-        raise WorkflowError(f"文号 {entry.number} 已于此前作废，无需重复操作。")
+        raise WorkflowError(msg("文号 %(number)s 已于此前作废，无需重复操作。", number=entry.number))
     entry.voided_at, entry.voided_by_id, entry.void_reason = utcnow(), actor.id, reason[:1000]
     doc = session.get(Document, entry.document_id)
     if doc is not None and doc.doc_number == entry.number:

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.messages import msg
 from archive.models import Department, Role, User
 from archive.models.base import utcnow
 from archive.models.documents import Document, RouteStep, RouteTemplate
@@ -51,130 +52,147 @@ _DEPT_HEAD = {"who": "drafter_dept_role", "role": "dept_head"}
 _OFFICE_HEAD = {"who": "dept_role", "department": "BGS", "role": "dept_head"}
 _OFFICE_CLERK = {"who": "dept_role", "department": "BGS", "role": "clerk"}
 _LEADER = {"who": "role", "role": "leader"}
-_FILE = {"key": "file", "name": "归档", "kind": "file", "assignee": _OFFICE_CLERK, "fonds": "J001", "category": "WS"}
+_FILE = {"key": "file", "name": msg(
+    "归档",
+), "kind": "file", "assignee": _OFFICE_CLERK, "fonds": "J001", "category": "WS"}
 
 # The demo bureau's templates (seeded by seed_templates()).
 SEED_TEMPLATES: list[dict[str, Any]] = [
     {
         "code": "outgoing",
-        "name": "发文",
+        "name": msg("发文"),
         "kind": Kind.OUTGOING,
         "steps": [
-            {"key": "dept_review", "name": "处室审核", "kind": "approve", "assignee": _DEPT_HEAD},
-            {"key": "countersign", "name": "会签", "kind": "countersign", "optional": True, "mode": "all",
+            {"key": "dept_review", "name": msg("处室审核"), "kind": "approve", "assignee": _DEPT_HEAD},
+            {"key": "countersign", "name": msg("会签"), "kind": "countersign", "optional": True, "mode": "all",
              "assignee": {"who": "departments", "role": "dept_head"}, "departments": [], "allowed": "*"},
-            {"key": "office_review", "name": "办公室核稿", "kind": "approve", "assignee": _OFFICE_HEAD},
-            {"key": "sign", "name": "局领导签发", "kind": "sign", "assignee": _LEADER},
-            {"key": "number", "name": "编号", "kind": "number", "assignee": _OFFICE_CLERK, "code": "{organ}发"},
-            {"key": "distribute", "name": "分发", "kind": "distribute", "assignee": _OFFICE_CLERK},
+            {"key": "office_review", "name": msg("办公室核稿"), "kind": "approve", "assignee": _OFFICE_HEAD},
+            {"key": "sign", "name": msg("局领导签发"), "kind": "sign", "assignee": _LEADER},
+            {"key": "number", "name": msg("编号"), "kind": "number", "assignee": _OFFICE_CLERK, "code": "{organ}发"},
+            {"key": "distribute", "name": msg("分发"), "kind": "distribute", "assignee": _OFFICE_CLERK},
             _FILE,
         ],
     },
     {
         "code": "incoming",
-        "name": "收文",
+        "name": msg("收文"),
         "kind": Kind.INCOMING,
         "steps": [
-            {"key": "screen", "name": "初审", "kind": "screen", "assignee": _OFFICE_CLERK},
-            {"key": "propose", "name": "拟办", "kind": "approve", "assignee": _OFFICE_HEAD},
-            {"key": "instruct", "name": "局领导批办", "kind": "instruct", "assignee": _LEADER},
-            {"key": "handle", "name": "承办", "kind": "handle", "mode": "all",
+            {"key": "screen", "name": msg("初审"), "kind": "screen", "assignee": _OFFICE_CLERK},
+            {"key": "propose", "name": msg("拟办"), "kind": "approve", "assignee": _OFFICE_HEAD},
+            {"key": "instruct", "name": msg("局领导批办"), "kind": "instruct", "assignee": _LEADER},
+            {"key": "handle", "name": msg("承办"), "kind": "handle", "mode": "all",
              "assignee": {"who": "lead_departments", "role": "dept_head"}},
-            {"key": "conclude", "name": "办结", "kind": "approve",
+            {"key": "conclude", "name": msg("办结"), "kind": "approve",
              "assignee": {"who": "lead_department_role", "role": "dept_head"}},
             _FILE,
         ],
     },
     {
         "code": "request",
-        "name": "签报",
+        "name": msg("签报"),
         "kind": Kind.REQUEST,
         "steps": [
-            {"key": "dept_review", "name": "处室审核", "kind": "approve", "assignee": _DEPT_HEAD},
-            {"key": "countersign", "name": "会签", "kind": "countersign", "optional": True, "mode": "all",
+            {"key": "dept_review", "name": msg("处室审核"), "kind": "approve", "assignee": _DEPT_HEAD},
+            {"key": "countersign", "name": msg("会签"), "kind": "countersign", "optional": True, "mode": "all",
              "assignee": {"who": "departments", "role": "dept_head"}, "departments": [], "allowed": "*"},
-            {"key": "office_review", "name": "办公室核稿", "kind": "approve", "assignee": _OFFICE_HEAD},
-            {"key": "sign", "name": "局领导审批", "kind": "sign", "assignee": _LEADER},
+            {"key": "office_review", "name": msg("办公室核稿"), "kind": "approve", "assignee": _OFFICE_HEAD},
+            {"key": "sign", "name": msg("局领导审批"), "kind": "sign", "assignee": _LEADER},
             _FILE,
         ],
     },
 ]
 
 # What the draft stage is called per kind (shown as the first node of the route).
-DRAFT_STAGE = {Kind.OUTGOING: "拟稿", Kind.INCOMING: "签收登记", Kind.REQUEST: "起草"}
+DRAFT_STAGE = {Kind.OUTGOING: msg("拟稿"), Kind.INCOMING: msg("签收登记"), Kind.REQUEST: msg("起草")}
 
 
 def validate_steps(session: Session, steps: Any) -> list[dict[str, Any]]:
     """Check a template's step list and return it normalised; raise WorkflowError listing every problem."""
     problems: list[str] = []
     if not isinstance(steps, list) or not steps:
-        raise WorkflowError("路由模板至少需要一个步骤（步骤列表不能为空）。")
+        raise WorkflowError(msg("路由模板至少需要一个步骤（步骤列表不能为空）。"))
     dept_codes = {d.code for d in org.departments(session, include_inactive=True)}
     role_codes = {r.code for r in session.scalars(select(Role))} | {"dept_head", "clerk", "leader"}
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
     for i, raw in enumerate(steps, start=1):
-        where = f"第{i}步"
+        where = msg("第%(i)s步", i=i)
         if not isinstance(raw, dict):
-            problems.append(f"{where}：应为一个对象（{{...}}）。")
+            problems.append(msg("%(where)s：应为一个对象（{...}）。", where=where))
             continue
         step = dict(raw)
         key, name, kind = step.get("key"), step.get("name"), step.get("kind")
         if not isinstance(key, str) or not _KEY.match(key):
-            problems.append(f"{where}：key 须为小写英文字母开头的标识，例如 dept_review。")
+            problems.append(msg("%(where)s：key 须为小写英文字母开头的标识，例如 dept_review。", where=where))
         elif key in seen:
-            problems.append(f"{where}：key「{key}」重复。")
+            problems.append(msg("%(where)s：key「%(key)s」重复。", where=where, key=key))
         else:
             seen.add(key)
         if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            problems.append(f"{where}：请填写步骤名称（name，不超过100字）。")
+            problems.append(msg("%(where)s：请填写步骤名称（name，不超过100字）。", where=where))
         if kind not in StepKind.__members__.values():
-            problems.append(f"{where}：kind「{kind}」不是已知的步骤类型（{', '.join(StepKind)}）。")
+            problems.append(msg(
+                "%(where)s：kind「%(kind)s」不是已知的步骤类型（%(value)s）。",
+                where=where, kind=kind, value=', '.join(StepKind),
+            ))
             continue
         assignee = step.get("assignee")
         if not isinstance(assignee, dict) or assignee.get("who") not in WHO:
-            problems.append(f"{where}：assignee.who 须为 {', '.join(sorted(WHO))} 之一。")
+            problems.append(msg(
+                "%(where)s：assignee.who 须为 %(value)s 之一。",
+                where=where, value=', '.join(sorted(WHO)),
+            ))
             continue
         who = assignee["who"]
         if who == "person" and not org.user_by_username(session, str(assignee.get("username", ""))):
-            problems.append(f"{where}：没有登录名为「{assignee.get('username')}」的用户。")
+            problems.append(msg(
+                "%(where)s：没有登录名为「%(value)s」的用户。",
+                where=where, value=assignee.get('username'),
+            ))
         if who in ("drafter_dept_role", "dept_role", "role", "departments", "lead_departments",
                    "lead_department_role") and assignee.get("role") not in role_codes:
-            problems.append(f"{where}：角色「{assignee.get('role')}」不存在。")
+            problems.append(msg("%(where)s：角色「%(value)s」不存在。", where=where, value=assignee.get('role')))
         if who == "dept_role" and assignee.get("department") not in dept_codes:
-            problems.append(f"{where}：部门代码「{assignee.get('department')}」不存在。")
+            problems.append(msg(
+                "%(where)s：部门代码「%(value)s」不存在。",
+                where=where, value=assignee.get('department'),
+            ))
         parallel = kind in PARALLEL_KINDS
         if parallel != (who in ("departments", "lead_departments")):
             problems.append(
-                f"{where}：会签/承办步骤须按部门指定办理人（departments / lead_departments），其他步骤不可。"
+                msg(
+                    "%(where)s：会签/承办步骤须按部门指定办理人（departments / lead_departments），其他步骤不可。",
+                    where=where,
+                )
             )
         mode = step.get("mode", "all" if parallel else "one")
         if mode not in MODES or (parallel and mode == "one"):
-            problems.append(f"{where}：mode 须为 all、any 或 quorum。")
+            problems.append(msg("%(where)s：mode 须为 all、any 或 quorum。", where=where))
         if mode == "quorum" and (not isinstance(step.get("quorum"), int) or step["quorum"] < 1):
-            problems.append(f"{where}：quorum 模式需要正整数 quorum。")
+            problems.append(msg("%(where)s：quorum 模式需要正整数 quorum。", where=where))
         step["mode"] = mode
         if kind == StepKind.COUNTERSIGN:
             allowed = step.get("allowed", "*")
             default = step.get("departments", [])
             if allowed != "*" and (not isinstance(allowed, list) or set(allowed) - dept_codes):
-                problems.append(f"{where}：allowed 须为 \"*\" 或部门代码列表。")
+                problems.append(msg("%(where)s：allowed 须为 \"*\" 或部门代码列表。", where=where))
             if not isinstance(default, list) or set(default) - dept_codes:
-                problems.append(f"{where}：departments 须为部门代码列表。")
+                problems.append(msg("%(where)s：departments 须为部门代码列表。", where=where))
             step.setdefault("allowed", "*")
             step.setdefault("departments", [])
         if kind == StepKind.NUMBER and not str(step.get("code", "")).strip():
-            problems.append(f"{where}：编号步骤需要 code（文号代字，例如 {{organ}}发）。")
+            problems.append(msg("%(where)s：编号步骤需要 code（文号代字，例如 {organ}发）。", where=where))
         if kind == StepKind.DISTRIBUTE and not isinstance(step.setdefault("acknowledge", False), bool):
-            problems.append(f"{where}：acknowledge 须为 true 或 false（收件人是否须点“签收”）。")
+            problems.append(msg("%(where)s：acknowledge 须为 true 或 false（收件人是否须点“签收”）。", where=where))
         if kind == StepKind.FILE:
             step.setdefault("fonds", "J001")
             step.setdefault("category", "WS")
             if not re.match(r"^[A-Za-z0-9]{1,16}$", str(step["fonds"])):
-                problems.append(f"{where}：全宗号 fonds 只能是字母和数字。")
+                problems.append(msg("%(where)s：全宗号 fonds 只能是字母和数字。", where=where))
         out.append(step)
     if problems:
-        raise WorkflowError("路由模板有以下问题：\n" + "\n".join(problems), problems=problems)
+        raise WorkflowError(msg("路由模板有以下问题：\n") + "\n".join(problems), problems=problems)
     return out
 
 
@@ -208,11 +226,11 @@ def save_template(
     """Create or update a route template after validating its steps (documents already routed keep theirs)."""
     code = code.strip().lower()
     if not _KEY.match(code):
-        raise WorkflowError("模板代码须为小写英文字母开头的标识，例如 outgoing。")
+        raise WorkflowError(msg("模板代码须为小写英文字母开头的标识，例如 outgoing。"))
     if kind not in Kind.__members__.values():
-        raise WorkflowError("请选择公文种类（发文、收文或签报）。")
+        raise WorkflowError(msg("请选择公文种类（发文、收文或签报）。"))
     if not name.strip():
-        raise WorkflowError("请填写模板名称。")
+        raise WorkflowError(msg("请填写模板名称。"))
     clean = validate_steps(session, steps)
     template = session.scalar(select(RouteTemplate).where(RouteTemplate.code == code))
     if template is None:
@@ -234,7 +252,7 @@ def plan_steps(session: Session, template: RouteTemplate, plan: dict[str, Any]) 
     for step in template.steps:
         if step["key"] in skip:
             if not step.get("optional"):
-                problems.append(f"步骤「{step['name']}」是必经步骤，不能省略。")
+                problems.append(msg("步骤「%(value)s」是必经步骤，不能省略。", value=step['name']))
                 continue
             continue
         step = dict(step)
@@ -243,20 +261,29 @@ def plan_steps(session: Session, template: RouteTemplate, plan: dict[str, Any]) 
             allowed = dept_codes if step.get("allowed", "*") == "*" else set(step["allowed"])
             bad = [c for c in codes if c not in allowed]
             if bad:
-                problems.append(f"步骤「{step['name']}」不能选择部门：{', '.join(bad)}。")
+                problems.append(msg(
+                    "步骤「%(value)s」不能选择部门：%(value2)s。",
+                    value=step['name'], value2=', '.join(bad),
+                ))
             if not codes:
                 if step.get("optional") and "skip" not in plan:
                     continue  # the template's default: an optional 会签 nobody asked for
                 # Asked for (required, or ticked in the form): a choice that cannot be honoured is refused.
-                problems.append(f"您选择了「{step['name']}」，请为它选择至少一个会签部门（或取消勾选此步骤）。")
+                problems.append(msg(
+                    "您选择了「%(value)s」，请为它选择至少一个会签部门（或取消勾选此步骤）。",
+                    value=step['name'],
+                ))
             if step.get("mode") == "quorum" and len(codes) < int(step.get("quorum", 1)):
-                problems.append(f"「{step['name']}」需要至少 {step['quorum']} 个部门。")
+                problems.append(msg(
+                    "「%(value)s」需要至少 %(value2)s 个部门。",
+                    value=step['name'], value2=step['quorum'],
+                ))
             step["departments"] = list(dict.fromkeys(codes))
         out.append(step)
     if problems:
-        raise WorkflowError("路由设置有以下问题：\n" + "\n".join(problems), problems=problems)
+        raise WorkflowError(msg("路由设置有以下问题：\n") + "\n".join(problems), problems=problems)
     if not out:
-        raise WorkflowError("路由至少需要一个步骤。")
+        raise WorkflowError(msg("路由至少需要一个步骤。"))
     return out
 
 
@@ -324,9 +351,11 @@ def resolve_assignees(
         out.extend((u, dept, lead) for u in eligible)
     if empty or not out:
         raise WorkflowError(
-            f"步骤「{step.name}」找不到可以办理的人员（{', '.join(empty) or step.name}："
-            "没有在岗、具备相应角色和涉密等级的人员）。"
-            "请联系系统管理员调整人员角色或路由模板。"
+            msg(
+                "步骤「%(name)s」找不到可以办理的人员（%(value)s：没有在岗、具备相应角色和涉密等级的人员）。请联系系"
+                "统管理员调整人员角色或路由模板。",
+                name=step.name, value=', '.join(empty) or step.name,
+            )
         )
     return out
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import False_
 
 from archive import org
+from archive.messages import msg
 from archive.models import Department, User
 from archive.models.base import utcnow
 from archive.models.documents import (
@@ -92,7 +93,7 @@ def _lock(session: Session, document_id: int) -> Document:
         .execution_options(populate_existing=True)
     )
     if doc is None:
-        raise NotFound("文件不存在，或您没有查看权限。")
+        raise NotFound(msg("文件不存在，或您没有查看权限。"))
     return doc
 
 
@@ -105,8 +106,9 @@ def _bump(session: Session, doc: Document, expected_version: int | None) -> None
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ConflictError("已处理：该文件刚刚已被他人处理（或此页面已提交过），本次操作未重复执行。"
-                            "请刷新页面查看最新状态。")
+        raise ConflictError(msg(
+            "已处理：该文件刚刚已被他人处理（或此页面已提交过），本次操作未重复执行。请刷新页面查看最新状态。",
+        ))
     set_committed_value(doc, "version", seen + 1)
 
 
@@ -167,7 +169,7 @@ def get_document(session: Session, document_id: int, user: User) -> Document:
     """Return the document when the user may see it; otherwise raise NotFound (same for absent ones)."""
     doc = session.get(Document, document_id)
     if doc is None or not can_view(session, doc, user):
-        raise NotFound("文件不存在，或您没有查看权限。")
+        raise NotFound(msg("文件不存在，或您没有查看权限。"))
     return doc
 
 
@@ -201,19 +203,19 @@ class DraftFields:
 def _check_fields(fields: DraftFields, actor: User, kind: str) -> list[str]:
     problems: list[str] = []
     if not fields.title.strip():
-        problems.append("请填写标题。")
+        problems.append(msg("请填写标题。"))
     if len(fields.title) > MAX_TITLE:
-        problems.append(f"标题不能超过{MAX_TITLE}个字符。")
+        problems.append(msg("标题不能超过%(MAX_TITLE)s个字符。", MAX_TITLE=MAX_TITLE))
     if fields.urgency not in URGENCY_NAMES:
-        problems.append("请选择紧急程度（平件、加急或特急）。")
+        problems.append(msg("请选择紧急程度（平件、加急或特急）。"))
     if fields.classification not in CLASSIFICATION_NAMES:
-        problems.append("请选择密级。")
+        problems.append(msg("请选择密级。"))
     elif fields.classification > actor.clearance:
-        problems.append("您的涉密等级低于所选密级，不能起草该密级的文件。")
+        problems.append(msg("您的涉密等级低于所选密级，不能起草该密级的文件。"))
     if fields.retention not in RETENTION_NAMES:
-        problems.append("保管期限须为永久、定期30年或定期10年。")
+        problems.append(msg("保管期限须为永久、定期30年或定期10年。"))
     if kind == Kind.INCOMING and not (fields.source_organ or "").strip():
-        problems.append("收文请填写来文机关。")
+        problems.append(msg("收文请填写来文机关。"))
     return problems
 
 
@@ -222,17 +224,17 @@ def create_document(
 ) -> Document:
     """Create a draft (收文: the 签收登记 by the clerk) in the actor's department."""
     if kind not in Kind.__members__.values():
-        raise WorkflowError("请选择公文种类。")
+        raise WorkflowError(msg("请选择公文种类。"))
     if actor.department_id is None:
-        raise WorkflowError("您的账户没有所属部门，不能起草文件。请联系系统管理员。")
+        raise WorkflowError(msg("您的账户没有所属部门，不能起草文件。请联系系统管理员。"))
     if kind == Kind.INCOMING and Permission.DOCUMENTS_NUMBER not in org.permissions_of(actor):
-        raise WorkflowError("收文由办公室文书签收登记。请将来文交办公室登记。")
+        raise WorkflowError(msg("收文由办公室文书签收登记。请将来文交办公室登记。"))
     stmt = select(RouteTemplate).where(RouteTemplate.kind == kind, RouteTemplate.active.is_(True))
     if template_code:
         stmt = stmt.where(RouteTemplate.code == template_code)
     template = session.scalars(stmt.order_by(RouteTemplate.id)).first()
     if template is None:
-        raise WorkflowError("没有可用的路由模板，请联系系统管理员设置。")
+        raise WorkflowError(msg("没有可用的路由模板，请联系系统管理员设置。"))
     problems = _check_fields(fields, actor, kind)
     if problems:
         raise WorkflowError("\n".join(problems), problems=problems)
@@ -280,11 +282,11 @@ def files_of(session: Session, doc: Document, *, current_only: bool = True) -> l
 def _check_editor(session: Session, doc: Document, actor: User, action: Action = Action.REVISE) -> None:
     rule = transition(doc.state, action)
     if rule is None:
-        raise WorkflowError("文件当前状态下不能修改内容。")
+        raise WorkflowError(msg("文件当前状态下不能修改内容。"))
     if rule.who == Who.DRAFTER and actor.id != doc.drafter_id:
-        raise WorkflowError("只有拟稿人可以修改草稿。")
+        raise WorkflowError(msg("只有拟稿人可以修改草稿。"))
     if rule.who == Who.EDITOR and actor.id != doc.drafter_id and _my_assignment(session, doc, actor) is None:
-        raise WorkflowError("只有拟稿人或当前步骤的办理人可以修改文件内容。")
+        raise WorkflowError(msg("只有拟稿人或当前步骤的办理人可以修改文件内容。"))
 
 
 def update_fields(
@@ -321,7 +323,7 @@ def add_file(
     import uuid
 
     if role not in ("main", "attachment"):
-        raise WorkflowError("文件类别须为正文或附件。")
+        raise WorkflowError(msg("文件类别须为正文或附件。"))
     # Hash and write first (content-addressed, idempotent): no lock is held during the file I/O.
     stored = storage.store(files_dir, filename, data, role=role)
     doc = _lock(session, doc_id)
@@ -333,7 +335,7 @@ def add_file(
         slot = next((f.slot for f in current if f.role == "main"), None)  # one 正文: a new upload is a new version
     previous = next((f for f in current if f.slot == slot), None) if slot else None
     if slot and previous is None:
-        raise WorkflowError("要更新的文件不存在。")
+        raise WorkflowError(msg("要更新的文件不存在。"))
     if previous is not None:
         previous.current = False
     new = DocumentFile(
@@ -359,9 +361,9 @@ def remove_file(session: Session, doc_id: int, actor: User, slot: str, *, expect
     current = files_of(session, doc)
     target = next((f for f in current if f.slot == slot), None)
     if target is None:
-        raise WorkflowError("要删除的附件不存在。")
+        raise WorkflowError(msg("要删除的附件不存在。"))
     if target.role == "main":
-        raise WorkflowError("正文不能删除，请上传新版本替换。")
+        raise WorkflowError(msg("正文不能删除，请上传新版本替换。"))
     before = freeze.snapshot(doc, current)
     target.current = False
     session.flush()
@@ -375,7 +377,7 @@ def set_plan(session: Session, doc_id: int, actor: User, plan: dict[str, Any], *
     """Adjust the route of a draft within what its template allows (optional steps, 会签 departments)."""
     doc = _lock(session, doc_id)
     if doc.drafter_id != actor.id or transition(doc.state, Action.SUBMIT) is None:
-        raise WorkflowError("只有拟稿人可以在提交前调整路由。")
+        raise WorkflowError(msg("只有拟稿人可以在提交前调整路由。"))
     routes.plan_steps(session, doc.template, plan)
     _bump(session, doc, expected_version)
     doc.route_plan = plan
@@ -400,7 +402,8 @@ def submit(session: Session, settings: Any, doc_id: int, actor: User, *, expecte
     problems = []
     if not any(f.role == "main" for f in files_of(session, doc)):
         problems.append(
-            "请上传正文（.docx 或 .pdf）。" if doc.kind != Kind.INCOMING else "请上传来文扫描件或电子件作为正文。"
+            msg("请上传正文（.docx 或 .pdf）。") if doc.kind != Kind.INCOMING
+            else msg("请上传来文扫描件或电子件作为正文。")
         )
     problems += _check_fields(_fields_of(doc), actor, doc.kind)
     try:
@@ -409,7 +412,7 @@ def submit(session: Session, settings: Any, doc_id: int, actor: User, *, expecte
         problems += exc.problems
         planned = []
     if problems:
-        raise WorkflowError("提交前请处理以下问题：\n" + "\n".join(problems), problems=problems)
+        raise WorkflowError(msg("提交前请处理以下问题：\n") + "\n".join(problems), problems=problems)
     _bump(session, doc, expected_version)
     doc.route_round += 1
     for position, spec in enumerate(planned, start=1):
@@ -529,9 +532,9 @@ def _number_code(settings: Any, step: RouteStep) -> str:
 def _require(session: Session, doc: Document, action: Action, actor: User) -> None:
     rule = transition(doc.state, action)
     if rule is None:
-        raise ConflictError("文件当前状态下不能进行此操作（可能已被他人处理）。请刷新页面查看最新状态。")
+        raise ConflictError(msg("文件当前状态下不能进行此操作（可能已被他人处理）。请刷新页面查看最新状态。"))
     if rule.who == Who.DRAFTER and actor.id != doc.drafter_id:
-        raise WorkflowError("只有拟稿人可以进行此操作。")
+        raise WorkflowError(msg("只有拟稿人可以进行此操作。"))
 
 
 def _take_assignment(
@@ -540,25 +543,26 @@ def _take_assignment(
 ) -> tuple[RouteStep, StepAssignment]:
     rule = transition(doc.state, action)
     if rule is None:
-        raise ConflictError("文件当前状态下不能进行此操作（可能已被他人处理）。请刷新页面查看最新状态。")
+        raise ConflictError(msg("文件当前状态下不能进行此操作（可能已被他人处理）。请刷新页面查看最新状态。"))
     assignment = session.get(StepAssignment, assignment_id, populate_existing=True)
     if assignment is None or assignment.document_id != doc.id:
-        raise NotFound("该办理事项不存在。")
+        raise NotFound(msg("该办理事项不存在。"))
     holder = on_behalf_of or actor
     step = session.get(RouteStep, assignment.step_id, populate_existing=True)
     assert step is not None
     if assignment.user_id != holder.id or (
         on_behalf_of is not None and not hooks.may_act(session, actor, on_behalf_of, doc, step, assignment)
     ):
-        raise WorkflowError("您不是此步骤的办理人（或代理授权已不在有效期内）。")
+        raise WorkflowError(msg("您不是此步骤的办理人（或代理授权已不在有效期内）。"))
     if assignment.state != AssignmentState.PENDING or step.state != StepState.ACTIVE:
         raise ConflictError(_why_not_pending(session, assignment))
     if rule.step_kinds and StepKind(step.kind) not in rule.step_kinds:
-        raise WorkflowError("此步骤不能进行该操作。")
+        raise WorkflowError(msg("此步骤不能进行该操作。"))
     if on_behalf_of is not None and step.kind in PARALLEL_KINDS and _holds_part(
             session, step, actor.id, besides=assignment.id):
-        raise WorkflowError("您本人已是本步骤另一单位的办理人，"
-                            "不能再代理他人办理同一步骤的另一部分（一人只能代表一方）。")
+        raise WorkflowError(msg(
+            "您本人已是本步骤另一单位的办理人，不能再代理他人办理同一步骤的另一部分（一人只能代表一方）。",
+        ))
     standing = standing_problem(session, doc, step, assignment, holder, actor)
     if standing:
         raise WorkflowError(standing)
@@ -575,9 +579,9 @@ def standing_problem(session: Session, doc: Document, step: RouteStep, assignmen
     """
     for person in {holder.id: holder, actor.id: actor}.values():
         if not person.active:
-            return f"{person.display_name} 的账户已停用，不能办理。"
+            return msg("%(display_name)s 的账户已停用，不能办理。", display_name=person.display_name)
         if person.clearance < doc.classification:
-            return f"{person.display_name} 的涉密等级低于该文件的密级，不能办理。"
+            return msg("%(display_name)s 的涉密等级低于该文件的密级，不能办理。", display_name=person.display_name)
     spec = step.spec.get("assignee", {})
     if spec.get("who") in ("person", "drafter"):
         return None
@@ -587,15 +591,21 @@ def standing_problem(session: Session, doc: Document, step: RouteStep, assignmen
         # Handed over by 转办 to a chosen colleague: the step's permission is what they must keep.
         needed = routes.KIND_PERMISSION.get(StepKind(step.kind))
         if needed is not None and needed not in org.permissions_of(holder):
-            return f"{holder.display_name} 已不再具备办理「{step.name}」的权限，不能办理。"
+            return msg(
+                "%(display_name)s 已不再具备办理「%(name)s」的权限，不能办理。",
+                display_name=holder.display_name, name=step.name,
+            )
         return None
     eligible: list[tuple[User, Department | None, bool]] = []
     for allow in (False, True):  # handed out with or without the self-approval rule: either way counts
         with contextlib.suppress(WorkflowError):  # a unit with nobody left: the holder is not in it either
             eligible += routes.resolve_assignees(session, doc, step, allow_self_approval=allow)
     if not any(u.id == holder.id and (d.id if d else None) == assignment.department_id for u, d, _lead in eligible):
-        return (f"{holder.display_name} 已不再具备办理「{step.name}」的角色或部门（职务或部门已变更），"
-                "该事项将转给现任办理人；请刷新页面。")
+        return (msg(
+            "%(display_name)s 已不再具备办理「%(name)s」的角色或部门（职务或部门已变更），该事项将转给现任办理人；请"
+            "刷新页面。",
+            display_name=holder.display_name, name=step.name,
+        ))
     return None
 
 
@@ -609,7 +619,7 @@ def _holds_part(session: Session, step: RouteStep, user_id: int, *, besides: int
 
 def _why_not_pending(session: Session, assignment: StepAssignment) -> str:
     if assignment.state == AssignmentState.DONE:
-        return "您已处理过此步骤，无需重复提交。"
+        return msg("您已处理过此步骤，无需重复提交。")
     if assignment.state == AssignmentState.SUPERSEDED:
         other = session.scalar(
             select(DocumentAction)
@@ -617,11 +627,11 @@ def _why_not_pending(session: Session, assignment: StepAssignment) -> str:
             .order_by(DocumentAction.id.desc())
             .limit(1)
         )
-        who = other.actor.display_name if other else "他人"
-        return f"此步骤已由{who}处理，无需重复操作。请刷新页面查看最新状态。"
+        who = other.actor.display_name if other else msg("他人")
+        return msg("此步骤已由%(who)s处理，无需重复操作。请刷新页面查看最新状态。", who=who)
     if assignment.state == AssignmentState.TRANSFERRED:
-        return "此事项已转办他人。"
-    return "此步骤已不在您这里（可能已被退回、撤回或已由他人处理）。请刷新页面查看最新状态。"
+        return msg("此事项已转办他人。")
+    return msg("此步骤已不在您这里（可能已被退回、撤回或已由他人处理）。请刷新页面查看最新状态。")
 
 
 def _finish_assignment(session: Session, assignment: StepAssignment) -> None:
@@ -632,7 +642,7 @@ def _finish_assignment(session: Session, assignment: StepAssignment) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ConflictError("此步骤刚刚已被处理，本次操作未执行。请刷新页面查看最新状态。")
+        raise ConflictError(msg("此步骤刚刚已被处理，本次操作未执行。请刷新页面查看最新状态。"))
     session.refresh(assignment)
 
 
@@ -708,18 +718,18 @@ def complete(
     step = session.get(RouteStep, session.scalar(
         select(StepAssignment.step_id).where(StepAssignment.id == assignment_id)) or 0)
     if step is None:
-        raise NotFound("该办理事项不存在。")
+        raise NotFound(msg("该办理事项不存在。"))
     action = COMPLETING_ACTION[StepKind(step.kind)]
     step, assignment = _take_assignment(session, doc, actor, assignment_id, action, on_behalf_of)
     opinion = (opinion or "").strip()[:MAX_OPINION]
     kind = StepKind(step.kind)
     data: dict[str, Any] = {}
     if kind == StepKind.SIGN and not opinion:
-        opinion = "同意"
+        opinion = msg("同意")
     if kind == StepKind.INSTRUCT:
         data.update(_apply_instruction(session, doc, params))
     if kind in FINAL_STEP_KINDS and doc.frozen_hash and _current_hash(session, doc) != doc.frozen_hash:
-        raise WorkflowError("文件内容在签发后已变更，须经签发人复核后才能继续。")
+        raise WorkflowError(msg("文件内容在签发后已变更，须经签发人复核后才能继续。"))
     _finish_assignment(session, assignment)
     _bump(session, doc, expected_version)
     if kind == StepKind.NUMBER:
@@ -771,11 +781,14 @@ def _year_choice(session: Session, doc: Document, actor: User, params: StepInput
         return {"kept_number": held.number, "kept_year": held.year}
     if params.number_year == "renew":
         if not params.void_reason.strip():
-            raise WorkflowError(f"作废原文号 {held.number} 须填写原因。")
+            raise WorkflowError(msg("作废原文号 %(number)s 须填写原因。", number=held.number))
         ledger.void_number(session, held, actor, params.void_reason)
         return {"voided_number": held.number}
-    raise WorkflowError(f"该文已有 {held.year} 年的文号 {held.number}，本次编号在 {year} 年："
-                        f"请选择保留原文号，或作废原文号（填写原因）后取 {year} 年的新文号。")
+    raise WorkflowError(msg(
+        "该文已有 %(year)s 年的文号 %(number)s，本次编号在 %(year2)s 年：请选择保留原文号，或作废原文号（填写原因）后"
+        "取 %(year2)s 年的新文号。",
+        year=held.year, number=held.number, year2=year,
+    ))
 
 
 def _current_hash(session: Session, doc: Document) -> str:
@@ -784,15 +797,15 @@ def _current_hash(session: Session, doc: Document) -> str:
 
 def _apply_instruction(session: Session, doc: Document, params: StepInput) -> dict[str, Any]:
     if not params.lead_department:
-        raise WorkflowError("批办须指定主办部门。")
+        raise WorkflowError(msg("批办须指定主办部门。"))
     lead = org.department_by_code(session, params.lead_department)
     if lead is None:
-        raise WorkflowError(f"主办部门「{params.lead_department}」不存在。")
+        raise WorkflowError(msg("主办部门「%(lead_department)s」不存在。", lead_department=params.lead_department))
     co = []
     for code in params.co_departments:
         dept = org.department_by_code(session, code)
         if dept is None:
-            raise WorkflowError(f"协办部门「{code}」不存在。")
+            raise WorkflowError(msg("协办部门「%(code)s」不存在。", code=code))
         if dept.id != lead.id and dept.code not in co:
             co.append(dept.code)
     doc.lead_department_id, doc.co_departments = lead.id, co
@@ -808,12 +821,12 @@ def _set_distribution(session: Session, doc: Document, params: StepInput) -> Non
     if params.distribution_departments is not None:
         bad = [c for c in params.distribution_departments if org.department_by_code(session, c) is None]
         if bad:
-            raise WorkflowError(f"分发部门不存在：{', '.join(bad)}")
+            raise WorkflowError(msg("分发部门不存在：%(value)s", value=', '.join(bad)))
         dist["departments"] = list(dict.fromkeys(params.distribution_departments))
     if params.distribution_users is not None:
         bad = [u for u in params.distribution_users if org.user_by_username(session, u) is None]
         if bad:
-            raise WorkflowError(f"分发人员不存在：{', '.join(bad)}")
+            raise WorkflowError(msg("分发人员不存在：%(value)s", value=', '.join(bad)))
         dist["users"] = list(dict.fromkeys(params.distribution_users))
     doc.distribution = dist
 
@@ -838,8 +851,11 @@ def distribute(session: Session, doc: Document, actor: User) -> int:
             for user in staff:
                 people[user.id] = user
     if empty:
-        raise WorkflowError(f"分发部门「{'、'.join(empty)}」没有在岗且涉密等级足够的人员，文件送不到；请调整分发范围，"
-                            "或请管理员为该部门配置人员。")
+        raise WorkflowError(msg(
+            "分发部门「%(value)s」没有在岗且涉密等级足够的人员，文件送不到；请调整分发范围，或请管理员为该部门配置人"
+            "员。",
+            value='、'.join(empty),
+        ))
     for username in dist.get("users", []):
         user = org.user_by_username(session, username)
         if user is not None and user.active:
@@ -899,17 +915,19 @@ def return_document(
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.RETURN, on_behalf_of)
     reasons = [r.strip()[:1000] for r in reasons if r and r.strip()]
     if not reasons:
-        raise WorkflowError("退回须写明理由（可写多条，一次性告知所有问题）。")
+        raise WorkflowError(msg("退回须写明理由（可写多条，一次性告知所有问题）。"))
     target = None
     if target_step_id is not None:
         target = session.get(RouteStep, target_step_id)
         if (target is None or target.document_id != doc.id or target.route_round != doc.route_round
                 or target.position >= step.position or target.state != StepState.DONE):
-            raise WorkflowError("只能退回到已经办理过的前面步骤。")
+            raise WorkflowError(msg("只能退回到已经办理过的前面步骤。"))
     _bump(session, doc, expected_version)
     record = record_action(session, doc, Action.RETURN, actor, step=step, assignment=assignment,
                      opinion=opinion.strip() or None, reasons=reasons, on_behalf_of=on_behalf_of,
-                     data={"to": target.name if target else "拟稿人", "to_step_id": target.id if target else None})
+                     data={"to": target.name if target else msg(
+                         "拟稿人",
+                     ), "to_step_id": target.id if target else None})
     if target is None:
         for s in steps_of(session, doc):
             _cancel_pending(session, s)
@@ -946,7 +964,7 @@ def send_back(
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.SEND_BACK, on_behalf_of)
     reasons = [r.strip()[:1000] for r in reasons if r and r.strip()]
     if not reasons:
-        raise WorkflowError("退回来文须写明理由。")
+        raise WorkflowError(msg("退回来文须写明理由。"))
     _bump(session, doc, expected_version)
     record = record_action(session, doc, Action.SEND_BACK, actor, step=step, assignment=assignment, reasons=reasons,
                      on_behalf_of=on_behalf_of)
@@ -995,13 +1013,15 @@ def withdraw(session: Session, doc_id: int, actor: User, *, expected_version: in
     doc = _lock(session, doc_id)
     own = withdrawable(session, doc, actor)
     if own is None or doc.state != State.ACTIVE:
-        raise ConflictError("已无法撤回：下一位办理人已经处理，或您没有可撤回的操作。")
+        raise ConflictError(msg("已无法撤回：下一位办理人已经处理，或您没有可撤回的操作。"))
     principal = session.get(User, own.on_behalf_of_id) if own.on_behalf_of_id else None
     if principal is not None and all(
             g.principal_id != principal.id for g in hooks.proxy.active_for_proxy(session, actor.id)):
         # The action was taken as 代: undoing it needs the same authority, still in force now.
-        raise WorkflowError(f"您代理{principal.display_name}的授权已结束，不能再撤回以代理身份办理的操作；"
-                            f"请联系{principal.display_name}。")
+        raise WorkflowError(msg(
+            "您代理%(display_name)s的授权已结束，不能再撤回以代理身份办理的操作；请联系%(display_name)s。",
+            display_name=principal.display_name,
+        ))
     _bump(session, doc, expected_version)
     withdrawn = _pending_holders(session, doc)
     if own.action == Action.SUBMIT:
@@ -1057,12 +1077,15 @@ def _pending_holders(session: Session, doc: Document) -> list[User]:
 def _eligible_user(session: Session, doc: Document, username: str, step_kind: StepKind) -> User:
     user = org.user_by_username(session, username)
     if user is None or not user.active:
-        raise WorkflowError(f"没有在岗的用户「{username}」。")
+        raise WorkflowError(msg("没有在岗的用户「%(username)s」。", username=username))
     if user.clearance < doc.classification:
-        raise WorkflowError(f"{user.display_name} 的涉密等级不足，不能办理此文件。")
+        raise WorkflowError(msg("%(display_name)s 的涉密等级不足，不能办理此文件。", display_name=user.display_name))
     needed = routes.KIND_PERMISSION.get(step_kind)
     if needed is not None and needed not in org.permissions_of(user):
-        raise WorkflowError(f"{user.display_name} 没有办理「{step_kind}」步骤的权限。")
+        raise WorkflowError(msg(
+            "%(display_name)s 没有办理「%(step_kind)s」步骤的权限。",
+            display_name=user.display_name, step_kind=step_kind,
+        ))
     return user
 
 
@@ -1084,7 +1107,7 @@ def add_signer(
     )
     added = RouteStep(
         document_id=doc.id, route_round=doc.route_round, position=step.position + 1, key="added",
-        name=f"加签：{signer.display_name}", kind=StepKind.APPROVE, mode="one",
+        name=msg("加签：%(display_name)s", display_name=signer.display_name), kind=StepKind.APPROVE, mode="one",
         spec={"key": "added", "kind": "approve", "assignee": {"who": "person", "user_id": signer.id}},
         state=StepState.WAITING, round=0, added_by_id=actor.id,
     )
@@ -1105,11 +1128,13 @@ def transfer(
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.TRANSFER, on_behalf_of)
     target = _eligible_user(session, doc, username, StepKind(step.kind))
     if target.id == assignment.user_id:
-        raise WorkflowError("不能转办给自己。")
+        raise WorkflowError(msg("不能转办给自己。"))
     if _holds_part(session, step, target.id, besides=assignment.id):
         # One person, one voice: a 会签 of two units must not end in one person's hands.
-        raise WorkflowError(f"{target.display_name} 已是本步骤的办理人（另一单位的部分），"
-                            "同一人不能在一个步骤中代表两方；请转给其他人员。")
+        raise WorkflowError(msg(
+            "%(display_name)s 已是本步骤的办理人（另一单位的部分），同一人不能在一个步骤中代表两方；请转给其他人员。",
+            display_name=target.display_name,
+        ))
     _bump(session, doc, expected_version)
     result = session.execute(
         update(StepAssignment)
@@ -1118,7 +1143,7 @@ def transfer(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ConflictError("此步骤刚刚已被处理，本次操作未执行。")
+        raise ConflictError(msg("此步骤刚刚已被处理，本次操作未执行。"))
     new = StepAssignment(step_id=step.id, document_id=doc.id, user_id=target.id,
                          department_id=assignment.department_id, lead=assignment.lead, round=step.round,
                          state=AssignmentState.PENDING, priority=assignment.priority)
@@ -1135,12 +1160,12 @@ def comment(session: Session, doc_id: int, actor: User, opinion: str) -> Documen
     """Add an opinion to the record without moving the document."""
     doc = session.get(Document, doc_id)
     if doc is None or not can_view(session, doc, actor):
-        raise NotFound("文件不存在，或您没有查看权限。")
+        raise NotFound(msg("文件不存在，或您没有查看权限。"))
     if transition(doc.state, Action.COMMENT) is None:
-        raise WorkflowError("文件当前状态下不能添加意见。")
+        raise WorkflowError(msg("文件当前状态下不能添加意见。"))
     opinion = (opinion or "").strip()
     if not opinion:
-        raise WorkflowError("请填写意见内容。")
+        raise WorkflowError(msg("请填写意见内容。"))
     return record_action(session, doc, Action.COMMENT, actor, step=_active_step(session, doc),
                          opinion=opinion[:MAX_OPINION])
 
@@ -1169,7 +1194,7 @@ def _review_if_changed(session: Session, doc: Document, actor: User) -> None:
     )
     review = RouteStep(
         document_id=doc.id, route_round=doc.route_round, position=position, key="review",
-        name="复核（签发后内容变更）", kind=StepKind.SIGN, mode="one",
+        name=msg("复核（签发后内容变更）"), kind=StepKind.SIGN, mode="one",
         spec={"key": "review", "kind": "sign", "review": True,
               "assignee": {"who": "person", "user_id": doc.signed_by_id}},
         state=StepState.WAITING, round=0, added_by_id=actor.id,

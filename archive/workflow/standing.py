@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.messages import msg
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document, DocumentAction, RouteStep, StepAssignment
@@ -109,8 +110,11 @@ def _tell(session: Session, doc: Document, step: RouteStep, assignment: StepAssi
     """Record the 改派 on the document and tell the former holder where the task went."""
     record_action(session, doc, Action.REASSIGN, holder, step=step, assignment=assignment,
                   data={"system": True, "from": holder.display_name, "to": list(names), "reason": problem})
-    notify.notify(session, holder, "info", f"已改派：{doc.title}（{step.name}）",
-                  body=f"{problem}\n此事项由{'、'.join(names)}办理。", link=deadlines.document_link(doc.id),
+    notify.notify(session, holder, "info", msg("已改派：%(title)s（%(name)s）", title=doc.title, name=step.name),
+                  body=msg(
+                      "%(problem)s\n此事项由%(value)s办理。",
+                      problem=problem, value='、'.join(names),
+                  ), link=deadlines.document_link(doc.id),
                   document_id=doc.id)
 
 

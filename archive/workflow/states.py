@@ -9,10 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-def N_(text: str) -> str:
-    """Mark a label for translation; templates show it through _()."""
-    return text
+from archive.messages import N_
 
 
 class Kind(StrEnum):

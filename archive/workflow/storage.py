@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.messages import DomainError, msg
 from fileformats import office, probe, zipguard
 
 MAIN_EXTENSIONS = {".docx", ".pdf"}
@@ -38,7 +39,7 @@ CONTENT_TYPES = {
 }
 
 
-class FileRefused(ValueError):
+class FileRefused(DomainError):
     """The upload cannot be stored; the message says why and what to do."""
 
 
@@ -55,7 +56,7 @@ def clean_filename(raw: str) -> str:
     name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip().strip(".")
     if not name:
-        raise FileRefused("文件名无效，请重命名后再上传。")
+        raise FileRefused(msg("文件名无效，请重命名后再上传。"))
     stem, dot, ext = name.rpartition(".")
     if dot and len(name) > 200:
         name = stem[: 200 - len(ext) - 1] + "." + ext
@@ -79,14 +80,20 @@ def store(files_dir: Path, filename: str, data: bytes, *, role: str) -> Stored:
     allowed = MAIN_EXTENSIONS if role == "main" else ATTACHMENT_EXTENSIONS
     if ext not in allowed:
         kinds = "、".join(sorted(e.lstrip(".") for e in allowed))
-        what = "正文" if role == "main" else "附件"
-        raise FileRefused(f"{what}「{name}」的格式不支持。{what}只能是：{kinds}。")
+        what = msg("正文") if role == "main" else msg("附件")
+        raise FileRefused(msg(
+            "%(what)s「%(name)s」的格式不支持。%(what)s只能是：%(kinds)s。",
+            what=what, name=name, kinds=kinds,
+        ))
     if not data:
-        raise FileRefused(f"文件「{name}」是空文件，请检查后重新上传。")
+        raise FileRefused(msg("文件「%(name)s」是空文件，请检查后重新上传。", name=name))
     if ext == ".pdf" and not data.startswith(b"%PDF"):
-        raise FileRefused(f"文件「{name}」不是有效的 PDF，请重新导出后上传。")
+        raise FileRefused(msg("文件「%(name)s」不是有效的 PDF，请重新导出后上传。", name=name))
     if ext in (".docx", ".xlsx", ".pptx") and not data.startswith(b"PK"):
-        raise FileRefused(f"文件「{name}」不是有效的 Office 文档，请用 Word/WPS 另存为 .docx 后上传。")
+        raise FileRefused(msg(
+            "文件「%(name)s」不是有效的 Office 文档，请用 Word/WPS 另存为 .docx 后上传。",
+            name=name,
+        ))
     sha = hashlib.sha256(data).hexdigest()
     target = blob_path(files_dir, sha)
     if not target.exists():
@@ -102,7 +109,7 @@ def read(files_dir: Path, sha256: str) -> bytes:
     """Return stored content, checking it still has its hash."""
     data = blob_path(files_dir, sha256).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise FileRefused("存储的文件已损坏（校验值不符），请联系系统管理员从备份恢复。")
+        raise FileRefused(msg("存储的文件已损坏（校验值不符），请联系系统管理员从备份恢复。"))
     return data
 
 
@@ -161,7 +168,7 @@ def convert_previews(files_dir: Path, *, soffice: str, timeout: float, limit: in
         except (zipguard.ZipBomb, office.ConversionFailed) as exc:
             failed.write_text(str(exc), encoding="utf-8")
         except (zipfile.BadZipFile, OSError):
-            failed.write_text("文件不是有效的 Word 文档（.docx），无法生成预览；请下载后查看。", encoding="utf-8")
+            failed.write_text(msg("文件不是有效的 Word 文档（.docx），无法生成预览；请下载后查看。"), encoding="utf-8")
         entry.unlink(missing_ok=True)
         done += 1
     return done

@@ -13,6 +13,7 @@ from archive.workflow import standing
 from intranet.access import requires
 from intranet.admin.forms import DepartmentForm, UserForm
 from intranet.context import current_user, db_session, settings
+from intranet.feedback import refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -59,7 +60,7 @@ def save_department():  # type: ignore[no-untyped-def]
             dept = org.save_department(dbs, form.code.data or "", form.name.data or "",
                                        sort_order=form.sort_order.data or 100)
         except org.OrgError as exc:
-            flash(str(exc), "error")
+            refuse(exc)
         else:
             audit.record(dbs, "admin.department", user=current_user(), detail=f"{dept.code} {dept.name}")
             dbs.commit()
@@ -82,7 +83,7 @@ def new_user():  # type: ignore[no-untyped-def]
                 password=form.password.data or None, clearance=form.clearance.data,
             )
         except org.OrgError as exc:
-            flash(str(exc), "error")
+            refuse(exc)
         else:
             audit.record(dbs, "admin.user.create", user=current_user(), detail=user.username)
             dbs.commit()
@@ -109,7 +110,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
             if form.password.data and user.source == "local":
                 org.set_password(user, form.password.data)
         except org.OrgError as exc:
-            flash(str(exc), "error")
+            refuse(exc)
         else:
             audit.record(dbs, "admin.user.update", user=current_user(), detail=user.username,
                          data={"roles": sorted(form.roles.data or []), "active": form.active.data})

@@ -21,6 +21,7 @@ from indexer.safeopen import UnsafeFile
 from intranet.access import requires
 from intranet.context import current_user, db_session, settings
 from intranet.downloads import send_archive_file
+from intranet.feedback import refuse
 from intranet.supervision.forms import NoteForm
 
 bp = Blueprint("circulation", __name__, url_prefix="/circulation")
@@ -41,8 +42,7 @@ def _names(field: str) -> list[str]:
 
 
 def _flash_problems(exc: SupervisionError) -> None:
-    for problem in exc.problems:
-        flash(problem, "error")
+    refuse(exc)
 
 
 @bp.get("/")

@@ -26,16 +26,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from archive import org
+from archive.messages import DomainError
 from archive.models import User
 from archive.models.documents import DocumentFile, FilingRecord, NumberEntry, RouteTemplate, StepAssignment
 from archive.permissions import Permission
 from archive.supervision import calendar, deadlines, hooks
 from archive.supervision.calendar import local_today
 from archive.workflow import exports, filing, ledger, routes, services, states, storage
-from archive.workflow.errors import ConflictError, NotFound, WorkflowError
+from archive.workflow.errors import NotFound, WorkflowError
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
+from intranet.feedback import refuse, say
 from intranet.supervision.forms import RemindForm
 from intranet.uploads import UploadTooLarge, read_limited
 from printing import service as print_service
@@ -83,16 +85,11 @@ def _run(doc_id: int | None, work: Any, success: str) -> Response:
     try:
         work(dbs)
         dbs.commit()
-    except ConflictError as exc:
+    except DomainError as exc:
         dbs.rollback()
-        flash(str(exc), "warning")
-    except (WorkflowError, storage.FileRefused) as exc:
-        dbs.rollback()
-        # 一次性告知: every problem on its own line, all at once.
-        for problem in getattr(exc, "problems", None) or [str(exc)]:
-            flash(problem, "error")
+        refuse(exc)  # 一次性告知: every problem on its own line, all at once
     else:
-        flash(success, "success")
+        flash(say(success), "success")
     target = url_for("documents.show", doc_id=doc_id) if doc_id else url_for("documents.inbox")
     return redirect(target)
 
@@ -176,8 +173,7 @@ def new():  # type: ignore[no-untyped-def]
             dbs.commit()
         except (WorkflowError, storage.FileRefused) as exc:
             dbs.rollback()
-            for problem in getattr(exc, "problems", [str(exc)]):
-                flash(problem, "error")
+            refuse(exc)
         else:
             flash(_("草稿已保存。请检查路由后点击“提交”。"), "success")
             return redirect(url_for("documents.show", doc_id=doc.id))
@@ -255,7 +251,7 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
             )
         except (print_service.PrintError, storage.FileRefused) as exc:
             dbs.rollback()
-            flash(str(exc), "error")
+            refuse(exc)
             return redirect(url_for("documents.show", doc_id=doc.id))
     dbs.commit()
     flash(_("已提交打印《%(title)s》%(copies)d 份，可在“打印”页面查看进度。", title=doc.title, copies=job.copies),
@@ -306,7 +302,7 @@ def upload(doc_id: int):  # type: ignore[no-untyped-def]
     try:
         data = read_limited(upload.stream, "document")
     except UploadTooLarge as exc:
-        flash(str(exc), "error")
+        refuse(exc)
         return redirect(url_for("documents.show", doc_id=doc.id))
     return _run(doc.id, lambda s: services.add_file(
         s, settings().files_dir, doc.id, _user(), role=role, filename=upload.filename or "", data=data, slot=slot,
@@ -542,7 +538,7 @@ def void(entry_id: int):  # type: ignore[no-untyped-def]
         dbs.commit()
     except WorkflowError as exc:
         dbs.rollback()
-        flash(str(exc), "error")
+        refuse(exc)
     else:
         flash(_("文号 %(number)s 已作废，记录保留在登记簿中。", number=entry.number), "success")
     return redirect(url_for("documents.register", year=year))

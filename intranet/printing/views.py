@@ -9,6 +9,7 @@ from archive.models import PrintJob
 from archive.permissions import Permission
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
+from intranet.feedback import refuse
 from intranet.printing.forms import ActionForm, MoveForm, PrintForm
 from intranet.uploads import UploadTooLarge, read_limited
 from printing import service
@@ -24,7 +25,10 @@ def _archive_file(file_id: str | None):  # type: ignore[no-untyped-def]
     try:
         return service.archive_file_for(db_session(), settings(), current_user(), int(file_id))
     except (ValueError, service.PrintError) as exc:
-        flash(str(exc) if isinstance(exc, service.PrintError) else _("档案文件编号无效。"), "error")
+        if isinstance(exc, service.PrintError):
+            refuse(exc)
+        else:
+            flash(_("档案文件编号无效。"), "error")
         return None
 
 
@@ -76,7 +80,7 @@ def submit():  # type: ignore[no-untyped-def]
         try:
             source = service.UploadedFile(upload.filename, read_limited(upload.stream, "print"))
         except UploadTooLarge as exc:
-            flash(str(exc), "error")
+            refuse(exc)
             return redirect(back)
     else:
         flash(_("请选择要打印的文件。"), "error")
@@ -92,7 +96,7 @@ def submit():  # type: ignore[no-untyped-def]
         job = service.request_print(dbs, settings(), current_user(), source, options)
     except service.PrintError as exc:
         dbs.rollback()
-        flash(str(exc), "error")
+        refuse(exc)
         return redirect(back)
     dbs.commit()
     if job.state == "preparing":
@@ -122,7 +126,7 @@ def cancel(job_id: int):  # type: ignore[no-untyped-def]
         job = service.cancel(dbs, current_user(), job_id)
     except service.PrintError as exc:
         dbs.rollback()
-        flash(str(exc), "error")
+        refuse(exc)
     else:
         dbs.commit()
         flash(_("已取消《%(title)s》。", title=job.title) if job.state == "cancelled"
@@ -186,7 +190,7 @@ def _operator_action(act, done_message):  # type: ignore[no-untyped-def]
         job = act(dbs)
     except service.PrintError as exc:
         dbs.rollback()
-        flash(str(exc), "error")
+        refuse(exc)
     else:
         dbs.commit()
         flash(done_message(job), "success")

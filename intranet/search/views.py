@@ -17,6 +17,7 @@ from indexer.safeopen import UnsafeFile
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.downloads import send_archive_file
+from intranet.feedback import refuse
 from intranet.search.forms import RetryForm, UploadForm
 from intranet.uploads import limit_bytes
 
@@ -103,7 +104,7 @@ def download(file_id: int):  # type: ignore[no-untyped-def]
 def _upload_form() -> UploadForm:
     form = UploadForm()
     public = settings().indexer.public_folders
-    form.folder.choices = [(d.code, f"{d.name} {d.code}") for d in org.departments(db_session())]
+    form.folder.choices = [(d.code, d.name) for d in org.departments(db_session())]
     if public:
         form.folder.choices.append((public[0], _("公共区域（所有人可见）")))
     return form
@@ -138,7 +139,7 @@ def upload():  # type: ignore[no-untyped-def]
                                        upload_file.filename or "", upload_file.stream,
                                        limit_bytes=limit_bytes("archive"))
     except library.UploadError as exc:
-        flash(str(exc), "error")
+        refuse(exc)
         return redirect(url_for("search.library_index"))
     except OSError as exc:
         flash(_("无法写入资料库文件夹：%(error)s。请联系管理员检查磁盘空间和权限。",

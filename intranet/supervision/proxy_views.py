@@ -14,6 +14,7 @@ from archive.supervision.errors import SupervisionError
 from archive.supervision.proxy import GrantRequest
 from intranet.access import can, requires
 from intranet.context import current_user, db_session
+from intranet.feedback import refuse
 from intranet.supervision.forms import ProxyForm
 
 bp = Blueprint("proxy", __name__, url_prefix="/proxy")
@@ -21,7 +22,8 @@ bp = Blueprint("proxy", __name__, url_prefix="/proxy")
 
 def _form(for_admin: bool) -> ProxyForm:
     form = ProxyForm()
-    people = [SelectChoice(str(u.id), f"{u.display_name}（{u.department.name if u.department else ''}）")
+    people = [SelectChoice(str(u.id), _("%(name)s（%(dept)s）", name=u.display_name, dept=u.department.name)
+              if u.department else u.display_name)
               for u in org.users(db_session()) if u.active]
     form.proxy.choices = [SelectChoice("", _("请选择")), *people]
     form.principal.choices = people if for_admin else []
@@ -50,8 +52,7 @@ def _create(form: ProxyForm, for_admin: bool) -> bool:
         ))
     except SupervisionError as exc:
         dbs.rollback()
-        for problem in exc.problems:
-            flash(problem, "error")
+        refuse(exc)
         return False
     from archive.supervision import notify
 
@@ -103,7 +104,7 @@ def cancel(grant_id: int):  # type: ignore[no-untyped-def]
     try:
         grant = proxy.cancel(dbs, user, grant_id)
     except SupervisionError as exc:
-        flash(str(exc), "error")
+        refuse(exc)
     else:
         dbs.commit()
         flash(_("已撤销 %(name)s 的代理。", name=grant.proxy.display_name), "success")

@@ -15,6 +15,7 @@ from archive.supervision.errors import SupervisionError
 from archive.supervision.figures import Period
 from intranet.access import requires
 from intranet.context import current_user, db_session, settings
+from intranet.feedback import refuse, say
 from intranet.supervision import charts
 from intranet.supervision.forms import CalendarBlockForm, CalendarDayForm, CalendarYearForm, RemindForm
 
@@ -63,11 +64,11 @@ def index():  # type: ignore[no-untyped-def]
     overdue_bars = [charts.Bar(d.name, float(f.late + f.open_overdue),
                                _("%(n)d（期内%(a)d，当前%(b)d）", n=f.late + f.open_overdue, a=f.late,
                                  b=f.open_overdue),
-                               _("%(p)s内逾期%(a)d件，当前逾期未办%(b)d件", p=period.label, a=f.late, b=f.open_overdue))
+                               _("%(p)s内逾期%(a)d件，当前逾期未办%(b)d件", p=say(period.label), a=f.late, b=f.open_overdue))
                     for d, f in current]
     days_bars = [charts.Bar(d.name, f.average_days, _("%(v).1f 天", v=f.average_days)
                             if f.average_days is not None else _("无办结件")) for d, f in current]
-    trend = [charts.Bar(p.label.removeprefix(f"{year}年"), tbl.get(p, None).rate, _pct(tbl.get(p, None).rate),
+    trend = [charts.Bar(say(p.short_label), tbl.get(p, None).rate, _pct(tbl.get(p, None).rate),
                         _("应办结%(n)d件", n=tbl.get(p, None).due)) for p in periods]
     # The charts say whose figures they are: the whole bureau, one's own 处室, or the departments one oversees.
     scope_name = _("全局") if scope is None else (scope[0].name if len(scope) == 1 else _("所辖部门"))
@@ -76,7 +77,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "supervision/index.html", year=year, by=by, period=period, periods=periods, tbl=tbl, current=current,
         total=tbl.get(period, None), scope=scope, scope_name=scope_name, missing=cal.missing_years(year),
-        rate_chart=charts.hbars(rate_bars, maximum=1.0, title=_("%(p)s 各部门办结率", p=period.label),
+        rate_chart=charts.hbars(rate_bars, maximum=1.0, title=_("%(p)s 各部门办结率", p=say(period.label)),
                                 colour=lambda b: charts.rate_colour(b.value)),
         overdue_chart=charts.hbars(overdue_bars, maximum=max_over, title=_("逾期件数"),
                                    colour=lambda b: charts.BAD if b.value else charts.NONE),
@@ -151,7 +152,7 @@ def remind():  # type: ignore[no-untyped-def]
                                    int(form.target_id.data), note=form.note.data or "")
     except SupervisionError as exc:
         dbs.rollback()
-        flash(str(exc), "error")
+        refuse(exc)
         return redirect(target)
     dbs.commit()
     message = _("已催办 %(name)s（第%(n)d次）。", name=outcome.reminder.target.display_name, n=outcome.count)
@@ -202,7 +203,7 @@ def calendar_day():  # type: ignore[no-untyped-def]
         calendar.set_day(dbs, user, form.day.data, kind=form.kind.data, name=form.name.data or "")
     except SupervisionError as exc:
         dbs.rollback()
-        flash(str(exc), "error")
+        refuse(exc)
     else:
         dbs.commit()
         flash(_("已保存 %(d)s 的安排。", d=form.day.data.isoformat()), "success")
@@ -236,7 +237,7 @@ def calendar_block():  # type: ignore[no-untyped-def]
                                makeup=_dates(form.makeup.data or ""))
     except SupervisionError as exc:
         dbs.rollback()
-        flash(str(exc), "error")
+        refuse(exc)
     else:
         dbs.commit()
         flash(_("已保存%(name)s安排（%(n)d天）。", name=form.name.data, n=n), "success")
@@ -258,7 +259,7 @@ def calendar_year():  # type: ignore[no-untyped-def]
         calendar.save_year(dbs, user, year, source=form.source.data or "", provisional=form.provisional.data)
     except SupervisionError as exc:
         dbs.rollback()
-        flash(str(exc), "error")
+        refuse(exc)
     else:
         dbs.commit()
         flash(_("已保存%(y)d年的说明。", y=year), "success")

@@ -1,0 +1,79 @@
+"""Domain messages: Chinese below the web layer, the reader's language on the page, all in the catalog."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from archive.messages import DomainError, Message, msg, translate
+from archive.workflow.errors import ConflictError, WorkflowError
+from indexer.library import UploadError
+from intranet.uploads import UploadTooLarge
+from printing.service import PrintError
+from tests.workflow.test_pages import field, page
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "intranet" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+
+
+def test_a_message_is_its_chinese_text_and_remembers_its_id():
+    where = msg("第%(i)s步", i=3)
+    problem = msg("%(where)s：key「%(key)s」重复。", where=where, key="sign")
+    assert problem == "第3步：key「sign」重复。" and isinstance(problem, str)
+    english = {"第%(i)s步": "Step %(i)s", "%(where)s：key「%(key)s」重复。": '%(where)s: key "%(key)s" is repeated.'}
+    assert translate(problem, lambda s: english.get(s, s)) == 'Step 3: key "sign" is repeated.'
+    assert translate("普通文字", lambda s: "never") == "普通文字"  # only Messages are looked up
+    again = pickle.loads(pickle.dumps(problem))
+    assert isinstance(again, Message) and again.msgid == problem.msgid and again == problem
+    # A translation with a broken placeholder falls back to the Chinese text instead of failing.
+    assert translate(problem, lambda s: "%(nope)s") == str(problem)
+
+
+def test_every_refusal_is_one_domain_error_with_its_problems():
+    for kind in (WorkflowError, ConflictError, UploadError, PrintError, UploadTooLarge):
+        assert issubclass(kind, DomainError)
+    exc = WorkflowError(msg("提交前请处理以下问题："), problems=[msg("请填写标题。"), msg("收文请填写来文机关。")])
+    assert [str(p) for p in exc.problems] == ["请填写标题。", "收文请填写来文机关。"]
+    assert WorkflowError(msg("请填写标题。")).problems == ["请填写标题。"]
+
+
+def test_every_domain_message_is_in_the_english_catalog():
+    """The completeness test of tests/test_i18n.py covers what was extracted; this one re-extracts."""
+    with CATALOG.open("rb") as fh:
+        catalog = read_po(fh, locale="en")
+    translated = {m.id for m in catalog if m.id and m.string}
+    keywords = {"msg": None, "N_": None}
+    missing = []
+    for package in ("archive", "indexer", "printing", "intranet"):
+        for filename, _lineno, message, _comments, _context in extract_from_dir(
+            ROOT / package, method_map=[("**.py", "python")], keywords=keywords,
+        ):
+            if isinstance(message, str) and message not in translated:
+                missing.append(f"{package}/{filename}: {message}")
+    assert missing == [], "run scripts/update-translations.sh and translate these"
+
+
+def test_a_refusal_reads_in_english_in_english_mode(client, auth):
+    auth.login("lz_staff")
+    client.get("/lang/en")
+    token = auth.csrf("/documents/new?kind=outgoing")
+    resp = client.post("/documents/new", data={"csrf_token": token, "kind": "outgoing", "title": "缺正文",
+                                               "urgency": "normal", "classification": "1", "retention": "D30"})
+    doc_id = int(resp.headers["Location"].rsplit("/", 1)[-1])
+    html = page(client, doc_id)
+    html = client.post(f"/documents/{doc_id}/submit", data={"csrf_token": auth.csrf("/documents/"),
+                                                            "version": field(html, "version")},
+                       follow_redirects=True).get_data(as_text=True)
+    flashes = " ".join(re.findall(r'<div class="flash[^"]*"[^>]*>(.*?)</div>', html, re.S))
+    assert "Upload the main text" in flashes or "main text" in flashes.lower(), flashes
+    assert not re.search(r"[\u4e00-\u9fff]", flashes), flashes
+    bad = client.post(f"/documents/{doc_id}/files", data={
+        "csrf_token": auth.csrf("/documents/"), "version": field(html, "version"), "role": "main",
+        "file": (io.BytesIO(b"MZ\x90\x00"), "setup.exe")}, content_type="multipart/form-data", follow_redirects=True)
+    flashes = " ".join(re.findall(r'<div class="flash[^"]*"[^>]*>(.*?)</div>', bad.get_data(as_text=True), re.S))
+    assert "setup.exe" in flashes and not re.search(r"[\u4e00-\u9fff]", flashes), flashes
