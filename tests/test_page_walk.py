@@ -118,13 +118,16 @@ def _urls(app: Any, db: Any) -> list[tuple[str, str]]:
     return out
 
 
+def _around(text: str, match: re.Match[str]) -> str:
+    return text[max(0, match.start() - 30):match.end() + 30]
+
+
 @pytest.fixture
 def history(settings, db):
-    from archive.supervision import demo as supervision_demo
-
     from archive import org
     from archive.models.documents import Document
     from archive.supervision import circulation
+    from archive.supervision import demo as supervision_demo
 
     with db.session(write_lock=True) as session:
         supervision_demo.seed_history(session, settings)
@@ -143,6 +146,8 @@ def test_every_page_as_every_role_speaks_the_bureaus_language(app, history):
 
     db = history
     data = _data_strings(db)
+    bureau = app.extensions["eoffice.settings"]
+    data += [bureau.organ_name, bureau.organ_code]  # the bureau's own names are settings, not text of ours
     with db.session() as session:
         departments = [d.code for d in session.scalars(select(Department))]
     codes = set(departments) | {str(r) for r in ROLE_NAMES} | set(RETENTION_NAMES) - {"Y"} | set(audit.KIND_NAMES)
@@ -174,14 +179,14 @@ def test_every_page_as_every_role_speaks_the_bureaus_language(app, history):
                     text = text.replace(name, " ")
                 where = f"{username} {lang} {url}"
                 for match in BARE_TIME.finditer(text):
-                    problems.append(f"{where}: time not through the filter: {text[max(0, match.start() - 30):match.end() + 10]!r}")
+                    problems.append(f"{where}: time not through the filter: {_around(text, match)!r}")
                 for match in ([] if endpoint.startswith(CODE_PAGES) else code_pattern.finditer(text)):
                     if lang == "en" and match.group(0) in english_words:
                         continue
-                    problems.append(f"{where}: raw code {match.group(0)!r} in …{text[max(0, match.start() - 30):match.end() + 30]!r}")
+                    problems.append(f"{where}: raw code {match.group(0)!r} in …{_around(text, match)!r}")
                 if lang == "en":
                     for match in CJK.finditer(text):
-                        problems.append(f"{where}: untranslated {match.group(0)!r} in …{text[max(0, match.start() - 30):match.end() + 30]!r}")
+                        problems.append(f"{where}: untranslated {match.group(0)!r} in …{_around(text, match)!r}")
     assert seen_ok > 200
     unique = sorted(set(problems))
     assert unique == [], f"{len(unique)} problems:\n" + "\n".join(unique[:80])

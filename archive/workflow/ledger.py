@@ -105,3 +105,15 @@ def entries(session: Session, *, year: int, code: str | None = None) -> list[Num
     if code:
         stmt = stmt.where(NumberEntry.code == code)
     return list(session.scalars(stmt))
+
+
+def peek_number(session: Session, code: str, year: int | None = None) -> str:
+    """Return the 文号 the next issue under `code` would get this year, taking nothing (a preview).
+
+    `code` may hold ``{organ}`` already replaced by the caller. Read-only: the serial is taken only
+    by `issue_number`, so two previews never reserve a number.
+    """
+    year = year or local_year()
+    scope = f"wh:{code.strip()}:{year}"
+    last = session.scalar(select(SequenceCounter.last_value).where(SequenceCounter.scope == scope))
+    return format_number(code.strip(), year, int(last or 0) + 1)

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import org
-from archive.messages import msg
+from archive.messages import N_, msg
 from archive.models import Department, Role, User
 from archive.models.base import utcnow
 from archive.models.documents import Document, RouteStep, RouteTemplate
@@ -44,6 +44,18 @@ WHO = {
     "lead_department_role",
 }
 MODES = {"one", "all", "any", "quorum"}
+# How the route form names the choices (translated where shown).
+WHO_NAMES = {
+    "drafter_dept_role": N_("拟稿处室的某角色（如处室负责人）"),
+    "dept_role": N_("指定部门的某角色"),
+    "role": N_("具有某角色的任何人"),
+    "person": N_("指定人员"),
+    "drafter": N_("拟稿人本人"),
+    "departments": N_("会签：每个所选部门的某角色"),
+    "lead_departments": N_("承办：主办和协办部门的某角色"),
+    "lead_department_role": N_("主办部门的某角色"),
+}
+MODE_NAMES = {"all": N_("全部完成"), "any": N_("任一完成"), "quorum": N_("达到人数"), "one": N_("一人办理")}
 # Kinds that need a permission on top of being named by the route.
 KIND_PERMISSION = {StepKind.SIGN: Permission.DOCUMENTS_SIGN, StepKind.NUMBER: Permission.DOCUMENTS_NUMBER}
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -362,3 +374,65 @@ def resolve_assignees(
 
 def _holders(session: Session, role: str | None, department_id: int | None) -> list[User]:
     return org.users_with_role(session, role or "", department_id)
+
+
+# ---- the route template form: one row of fields per step ----------------------------------------
+
+# The fields a form row may carry, and which step kinds/assignee kinds use them.
+ROW_FIELDS = ("key", "name", "kind", "who", "role", "department", "username", "optional", "mode", "quorum",
+              "departments", "any_department", "allowed", "code", "auto", "fonds", "category", "acknowledge")
+_ROLE_WHO = {"drafter_dept_role", "dept_role", "role", "departments", "lead_departments", "lead_department_role"}
+
+
+def step_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Turn one form row (strings, lists and booleans by ROW_FIELDS name) into a step dict.
+
+    Only what the chosen kind and assignee use is kept, so switching a row's kind never leaves stale
+    settings behind. The result still goes through `validate_steps`, which names every problem.
+    """
+    kind, who = str(row.get("kind") or ""), str(row.get("who") or "")
+    assignee: dict[str, Any] = {"who": who}
+    if who in _ROLE_WHO:
+        assignee["role"] = str(row.get("role") or "")
+    if who == "dept_role":
+        assignee["department"] = str(row.get("department") or "")
+    if who == "person":
+        assignee["username"] = str(row.get("username") or "").strip()
+    step: dict[str, Any] = {"key": str(row.get("key") or "").strip(), "name": str(row.get("name") or "").strip(),
+                            "kind": kind, "assignee": assignee}
+    if row.get("optional"):
+        step["optional"] = True
+    if kind in PARALLEL_KINDS:
+        step["mode"] = str(row.get("mode") or "all")
+        if step["mode"] == "quorum":
+            quorum = str(row.get("quorum") or "").strip()
+            step["quorum"] = int(quorum) if quorum.isdigit() else quorum
+    if kind == StepKind.COUNTERSIGN:
+        step["departments"] = [str(d) for d in row.get("departments") or []]
+        step["allowed"] = "*" if row.get("any_department") else [str(d) for d in row.get("allowed") or []]
+    if kind == StepKind.NUMBER:
+        step["code"] = str(row.get("code") or "").strip()
+        if row.get("auto"):
+            step["auto"] = True
+    if kind == StepKind.DISTRIBUTE:
+        step["acknowledge"] = bool(row.get("acknowledge"))
+    if kind == StepKind.FILE:
+        step["fonds"] = str(row.get("fonds") or "").strip() or "J001"
+        step["category"] = str(row.get("category") or "").strip() or "WS"
+    return step
+
+
+def row_from_step(step: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of `step_from_row`: the form row that shows `step`."""
+    assignee = step.get("assignee") or {}
+    allowed = step.get("allowed", "*")
+    return {
+        "key": step.get("key", ""), "name": step.get("name", ""), "kind": step.get("kind", "approve"),
+        "who": assignee.get("who", "drafter_dept_role"), "role": assignee.get("role", ""),
+        "department": assignee.get("department", ""), "username": assignee.get("username", ""),
+        "optional": bool(step.get("optional")), "mode": step.get("mode", "all"), "quorum": step.get("quorum", ""),
+        "departments": list(step.get("departments") or []), "any_department": allowed == "*",
+        "allowed": [] if allowed == "*" else list(allowed), "code": step.get("code", ""),
+        "auto": bool(step.get("auto")), "fonds": step.get("fonds", "J001"), "category": step.get("category", "WS"),
+        "acknowledge": bool(step.get("acknowledge")),
+    }

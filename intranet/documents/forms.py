@@ -59,4 +59,3 @@ class TemplateForm(FlaskForm):
     name = StringField(_l("模板名称"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("公文种类"), choices=KINDS)
     active = BooleanField(_l("启用"), default=True)
-    steps = TextAreaField(_l("步骤（JSON）"), validators=[DataRequired()])

@@ -16,6 +16,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -29,11 +30,12 @@ from archive import org
 from archive.messages import DomainError
 from archive.models import User
 from archive.models.documents import DocumentFile, FilingRecord, NumberEntry, RouteTemplate, StepAssignment
-from archive.permissions import Permission
+from archive.permissions import ROLE_NAMES, Permission
 from archive.supervision import calendar, deadlines, hooks
 from archive.supervision.calendar import local_today
 from archive.workflow import exports, filing, ledger, routes, services, states, storage
 from archive.workflow.errors import NotFound, WorkflowError
+from archive.workflow.states import StepKind
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
@@ -569,35 +571,91 @@ def templates():  # type: ignore[no-untyped-def]
                            templates=routes.templates(db_session(), include_inactive=True), **_labels())
 
 
+def _template_rows(form_data: Any) -> tuple[list[dict[str, Any]], bool]:
+    """Read the step rows of the route form (step-<n>-<field>), ordered by their 顺序; (rows, add asked)."""
+    indexes = sorted({int(k.split("-")[1]) for k in form_data if k.startswith("step-") and k.split("-")[1].isdigit()})
+    rows: list[tuple[float, dict[str, Any]]] = []
+    for i in indexes:
+        prefix = f"step-{i}-"
+        if form_data.get(prefix + "remove"):
+            continue
+        row: dict[str, Any] = {}
+        for name in routes.ROW_FIELDS:
+            if name in ("departments", "allowed"):
+                row[name] = form_data.getlist(prefix + name)
+            elif name in ("optional", "auto", "acknowledge", "any_department"):
+                row[name] = bool(form_data.get(prefix + name))
+            else:
+                row[name] = (form_data.get(prefix + name) or "").strip()
+        if not row["key"] and not row["name"] and i == indexes[-1] and form_data.get("blank") == str(i):
+            continue  # the untouched blank row offered by 添加步骤
+        order = (form_data.get(prefix + "order") or "").strip()
+        rows.append((float(order) if order.replace(".", "", 1).isdigit() else float(i + 1), row))
+    return [r for _o, r in sorted(rows, key=lambda x: x[0])], form_data.get("action") == "add"
+
+
+def _number_preview(code: str) -> str:
+    if not code.strip():
+        return ""
+    return ledger.peek_number(db_session(), code.replace("{organ}", settings().organ_code))
+
+
 @bp.route("/templates/edit", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
 def edit_template():  # type: ignore[no-untyped-def]
+    """The route template form: one row per step (who, optional, 会签 mode, 文号 code with a live preview)."""
     dbs = db_session()
     code = request.args.get("code", "")
     template = dbs.scalar(select(RouteTemplate).where(RouteTemplate.code == code)) if code else None
     form = TemplateForm()
-    if request.method == "GET" and template is not None:
-        form.code.data, form.name.data, form.kind.data = template.code, template.name, template.kind
-        form.active.data = template.active
-        form.steps.data = json.dumps(template.steps, ensure_ascii=False, indent=2)
     problems: list[str] = []
-    if form.validate_on_submit():
-        try:
-            steps = json.loads(form.steps.data or "")
-        except json.JSONDecodeError as exc:
-            problems = [_("步骤不是有效的 JSON（第 %(line)d 行第 %(col)d 列）：%(msg)s", line=exc.lineno,
-                          col=exc.colno, msg=exc.msg)]
-        else:
+    if request.method == "GET":
+        if template is not None:
+            form.code.data, form.name.data, form.kind.data = template.code, template.name, template.kind
+            form.active.data = template.active
+        rows = [routes.row_from_step(s) for s in template.steps] if template else [routes.row_from_step({})]
+    else:
+        rows, add = _template_rows(request.form)
+        if add:
+            rows.append(routes.row_from_step({}))
+        elif form.validate_on_submit():
             try:
                 saved = routes.save_template(dbs, code=form.code.data or "", name=form.name.data or "",
-                                             kind=form.kind.data or "", steps=steps, active=form.active.data,
-                                             actor=_user())
+                                             kind=form.kind.data or "", steps=[routes.step_from_row(r) for r in rows],
+                                             active=form.active.data, actor=_user())
                 dbs.commit()
-            except WorkflowError as exc:
+            except DomainError as exc:
                 dbs.rollback()
                 problems = exc.problems
             else:
                 flash(_("路由模板「%(name)s」已保存；新提交的文件将使用新路由。", name=saved.name), "success")
                 return redirect(url_for("documents.templates"))
-    return render_template("documents/template_edit.html", form=form, template=template, problems=problems,
-                           **_labels())
+    previews = {i: _number_preview(r["code"]) for i, r in enumerate(rows) if r["kind"] == "number"}
+    return render_template(
+        "documents/template_edit.html", form=form, template=template, problems=problems, rows=rows,
+        blank=len(rows) - 1 if request.form.get("action") == "add" else -1, previews=previews,
+        departments=org.departments(dbs), roles=sorted(ROLE_NAMES.items()), who_names=routes.WHO_NAMES,
+        mode_names=routes.MODE_NAMES, kinds=[k for k in StepKind], organ_code=settings().organ_code, **_labels(),
+    )
+
+
+@bp.get("/templates/number-preview")
+@requires(Permission.ADMIN)
+def number_preview():  # type: ignore[no-untyped-def]
+    """JSON {"number": next 文号 for ?code=} for the route form's live preview; nothing is taken."""
+    code = request.args.get("code", "")[:64]
+    return jsonify({"number": _number_preview(code)})
+
+
+@bp.get("/templates/<code>.json")
+@requires(Permission.ADMIN)
+def export_template(code: str):  # type: ignore[no-untyped-def]
+    """Download a route template as JSON (for backup or another install; editing is done in the form)."""
+    template = db_session().scalar(select(RouteTemplate).where(RouteTemplate.code == code))
+    if template is None:
+        abort(404)
+    body = json.dumps({"code": template.code, "name": template.name, "kind": template.kind,
+                       "active": template.active, "steps": template.steps}, ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f"attachment; filename={template.code}.json"
+    return response

@@ -64,7 +64,8 @@ def index():  # type: ignore[no-untyped-def]
     overdue_bars = [charts.Bar(d.name, float(f.late + f.open_overdue),
                                _("%(n)d（期内%(a)d，当前%(b)d）", n=f.late + f.open_overdue, a=f.late,
                                  b=f.open_overdue),
-                               _("%(p)s内逾期%(a)d件，当前逾期未办%(b)d件", p=say(period.label), a=f.late, b=f.open_overdue))
+                               _("%(p)s内逾期%(a)d件，当前逾期未办%(b)d件", p=say(period.label), a=f.late,
+                                 b=f.open_overdue))
                     for d, f in current]
     days_bars = [charts.Bar(d.name, f.average_days, _("%(v).1f 天", v=f.average_days)
                             if f.average_days is not None else _("无办结件")) for d, f in current]

@@ -164,7 +164,8 @@ def test_registers_and_templates_pages(client, auth, flow):
     assert "office_review" in edit
     resp = client.post("/documents/templates/edit?code=outgoing", data={
         "csrf_token": auth.csrf("/documents/templates"), "code": "outgoing", "name": "发文", "kind": "outgoing",
-        "active": "y", "steps": '[{"key": "x", "name": "审核", "kind": "approve", "assignee": {"who": "nobody"}}]'})
+        "active": "y", "action": "save", "step-0-key": "x", "step-0-name": "审核", "step-0-kind": "approve",
+        "step-0-who": "nobody"})
     assert "assignee.who" in resp.get_data(as_text=True)
     switch(client, auth, "lz_staff")
     assert client.get("/documents/register").status_code == 403
