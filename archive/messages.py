@@ -75,6 +75,31 @@ def translate(text: object, gettext: Gettext) -> str:
     return "" if text is None else str(text)
 
 
+def to_data(text: object) -> dict[str, Any]:
+    """Return `text` as JSON-ready data that keeps a Message translatable when stored (print reasons).
+
+    Shape: ``{"text": <Chinese text>}`` plus ``"msgid"`` and ``"params"`` for a Message (a parameter
+    that is itself a Message is stored the same way). `from_data` is the inverse.
+    """
+    if not isinstance(text, Message):
+        return {"text": "" if text is None else str(text)}
+    params = {k: to_data(v) if isinstance(v, Message) else v for k, v in text.params.items()}
+    return {"text": str(text), "msgid": text.msgid, "params": params}
+
+
+def from_data(data: Mapping[str, Any]) -> str:
+    """Return the stored text: a Message again when it was stored with its id, else the plain text."""
+    msgid = data.get("msgid")
+    if not isinstance(msgid, str):
+        return str(data.get("text", ""))
+    raw = data.get("params") or {}
+    params = {k: from_data(v) if isinstance(v, dict) else v for k, v in raw.items()}
+    try:
+        return Message(msgid, **params)
+    except (KeyError, ValueError, TypeError):  # stored by an older catalog: show what was stored
+        return str(data.get("text", ""))
+
+
 class DomainError(ValueError):
     """An action was refused by a rule of the bureau; the message says why and what to do.
 

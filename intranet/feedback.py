@@ -20,7 +20,7 @@ from flask import Flask, flash, redirect, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from archive.messages import DomainError, Message, translate
+from archive.messages import DomainError, Message, from_data, translate
 from intranet.context import current_user, db_session
 
 T = TypeVar("T")
@@ -100,4 +100,5 @@ def init_app(app: Flask) -> None:
     """Translate Messages printed by templates and handle any DomainError a view lets through."""
     app.jinja_env.finalize = _finalize
     app.jinja_env.filters["say"] = say
+    app.jinja_env.filters["stored"] = lambda data: say(from_data(data)) if isinstance(data, dict) else say(data)
     app.register_error_handler(DomainError, _domain_error)

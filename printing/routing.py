@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from archive.messages import msg
+from archive.messages import msg, to_data
 from config.printing import PrintingSettings
 
 Tier = Literal["department", "central"]
@@ -62,6 +62,7 @@ class PrintRequest:
     classification: int = 1
     prefer_central: bool = False  # the user's explicit choice
     page_ranges: str = ""
+    duplex: bool | None = None  # the user's choice; None: the policy's default
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,9 @@ class Reason:
     code: str
     text: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "text": self.text}
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the code, the Chinese text, and the catalog id so the page shows it translated."""
+        return {"code": self.code, **to_data(self.text)}
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ def route(request: PrintRequest, policy: Policy, printers: Mapping[str, PrinterS
     if queue and not _is_usable(queue, printers):
         reasons.append(Reason("central_down", msg("文印室打印机 %(queue)s 暂不可用，作业将排队等候", queue=queue)))
     options = _base_options(request)
-    options["sides"] = "one-sided"
+    options["sides"] = "two-sided-long-edge" if request.duplex and request.pages > 1 else "one-sided"
     options["print-color-mode"] = "color" if request.color else "monochrome"
     if policy.hold_central:
         options["job-hold-until"] = "indefinite"
@@ -297,17 +299,17 @@ def _department(
     request: PrintRequest, policy: Policy, queue: str, reasons: list[Reason], *, fallback: bool
 ) -> Decision:
     options = _base_options(request)
-    forced = []
-    if policy.department_duplex and request.pages > 1:
-        options["sides"] = "two-sided-long-edge"
-        forced.append(msg("双面"))
-    else:
-        options["sides"] = "one-sided"
+    duplex = policy.department_duplex if request.duplex is None else request.duplex
+    options["sides"] = "two-sided-long-edge" if duplex and request.pages > 1 else "one-sided"
+    default_duplex = request.duplex is None and policy.department_duplex and request.pages > 1
     if policy.department_grayscale:
         options["print-color-mode"] = "monochrome"
-        forced.append(msg("黑白"))
-    if forced:
-        reasons.append(Reason("department_defaults", msg("部门打印默认%(value)s", value='、'.join(forced))))
+    if default_duplex and policy.department_grayscale:
+        reasons.append(Reason("department_defaults", msg("部门打印默认双面、黑白")))
+    elif default_duplex:
+        reasons.append(Reason("department_defaults", msg("部门打印默认双面")))
+    elif policy.department_grayscale:
+        reasons.append(Reason("department_defaults", msg("部门打印默认黑白")))
     return Decision("department", queue, tuple(reasons), options, held=False, fallback=fallback)
 
 
@@ -320,7 +322,7 @@ def _base_options(request: PrintRequest) -> dict[str, str]:
     elif request.quality == "draft":
         options["print-quality"] = "3"
     if request.page_ranges:
-        options["page-ranges"] = request.page_ranges.replace(msg("，"), ",").replace(" ", "")
+        options["page-ranges"] = request.page_ranges.replace("，", ",").replace(" ", "")
     return options
 
 

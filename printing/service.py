@@ -7,18 +7,19 @@ caller's transaction. The worker's dispatcher (printing.dispatcher) does everyth
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import uuid as uuidlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
-from archive.messages import DomainError, msg
+from archive.messages import DomainError, from_data, msg
 from archive.models import Department, PrinterStatus, PrintJob, User
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.org import permissions_of
@@ -96,6 +97,7 @@ class PrintOptions:
     copies: int = 1
     page_ranges: str = ""
     prefer_central: bool = False
+    duplex: bool | None = None  # None: the routing policy's default (two-sided on department printers)
     classification: int | None = None  # for uploads: 密级 declared by the user (default 内部)
 
 
@@ -144,6 +146,7 @@ def request_print(session: Session, settings: Settings, user: User, source: Sour
             copies=options.copies,
             page_ranges=_clean_ranges(options.page_ranges),
             prefer_central=options.prefer_central,
+            duplex=options.duplex,
             state="preparing",
             attempts=0,
             held=False,
@@ -245,6 +248,30 @@ def preview_route(session: Session, settings: Settings, user: User, path: Path, 
             )
         except documents.DocumentError as exc:
             raise PrintError(str(exc)) from None
+    return _preview(session, settings, user, info, options)
+
+
+def preview_pdf_route(session: Session, settings: Settings, user: User, pdf: Path, options: PrintOptions,
+                      *, classification: int | None = None) -> Preview:
+    """Return where a PDF already at hand would print (the document page's print form), printing nothing.
+
+    The page facts are read by the bounded child of printing.pdfprobe (time and memory limits), so a
+    web request may call this; Word files are previewed from the worker's PDF (archive.workflow.storage
+    .preview_pdf), never converted here. `classification` is the document's 密级. Raises PrintError
+    (bad options, unreadable PDF, page ranges outside the document).
+    """
+    _check_options(settings, options)
+    try:
+        info = pdfprobe.probe(pdf, timeout=settings.printing.pdf_probe_timeout_seconds,
+                              memory_mb=settings.printing.pdf_probe_memory_mb)
+    except documents.DocumentError as exc:
+        raise PrintError(str(exc)) from None
+    if classification is not None:
+        options = dataclasses.replace(options, classification=classification)
+    return _preview(session, settings, user, info, options)
+
+
+def _preview(session: Session, settings: Settings, user: User, info: Any, options: PrintOptions) -> Preview:
     try:
         printed = selected_pages(options.page_ranges, info.pages)
     except ValueError:
@@ -259,6 +286,7 @@ def preview_route(session: Session, settings: Settings, user: User, path: Path, 
         media=media, color=options.color, quality=options.quality,
         classification=1 if options.classification is None else options.classification,
         prefer_central=options.prefer_central, page_ranges=_clean_ranges(options.page_ranges),
+        duplex=options.duplex,
     )
     return Preview(route(request, policy(settings), printer_states(session)), info.pages, pages, media)
 
@@ -278,6 +306,7 @@ def print_request(job: PrintJob, session: Session | None = None) -> PrintRequest
         classification=job.classification,
         prefer_central=job.prefer_central,
         page_ranges=job.page_ranges,
+        duplex=job.duplex,
     )
 
 
@@ -343,7 +372,7 @@ def get_job(session: Session, job_id: int) -> PrintJob:
 
 def reasons_text(job: PrintJob) -> list[str]:
     """Return the routing reasons of a job as sentences."""
-    return [r.get("text", "") for r in (job.reasons or [])]
+    return [from_data(r) for r in (job.reasons or [])]
 
 
 # -- actions -------------------------------------------------------------------------------------------

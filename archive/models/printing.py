@@ -50,6 +50,8 @@ class PrintJob(Base):
     copies: Mapped[int] = mapped_column(Integer, default=1)
     page_ranges: Mapped[str] = mapped_column(String(255), default="")
     prefer_central: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Two-sided (True), one-sided (False), or None: the routing policy's default (duplex on department printers).
+    duplex: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=None)
 
     # What the document turned out to be, and where it goes.
     document_pages: Mapped[int | None] = mapped_column(Integer)

@@ -40,6 +40,8 @@ from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
 from intranet.feedback import refuse, say
+from intranet.printing.forms import DocumentPrintForm, duplex_choice
+from intranet.printing.views import queue_name
 from intranet.supervision.forms import RemindForm
 from intranet.uploads import UploadTooLarge, read_limited
 from printing import service as print_service
@@ -234,13 +236,54 @@ def _print_url(doc: Any) -> str | None:
     return url_for("printing.index") if can(Permission.PRINT) else None
 
 
-@bp.post("/<int:doc_id>/files/<int:file_id>/print")
+def _print_options(form: DocumentPrintForm, classification: int) -> print_service.PrintOptions:
+    return print_service.PrintOptions(
+        media=form.media.data or "auto", color=bool(form.color.data), quality=form.quality.data or "normal",
+        copies=form.copies.data or 1, page_ranges=form.page_ranges.data or "",
+        prefer_central=bool(form.prefer_central.data), duplex=duplex_choice(form.duplex.data),
+        classification=classification,
+    )
+
+
+def _print_preview(f: DocumentFile, doc: Any, options: print_service.PrintOptions) -> dict[str, Any]:
+    """Where the file would print and why, from page facts the worker or a bounded child read."""
+    cfg = settings()
+    if f.content_type == "application/pdf" or f.filename.lower().endswith(".pdf"):
+        state, pdf = "ready", storage.blob_path(cfg.files_dir, f.sha256)
+    elif f.filename.lower().endswith(".docx"):
+        state, pdf = storage.preview_pdf(cfg.files_dir, f.sha256)  # the worker converts; never here
+    else:
+        return {"state": "unknown"}
+    if state != "ready" or not isinstance(pdf, Path):
+        return {"state": state, "reason": pdf if state == "failed" else None}
+    try:
+        preview = print_service.preview_pdf_route(db_session(), cfg, _user(), pdf, options,
+                                                  classification=doc.classification)
+    except print_service.PrintError as exc:
+        return {"state": "refused", "problems": exc.problems}
+    return {"state": "ready", "preview": preview}
+
+
+@bp.route("/<int:doc_id>/files/<int:file_id>/print", methods=["GET", "POST"])
 @requires(Permission.PRINT)
 def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+    """Print a file of the document with the print page's choices; GET shows where it would go and why."""
     f = _file_or_404(doc_id, file_id)
     doc = _doc_or_404(doc_id)
-    ActionForm().validate_on_submit()
-    copies = max(1, min(99, request.form.get("copies", 1, type=int) or 1))
+    if request.method == "GET":
+        form = DocumentPrintForm(formdata=request.args if request.args else None, meta={"csrf": False})
+        if request.args:
+            form.validate()
+        options = _print_options(form, doc.classification)
+        return render_template("documents/print.html", doc=doc, file=f, form=form, csrf_form=ActionForm(),
+                               routed=_print_preview(f, doc, options) if not form.errors else {"state": "form"},
+                               **_labels())
+    form = DocumentPrintForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for e in errors:
+                flash(str(e), "error")
+        return redirect(url_for("documents.print_file", doc_id=doc.id, file_id=f.id))
     dbs, cfg = db_session(), settings()
     # The printing service copies the file at once; it needs the real name for the format.
     with tempfile.TemporaryDirectory(prefix="eoffice-print-") as tmp:
@@ -249,15 +292,19 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
         try:
             job = print_service.request_print(
                 dbs, cfg, _user(), print_service.DocumentSource(path, doc.title, doc.classification),
-                print_service.PrintOptions(copies=copies),
+                _print_options(form, doc.classification),
             )
         except (print_service.PrintError, storage.FileRefused) as exc:
             dbs.rollback()
             refuse(exc)
-            return redirect(url_for("documents.show", doc_id=doc.id))
+            return redirect(url_for("documents.print_file", doc_id=doc.id, file_id=f.id, **{k: v for k, v in request.form.items() if k != "csrf_token"}))
     dbs.commit()
-    flash(_("已提交打印《%(title)s》%(copies)d 份，可在“打印”页面查看进度。", title=doc.title, copies=job.copies),
-          "success")
+    if job.state == "preparing":
+        flash(_("已收到《%(title)s》，正在转换为 PDF，稍后自动决定打印位置。", title=doc.title), "success")
+    else:
+        flash(_("已提交打印《%(title)s》%(copies)d 份，送%(queue)s。原因：%(reasons)s", title=doc.title,
+                copies=job.copies, queue=queue_name(job.queue),
+                reasons=_("；").join(say(r) for r in print_service.reasons_text(job))), "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
 
 

@@ -13,6 +13,11 @@ QUALITY = [
     SelectChoice("high", _l("高质量")),  # type: ignore[arg-type]
     SelectChoice("draft", _l("草稿（省墨）")),  # type: ignore[arg-type]
 ]
+DUPLEX = [
+    SelectChoice("", _l("默认（部门打印机双面）")),  # type: ignore[arg-type]
+    SelectChoice("two", _l("双面")),  # type: ignore[arg-type]
+    SelectChoice("one", _l("单面")),  # type: ignore[arg-type]
+]
 CLASSIFICATIONS = [
     SelectChoice(level, label)  # type: ignore[arg-type]
     for level, label in enumerate([_l("公开"), _l("内部"), _l("秘密"), _l("机密"), _l("绝密")])
@@ -27,8 +32,26 @@ class PrintForm(FlaskForm):
     page_ranges = StringField(_l("页码范围（留空为全部，如 1-3,5）"), validators=[Optional(), Length(max=200)])
     color = BooleanField(_l("彩色"))
     quality = SelectField(_l("打印质量"), choices=QUALITY, default="normal")
+    duplex = SelectField(_l("单双面"), choices=DUPLEX, default="")
     classification = SelectField(_l("密级"), choices=CLASSIFICATIONS, coerce=int, default=1)
     prefer_central = BooleanField(_l("送文印室打印"))
+
+
+class DocumentPrintForm(FlaskForm):
+    """The print choices for a file of a 公文 (its 密级 comes from the document): the print page's choices."""
+
+    media = SelectField(_l("纸张"), choices=MEDIA, default="auto")
+    copies = IntegerField(_l("份数"), default=1, validators=[NumberRange(1, 999)])
+    page_ranges = StringField(_l("页码范围（留空为全部，如 1-3,5）"), validators=[Optional(), Length(max=200)])
+    duplex = SelectField(_l("单双面"), choices=DUPLEX, default="")
+    color = BooleanField(_l("彩色"))
+    quality = SelectField(_l("打印质量"), choices=QUALITY, default="normal")
+    prefer_central = BooleanField(_l("送文印室打印"))
+
+
+def duplex_choice(value: str | None) -> bool | None:
+    """The form's 单双面 value as PrintOptions.duplex: "two" True, "one" False, "" None (the policy's default)."""
+    return {"two": True, "one": False}.get(value or "")
 
 
 class MoveForm(FlaskForm):

@@ -9,8 +9,8 @@ from archive.models import PrintJob
 from archive.permissions import Permission
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
-from intranet.feedback import refuse
-from intranet.printing.forms import ActionForm, MoveForm, PrintForm
+from intranet.feedback import refuse, say
+from intranet.printing.forms import ActionForm, MoveForm, PrintForm, duplex_choice
 from intranet.uploads import UploadTooLarge, read_limited
 from printing import service
 
@@ -88,7 +88,7 @@ def submit():  # type: ignore[no-untyped-def]
     options = service.PrintOptions(
         media=form.media.data or "auto", color=bool(form.color.data), quality=form.quality.data or "normal",
         copies=form.copies.data or 1, page_ranges=form.page_ranges.data or "",
-        prefer_central=bool(form.prefer_central.data),
+        prefer_central=bool(form.prefer_central.data), duplex=duplex_choice(form.duplex.data),
         classification=None if form.archive_file.data else form.classification.data,
     )
     dbs = db_session()
@@ -104,7 +104,7 @@ def submit():  # type: ignore[no-untyped-def]
     else:
         flash(_("已提交《%(title)s》：%(pages)s 页 × %(copies)s 份，送%(queue)s。原因：%(reasons)s",
                 title=job.title, pages=job.pages, copies=job.copies, queue=queue_name(job.queue),
-                reasons="；".join(service.reasons_text(job))), "success")
+                reasons=_("；").join(say(r) for r in service.reasons_text(job))), "success")
     return redirect(url_for("printing.index"))
 
 

@@ -174,7 +174,13 @@ def test_page_ranges_passed_on():
 def test_decision_as_dict_is_json_ready():
     out = route(PrintRequest(department="LZC", pages=1), POLICY).as_dict()
     assert out["tier"] == "department" and out["queue"] == "dept-lzc"
-    assert out["reasons"][0] == {"code": "ordinary", "text": "普通文件，在本处室打印机打印"}
+    assert out["reasons"][0] == {"code": "ordinary", "text": "普通文件，在本处室打印机打印",
+                                 "msgid": "普通文件，在本处室打印机打印", "params": {}}
+    import json
+
+    from archive.messages import Message, from_data
+    again = from_data(json.loads(json.dumps(out["reasons"][0])))  # stored, then shown translated
+    assert isinstance(again, Message) and again == "普通文件，在本处室打印机打印"
 
 
 def test_policy_from_default_settings(settings):
