@@ -297,7 +297,8 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
         except (print_service.PrintError, storage.FileRefused) as exc:
             dbs.rollback()
             refuse(exc)
-            return redirect(url_for("documents.print_file", doc_id=doc.id, file_id=f.id, **{k: v for k, v in request.form.items() if k != "csrf_token"}))
+            chosen = {k: v for k, v in request.form.items() if k != "csrf_token"}
+            return redirect(url_for("documents.print_file", doc_id=doc.id, file_id=f.id, **chosen))
     dbs.commit()
     if job.state == "preparing":
         flash(_("已收到《%(title)s》，正在转换为 PDF，稍后自动决定打印位置。", title=doc.title), "success")
