@@ -38,7 +38,7 @@ class Shelf:
 
 def shelves(session: Session, user: User | None) -> list[Shelf]:
     """Return the folders `user` may see, with counts, by department then newest year."""
-    scope = scope_for(user)
+    scope = scope_for(user, session)
     stmt = (select(ArchiveFile.department_id, Department.name, ArchiveFile.year, func.count(ArchiveFile.id))
             .outerjoin(Department, Department.id == ArchiveFile.department_id)
             .where(scope.clause())
@@ -52,7 +52,7 @@ def shelves(session: Session, user: User | None) -> list[Shelf]:
 def files_on_shelf(session: Session, user: User | None, department_id: int | None, year: int | None,
                    *, limit: int = 500) -> list[ArchiveFile]:
     """Return the visible files of one folder, newest first."""
-    stmt = select(ArchiveFile).where(scope_for(user).clause())
+    stmt = select(ArchiveFile).where(scope_for(user, session).clause())
     stmt = stmt.where(ArchiveFile.department_id == department_id if department_id is not None
                       else ArchiveFile.department_id.is_(None))
     stmt = stmt.where(ArchiveFile.year == year if year is not None else ArchiveFile.year.is_(None))

@@ -193,7 +193,7 @@ def _matches(view: engine.IndexView, query: Query, scope: Scope) -> list[engine.
     everything = scope.read_all and scope.may_search and scope.clearance >= max(CLASSIFICATIONS)
 
     def rule(m: engine.DocMeta) -> bool:
-        return scope.allows(m.department_id, m.public, m.classification)
+        return scope.allows(m.department_id, m.public, m.classification, m.fid)
 
     for seg in view.segments:
         docs = _evaluate(seg, data, query, None if everything else seg.allowed(scope, rule))
@@ -385,7 +385,7 @@ def search(
     if not query:
         return result
     view = engine.view(settings.index_dir)
-    scope = scope_for(user)
+    scope = scope_for(user, session)
     with view.lock:
         if not view.refresh():
             result.index_ready = False

@@ -114,7 +114,7 @@ def search_command(ctx: Context, query: str, username: str | None, limit: int, a
             user = org.user_by_username(session, username)
             if user is None:
                 raise click.ClickException(f"没有用户 {username} / no such user")
-            scope = scope_for(user)
+            scope = scope_for(user, session)
         else:
             scope = Scope(True, True, None, 99)
         hits = matching_ids(ctx.settings, scope, query)

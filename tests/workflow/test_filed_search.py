@@ -65,3 +65,38 @@ def test_search_page_filters_and_document_link(flow, db, settings, client, auth)
     page = client.get("/search/?q=湿地公园建设&wh=&dh=&from=&to=&outcome=").get_data(as_text=True)
     assert f'/documents/{doc_id}"' in page and "归档公文" in page
     assert client.get("/search/?q=湿地&from=not-a-date&outcome=<script>").status_code == 200
+
+
+def test_a_recipient_in_another_department_opens_searches_and_prints_the_filed_copy(flow, db, settings, client, auth):
+    """Issue 12 §1: distributed to 造林绿化处, filed under 林政资源管理处's folder, still theirs to read."""
+    from archive.models.documents import ReadReceipt
+    from archive.models.files import ArchiveFile
+    from archive.models.printing import PrintJob
+
+    doc_id = flow.draft(title="关于古树名木保护的通知")
+    other_id = flow.draft(title="关于古树名木普查的内部请示")  # filed too, but never sent to 造林绿化处
+    with db.session(write_lock=True) as s:
+        clerk = org.user_by_username(s, "clerk")
+        for did in (doc_id, other_id):
+            filing.file_document(s, settings, s.get(services.Document, did), clerk, retention="D30",
+                                 attach=attach_record_metadata)
+        s.add(ReadReceipt(document_id=doc_id, user_id=org.user_by_username(s, "zl_staff").id, source="distribute"))
+        s.commit()
+    service.rebuild(settings, db)
+    with db.session() as s:
+        zl_staff = org.user_by_username(s, "zl_staff")
+        hits = search.search(s, settings, zl_staff, "古树名木").hits
+        assert [h.document_id for h in hits] == [doc_id]  # the received one only
+        filed = s.scalars(select(ArchiveFile).where(ArchiveFile.title.like("%古树名木保护%"))).all()
+        assert filed and all(f.department_id != zl_staff.department_id for f in filed)
+        other = s.scalars(select(ArchiveFile).where(ArchiveFile.title.like("%普查%"))).first()
+        one = filed[0]
+    auth.login("zl_staff")
+    assert client.get(f"/search/files/{one.id}").status_code == 200
+    assert client.get(f"/search/files/{other.id}").status_code == 404  # not received: not visible
+    resp = client.post("/printing/", data={"csrf_token": auth.csrf("/printing/"), "archive_file": str(one.id),
+                                           "copies": "1", "media": "auto", "quality": "normal"})
+    assert resp.status_code == 302
+    with db.session() as s:
+        job = s.scalar(select(PrintJob).where(PrintJob.username == "zl_staff"))
+        assert job is not None and "古树名木保护" in job.title
