@@ -29,7 +29,15 @@ from sqlalchemy import select
 from archive import org
 from archive.messages import DomainError
 from archive.models import User
-from archive.models.documents import DocumentFile, FilingRecord, NumberEntry, RouteTemplate, StepAssignment
+from archive.models.documents import (
+    Document,
+    DocumentFile,
+    FilingRecord,
+    NumberEntry,
+    RouteStep,
+    RouteTemplate,
+    StepAssignment,
+)
 from archive.permissions import ROLE_NAMES, Permission
 from archive.supervision import calendar, deadlines, hooks
 from archive.supervision.calendar import local_today
@@ -83,9 +91,13 @@ def _attach_metadata() -> Any:
     return attach_record_metadata
 
 
-def _run(doc_id: int | None, work: Any, success: str) -> Response:
-    """Run one service in a write transaction; commit on success, flash what happened either way."""
+def _run(doc_id: int | None, work: Any, success: str, *, outcome: bool = False) -> Response:
+    """Run one service in a write transaction; commit on success, flash what happened either way.
+
+    With `outcome`, the success message goes on to say where the document is now (`_outcome`).
+    """
     dbs = db_session()
+    before = dbs.get(Document, doc_id).doc_number if outcome and doc_id else None
     try:
         work(dbs)
         dbs.commit()
@@ -93,9 +105,41 @@ def _run(doc_id: int | None, work: Any, success: str) -> Response:
         dbs.rollback()
         refuse(exc)  # 一次性告知: every problem on its own line, all at once
     else:
-        flash(say(success), "success")
+        text = say(success)
+        if outcome and doc_id:
+            text = " ".join([text, *_outcome(dbs, doc_id, before, _user())])
+        flash(text, "success")
     target = url_for("documents.show", doc_id=doc_id) if doc_id else url_for("documents.inbox")
     return redirect(target)
+
+
+def _outcome(dbs: Any, doc_id: int, number_before: str | None, actor: User) -> list[str]:
+    """What a clerk needs to hear after acting: the 文号 given, the 档号, who holds it now, or that the
+    route is finished (issue 12 §3)."""
+    doc = dbs.get(Document, doc_id)
+    dbs.refresh(doc)
+    said: list[str] = []
+    if doc.doc_number and doc.doc_number != number_before:
+        said.append(_("文号：%(number)s。", number=doc.doc_number))
+    if doc.state == states.State.FILED:
+        said.append(_("已归档，档号 %(number)s，流程结束。", number=doc.archive_number or "—"))
+        return said
+    if doc.state in (states.State.COMPLETED, states.State.SENT_BACK, states.State.CANCELLED):
+        said.append(_("流程已结束（%(state)s）。", state=_(states.STATE_NAMES[states.State(doc.state)])))
+        return said
+    pending = dbs.execute(
+        select(User.display_name, RouteStep.name).join(StepAssignment, StepAssignment.user_id == User.id)
+        .join(RouteStep, RouteStep.id == StepAssignment.step_id)
+        .where(StepAssignment.document_id == doc.id, StepAssignment.state == "pending")
+        .order_by(RouteStep.position, User.display_name)
+    ).all()
+    if doc.state == states.State.RETURNED:
+        said.append(_("已退回拟稿人 %(name)s 修改。", name=doc.drafter.display_name))
+    elif pending:
+        names = list(dict.fromkeys(name for name, _step in pending))
+        shown = "、".join(names[:5]) + (_("等%(n)d人", n=len(names)) if len(names) > 5 else "")
+        said.append(_("现由 %(names)s 办理「%(step)s」。", names=shown, step=_(pending[0][1])))
+    return said
 
 
 def _listing(which: str) -> str:
@@ -523,12 +567,13 @@ def act(doc_id: int):  # type: ignore[no-untyped-def]
         )
         return _run(doc.id, lambda s: services.complete(
             s, cfg, doc.id, user, aid, opinion=opinion, params=params, attach=_attach_metadata(),
-            on_behalf_of=proxy_for, expected_version=seen), _("已办理，文件已送下一步。"))
+            on_behalf_of=proxy_for, expected_version=seen), _("已办理。"), outcome=True)
     if op == "return":
         target = request.form.get("target_step", type=int)
         return _run(doc.id, lambda s: services.return_document(
             s, cfg, doc.id, user, aid, reasons=_lines(request.form.get("reasons")), target_step_id=target,
-            opinion=opinion, on_behalf_of=proxy_for, expected_version=seen), _("已退回，退回理由已一次性告知。"))
+            opinion=opinion, on_behalf_of=proxy_for, expected_version=seen), _("已退回，退回理由已一次性告知。"),
+            outcome=True)
     reasons = _lines(request.form.get("reasons"))
     username = request.form.get("username", "")
     if op == "send_back":
@@ -538,11 +583,11 @@ def act(doc_id: int):  # type: ignore[no-untyped-def]
     if op == "add_signer":
         return _run(doc.id, lambda s: services.add_signer(s, doc.id, user, aid, username=username, opinion=opinion,
                                                           on_behalf_of=proxy_for, expected_version=seen),
-                    _("已加签，您完成本步骤后将送加签人审核。"))
+                    _("已加签，您完成本步骤后将送加签人审核。"), outcome=True)
     if op == "transfer":
         return _run(doc.id, lambda s: services.transfer(s, doc.id, user, aid, username=username, opinion=opinion,
                                                         on_behalf_of=proxy_for, expected_version=seen),
-                    _("已转办。"))
+                    _("已转办。"), outcome=True)
     flash(_("未知的操作，请从页面上的按钮进行操作。"), "error")
     return redirect(url_for("documents.show", doc_id=doc.id))
 

@@ -399,3 +399,34 @@ def test_the_route_shown_is_the_route_submitted(client, auth, flow, db, settings
         names = [r.name for r in s.scalars(select(RouteStep).where(RouteStep.document_id == doc_id))]
         assert any("会签" in n for n in names), names
     assert flow.doc(doc_id).state == "active"
+
+
+def _flash(html: str) -> str:
+    return " ".join(re.findall(r'<div class="flash success"[^>]*>(.*?)</div>', html, re.S))
+
+
+def test_each_action_says_what_happened_and_where_the_document_is(client, auth, flow):
+    """Issue 12 §3: who holds it now, the 文号 given, the 档号, or that the route is finished."""
+    doc_id = flow.draft(title="办理结果提示测试")
+    flow.submit(doc_id)
+    auth.login("lz_head")
+    said = _flash(act(client, auth, doc_id, opinion="同意").get_data(as_text=True))
+    assert "现由" in said and "办理「办公室核稿」" in said, said
+    flow.approve(doc_id, "office_head")
+    switch(client, auth, "director")
+    said = _flash(act(client, auth, doc_id, opinion="同意印发").get_data(as_text=True))
+    assert "办理「编号」" in said, said
+    switch(client, auth, "clerk")
+    said = _flash(act(client, auth, doc_id, copies="5").get_data(as_text=True))
+    number = flow.doc(doc_id).doc_number
+    assert f"文号：{number}" in said and "办理「分发」" in said, said
+    flow.approve(doc_id, "clerk")  # 分发
+    said = _flash(act(client, auth, doc_id, retention="D30").get_data(as_text=True))
+    assert f"档号 {flow.doc(doc_id).archive_number}" in said and "流程结束" in said, said
+    client.get("/lang/en")
+    other = flow.draft(title="英文提示测试")
+    flow.submit(other)
+    switch(client, auth, "lz_head")
+    client.get("/lang/en")
+    said = _flash(act(client, auth, other, opinion="ok").get_data(as_text=True))
+    assert "Done." in said or "now" in said.lower(), said
