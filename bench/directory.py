@@ -13,9 +13,9 @@ from pathlib import Path
 
 from archive import demo, migrate
 from archive.db import connect
-from archive.directory import client, presets
-from archive.directory import sync as directory_sync
 from config import load_settings
+from directory import client, presets
+from directory import sync as directory_sync
 from tests.directory.bureau import directory_section, to_toml
 from tests.directory.slapd import GROUPS, PEOPLE, Slapd, group, person
 

@@ -1,6 +1,6 @@
 """Settings of the bureau's directory (OpenLDAP / Active Directory) login.
 
-Empty strings mean "take the value from the preset" (archive/directory/presets.py), so a bureau
+Empty strings mean "take the value from the preset" (directory/presets.py), so a bureau
 usually sets only servers, the service account, the bases and the two maps.
 """
 

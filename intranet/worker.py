@@ -68,7 +68,7 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
 
     jobs.append(PeriodicJob("printing", settings.printing.dispatch_interval_seconds, Dispatcher(settings, db).tick))
     if settings.directory.enabled:  # directory sync: on request from /admin/directory and every interval
-        from archive.directory.sync import scheduled_job
+        from directory.sync import scheduled_job
 
         jobs.append(PeriodicJob("directory-sync", 30.0, scheduled_job(settings.directory, db)))
     if settings.indexer.enabled:  # archive watcher + the single index writer; full rescan every interval

@@ -15,15 +15,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from archive import audit, org
-from archive.directory import client, presets
-from archive.directory import sync as directory_sync
-from archive.directory.errors import DirectoryConfigError, DirectoryError
 from archive.models import User
 from archive.models.base import utcnow
 from archive.workflow import standing
 from config import Settings
+from directory import client, presets
+from directory import sync as directory_sync
+from directory.errors import DirectoryConfigError, DirectoryError
 
-# Directory reason codes (archive/directory/errors.py) -> what the login page says.
+# Directory reason codes (directory/errors.py) -> what the login page says.
 DIRECTORY_MESSAGES = {
     "invalid input": _l("用户名或密码含有不允许的字符或过长，请检查后重试。"),
     "ambiguous user": _l("目录中有多个账户与该用户名匹配，无法确定是谁，请联系系统管理员。"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from archive import migrate
-from archive.directory import client, presets
-from archive.directory import sync as directory_sync
-from archive.directory.errors import DirectoryConfigError, DirectoryError
-from archive.directory.mapping import roles_for
 from archive.permissions import ROLE_NAMES
+from directory import client, presets
+from directory import sync as directory_sync
+from directory.errors import DirectoryConfigError, DirectoryError
+from directory.mapping import roles_for
 from intranet.cli_support import Context, pass_ctx
 
 

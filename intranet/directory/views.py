@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from archive import audit, org
-from archive.directory import presets
-from archive.directory import sync as directory_sync
-from archive.directory.errors import DirectoryConfigError
 from archive.permissions import Permission
+from directory import presets
+from directory import sync as directory_sync
+from directory.errors import DirectoryConfigError
 from intranet.access import requires
 from intranet.context import current_user, db_session, settings
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.directory import sync as directory_sync
+from directory import sync as directory_sync
 from intranet.worker import default_jobs
 from tests.conftest import DEMO_PASSWORD, csrf_from
 from tests.directory.test_login import login

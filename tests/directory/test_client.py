@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from archive.directory import client, presets
-from archive.directory.errors import DirectoryConfigError, DirectoryError
 from config.directory import DirectorySettings
+from directory import client, presets
+from directory.errors import DirectoryConfigError, DirectoryError
 from tests.conftest import make_settings
 from tests.directory.conftest import PASSWORDS, dn
 from tests.directory.slapd import Slapd

@@ -7,11 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from archive import audit, org
-from archive.directory import presets
-from archive.directory import sync as directory_sync
 from archive.models import User
 from archive.models.documents import StepAssignment
 from archive.models.org import AuditEvent
+from directory import presets
+from directory import sync as directory_sync
 from tests.directory.conftest import PASSWORDS, dn, person
 from tests.directory.slapd import GROUPS, PEOPLE
 

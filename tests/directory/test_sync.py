@@ -7,11 +7,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from archive import org
-from archive.directory import presets
-from archive.directory import sync as directory_sync
-from archive.directory.errors import DirectoryError
 from archive.models import Department, User
 from archive.models.directory import DirectoryDeactivation, DirectorySyncRun
+from directory import presets
+from directory import sync as directory_sync
+from directory.errors import DirectoryError
 from intranet.cli import cli
 from tests.conftest import settings_env
 from tests.directory.conftest import GROUPS, dn, person

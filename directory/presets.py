@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.directory.errors import DirectoryConfigError
 from archive.permissions import Role
 from config.directory import DirectorySettings
+from directory.errors import DirectoryConfigError
 
 # AD's matching rules: LDAP_MATCHING_RULE_BIT_AND and LDAP_MATCHING_RULE_IN_CHAIN (transitive groups).
 AD_BIT_AND = "1.2.840.113556.1.4.803"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from archive.directory.client import DirectoryPerson
-from archive.directory.presets import DirectoryConfig, dn_key
+from directory.client import DirectoryPerson
+from directory.presets import DirectoryConfig, dn_key
 
 
 def roles_for(config: DirectoryConfig, person: DirectoryPerson) -> set[str]:

@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from archive import audit, org
 from archive.db import Database
-from archive.directory import client
-from archive.directory.client import DirectoryPerson
-from archive.directory.errors import DirectoryError
-from archive.directory.mapping import department_candidates, roles_for
-from archive.directory.presets import DirectoryConfig, resolve
 from archive.models import Department, RoleAssignment, User
 from archive.models.base import utcnow
 from archive.models.directory import DirectoryDeactivation, DirectorySyncRun
 from config.directory import DirectorySettings
+from directory import client
+from directory.client import DirectoryPerson
+from directory.errors import DirectoryError
+from directory.mapping import department_candidates, roles_for
+from directory.presets import DirectoryConfig, resolve
 
 SOURCE = "directory"
 # A run still "running" after this long belonged to a process that died.
