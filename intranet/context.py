@@ -38,6 +38,17 @@ def current_user() -> User | None:
     return g.get("user")
 
 
+def signed_in_user() -> User:
+    """Return the signed-in user; views behind @requires always have one (access.py refuses anonymous
+    requests first), so a missing user here ends the request with 401 rather than an assert."""
+    user = g.get("user")
+    if user is None:
+        from flask import abort
+
+        abort(401)
+    return user
+
+
 def close_session(_exc: BaseException | None = None) -> None:
     """Roll back anything uncommitted and close this request's session."""
     session = g.pop("db_session", None)

@@ -21,7 +21,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from archive.messages import DomainError, Message, from_data, translate
-from intranet.context import current_user, db_session
+from intranet.context import db_session
 
 T = TypeVar("T")
 
@@ -29,16 +29,6 @@ T = TypeVar("T")
 def say(text: object) -> str:
     """Return `text` for the reader: a Message translated to the request's language, else ``str(text)``."""
     return translate(text, gettext)
-
-
-def user() -> Any:
-    """Return the signed-in user (views behind @requires always have one; otherwise 401 was sent)."""
-    person = current_user()
-    if person is None:  # pragma: no cover - access.py refuses anonymous requests before any view runs
-        from flask import abort
-
-        abort(401)
-    return person
 
 
 def refuse(exc: DomainError, category: str = "error") -> None:

@@ -19,7 +19,7 @@ from archive.workflow.errors import WorkflowError
 from indexer.access import visible_file
 from indexer.safeopen import UnsafeFile
 from intranet.access import requires
-from intranet.context import current_user, db_session, settings
+from intranet.context import db_session, settings, signed_in_user
 from intranet.downloads import send_archive_file
 from intranet.feedback import refuse
 from intranet.supervision.forms import NoteForm
@@ -28,8 +28,7 @@ bp = Blueprint("circulation", __name__, url_prefix="/circulation")
 
 
 def _user():  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     return user
 
 

@@ -45,7 +45,7 @@ from archive.workflow import exports, filing, ledger, routes, services, states, 
 from archive.workflow.errors import NotFound, WorkflowError
 from archive.workflow.states import StepKind
 from intranet.access import can, requires
-from intranet.context import current_user, db_session, settings
+from intranet.context import db_session, settings, signed_in_user
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
 from intranet.feedback import refuse, say
 from intranet.printing.forms import DocumentPrintForm, duplex_choice
@@ -60,8 +60,7 @@ LISTS = {"inbox": services.inbox, "handled": services.handled, "mine": services.
 
 
 def _user() -> User:
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     return user
 
 

@@ -10,7 +10,7 @@ from archive.permissions import ROLE_NAMES, Permission, Role
 from archive.supervision import circulation, notify
 from archive.workflow import services as workflow
 from intranet.access import requires
-from intranet.context import current_user, db_session
+from intranet.context import db_session, signed_in_user
 
 bp = Blueprint("home", __name__)
 
@@ -18,8 +18,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @requires(Permission.PORTAL)
 def index():  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     roles = sorted(
         ((a.role.code, a.role.name, a.source) for a in user.role_assignments),
         key=lambda r: list(ROLE_NAMES).index(Role(r[0])) if r[0] in ROLE_NAMES else 99,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from archive.permissions import Permission
 from archive.supervision import notify, proxy
 from intranet.access import requires
-from intranet.context import current_user, db_session
+from intranet.context import current_user, db_session, signed_in_user
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 50
@@ -44,8 +44,7 @@ def _topbar_state() -> dict[str, Any]:
 @bp.get("/")
 @requires(Permission.PORTAL)
 def index():  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     before = request.args.get("before", type=int)
     unread_only = request.args.get("unread") == "1"
     rows = notify.latest(db_session(), user, limit=PER_PAGE, unread_only=unread_only, before_id=before)
@@ -56,8 +55,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/<int:notification_id>/go")
 @requires(Permission.PORTAL)
 def go(notification_id: int):  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     dbs = db_session()
     note = notify.get(dbs, user, notification_id)
     if note is None:
@@ -71,8 +69,7 @@ def go(notification_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/read")
 @requires(Permission.PORTAL)
 def read_all():  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     dbs = db_session()
     count = notify.mark_read(dbs, user)
     dbs.commit()

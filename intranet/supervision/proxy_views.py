@@ -13,7 +13,7 @@ from archive.supervision import proxy, tasks
 from archive.supervision.errors import SupervisionError
 from archive.supervision.proxy import GrantRequest
 from intranet.access import can, requires
-from intranet.context import current_user, db_session
+from intranet.context import db_session, signed_in_user
 from intranet.feedback import refuse
 from intranet.supervision.forms import ProxyForm
 
@@ -31,8 +31,7 @@ def _form(for_admin: bool) -> ProxyForm:
 
 
 def _create(form: ProxyForm, for_admin: bool) -> bool:
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     dbs = db_session()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -69,8 +68,7 @@ def _create(form: ProxyForm, for_admin: bool) -> bool:
 @bp.route("/", methods=["GET", "POST"])
 @requires(Permission.PORTAL)
 def index():  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     form = _form(False)
     if request.method == "POST" and _create(form, False):
         return redirect(url_for("proxy.index"))
@@ -98,8 +96,7 @@ def admin():  # type: ignore[no-untyped-def]
 @bp.post("/<int:grant_id>/cancel")
 @requires(Permission.PORTAL)
 def cancel(grant_id: int):  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     dbs = db_session()
     try:
         grant = proxy.cancel(dbs, user, grant_id)

@@ -14,7 +14,7 @@ from archive.supervision import calendar, deadlines, figures
 from archive.supervision.errors import SupervisionError
 from archive.supervision.figures import Period
 from intranet.access import requires
-from intranet.context import current_user, db_session, settings
+from intranet.context import current_user, db_session, settings, signed_in_user
 from intranet.feedback import refuse, say
 from intranet.supervision import charts
 from intranet.supervision.forms import CalendarBlockForm, CalendarDayForm, CalendarYearForm, RemindForm
@@ -23,8 +23,7 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 
 def _scope() -> list[Any] | None:
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     return deadlines.departments_visible(db_session(), settings().supervision, user)
 
 
@@ -125,8 +124,7 @@ def overdue():  # type: ignore[no-untyped-def]
 @bp.get("/mine")
 @requires(Permission.DOCUMENTS)
 def mine():  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     dbs = db_session()
     items = deadlines.open_items(dbs, settings().supervision, calendar.load(dbs), holder=user, viewer=user,
                                  drafted=True)
@@ -138,8 +136,7 @@ def mine():  # type: ignore[no-untyped-def]
 @bp.post("/remind")
 @requires(Permission.DOCUMENTS)
 def remind():  # type: ignore[no-untyped-def]
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     form = RemindForm()
     back = request.form.get("back", "")
     target = back if back.startswith("/") and not back.startswith("//") else url_for("supervision.overdue")
@@ -198,8 +195,7 @@ def calendar_day():  # type: ignore[no-untyped-def]
         _form_errors(form)
         return _back(calendar.local_today().year)
     dbs = db_session()
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     try:
         calendar.set_day(dbs, user, form.day.data, kind=form.kind.data, name=form.name.data or "")
     except SupervisionError as exc:
@@ -231,8 +227,7 @@ def calendar_block():  # type: ignore[no-untyped-def]
         _form_errors(form)
         return _back(calendar.local_today().year)
     dbs = db_session()
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     try:
         n = calendar.set_block(dbs, user, form.first.data, form.last.data, name=form.name.data or "",
                                makeup=_dates(form.makeup.data or ""))
@@ -253,8 +248,7 @@ def calendar_year():  # type: ignore[no-untyped-def]
         flash(_("请填写四位数年份。"), "error")
         return _back(calendar.local_today().year)
     dbs = db_session()
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     year = int(form.year.data)
     try:
         calendar.save_year(dbs, user, year, source=form.source.data or "", provisional=form.provisional.data)
