@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from archive.messages import msg, to_data
+from archive.terms import CLASSIFICATION_NAMES as TERMS_CLASSIFICATIONS
 from config.printing import PrintingSettings
 
 Tier = Literal["department", "central"]
-CLASSIFICATION_NAMES = (msg("公开"), msg("内部"), msg("秘密"), msg("机密"), msg("绝密"))
+CLASSIFICATION_NAMES = tuple(msg(label) for _level, label in sorted(TERMS_CLASSIFICATIONS.items()))
 
 # ISO/JIS paper sizes in millimetres (portrait), used to name a PDF's pages and to compare with A4.
 MEDIA_SIZES: dict[str, tuple[float, float]] = {

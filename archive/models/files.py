@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from archive.models.base import Base, UTCDateTime, utcnow
 from archive.models.org import Department
 from archive.permissions import N_
+from archive.terms import CLASSIFICATION_NAMES
 from fileformats.names import display_name
 
 # Classification (密级) levels, compared with User.clearance.
-CLASSIFICATIONS: dict[int, str] = {0: "公开", 1: "内部", 2: "秘密", 3: "机密", 4: "绝密"}
+CLASSIFICATIONS: dict[int, str] = CLASSIFICATION_NAMES  # one definition: archive/terms.py
 
 # What happened when the file was read. Only "indexed" files are searchable by content; the others are
 # still found by name and metadata.

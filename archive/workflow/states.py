@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from archive.messages import N_
+from archive.terms import CLASSIFICATION_NAMES, CLASSIFIED_FROM, RETENTION_NAMES, URGENCY_NAMES
 
 
 class Kind(StrEnum):
@@ -20,11 +21,8 @@ class Kind(StrEnum):
 
 KIND_NAMES = {Kind.OUTGOING: N_("发文"), Kind.INCOMING: N_("收文"), Kind.REQUEST: N_("签报")}
 
-URGENCY_NAMES = {"normal": N_("平件"), "urgent": N_("加急"), "very_urgent": N_("特急")}
-CLASSIFICATION_NAMES = {0: N_("公开"), 1: N_("内部"), 2: N_("秘密"), 3: N_("机密"), 4: N_("绝密")}
-# Levels from 秘密 up are classified: only people on the route and cleared roles see them.
-CLASSIFIED_FROM = 2
-RETENTION_NAMES = {"Y": N_("永久"), "D30": N_("定期30年"), "D10": N_("定期10年")}
+# 密级, 紧急程度 and 保管期限 are defined once, in archive/terms.py (re-exported here for the routing code).
+__all__ = ["CLASSIFICATION_NAMES", "CLASSIFIED_FROM", "RETENTION_NAMES", "URGENCY_NAMES"]
 
 
 class State(StrEnum):

@@ -7,13 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-CLEARANCES = [
-    SelectChoice(0, _l("公开")),  # type: ignore[arg-type]
-    SelectChoice(1, _l("内部")),  # type: ignore[arg-type]
-    SelectChoice(2, _l("秘密")),  # type: ignore[arg-type]
-    SelectChoice(3, _l("机密")),  # type: ignore[arg-type]
-    SelectChoice(4, _l("绝密")),  # type: ignore[arg-type]
-]
+from archive.terms import CLASSIFICATION_NAMES
+
+CLEARANCES = [SelectChoice(level, _l(label)) for level, label in CLASSIFICATION_NAMES.items()]  # type: ignore[arg-type]
 
 
 class MultiCheckboxField(SelectMultipleField):

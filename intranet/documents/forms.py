@@ -6,23 +6,13 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from archive.terms import CLASSIFICATION_NAMES, RETENTION_NAMES, RETENTION_ORDER, URGENCY_NAMES
+
 URGENCIES = [
-    SelectChoice("normal", _l("平件")),
-    SelectChoice("urgent", _l("加急")),
-    SelectChoice("very_urgent", _l("特急")),
+    SelectChoice(code, _l(label)) for code, label in URGENCY_NAMES.items()
 ]
-CLASSIFICATIONS = [
-    SelectChoice("0", _l("公开")),
-    SelectChoice("1", _l("内部")),
-    SelectChoice("2", _l("秘密")),
-    SelectChoice("3", _l("机密")),
-    SelectChoice("4", _l("绝密")),
-]
-RETENTIONS = [
-    SelectChoice("D30", _l("定期30年")),
-    SelectChoice("Y", _l("永久")),
-    SelectChoice("D10", _l("定期10年")),
-]
+CLASSIFICATIONS = [SelectChoice(str(level), _l(label)) for level, label in CLASSIFICATION_NAMES.items()]
+RETENTIONS = [SelectChoice(code, _l(RETENTION_NAMES[code])) for code in RETENTION_ORDER]
 KINDS = [
     SelectChoice("outgoing", _l("发文")),
     SelectChoice("incoming", _l("收文")),

@@ -7,6 +7,8 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
+from archive.terms import CLASSIFICATION_NAMES
+
 MEDIA = [SelectChoice("auto", _l("按文件纸张"))] + [SelectChoice(m, m) for m in ("A4", "A3", "B4", "B5", "A5")]  # type: ignore[arg-type]
 QUALITY = [
     SelectChoice("normal", _l("普通")),  # type: ignore[arg-type]
@@ -18,10 +20,7 @@ DUPLEX = [
     SelectChoice("two", _l("双面")),  # type: ignore[arg-type]
     SelectChoice("one", _l("单面")),  # type: ignore[arg-type]
 ]
-CLASSIFICATIONS = [
-    SelectChoice(level, label)  # type: ignore[arg-type]
-    for level, label in enumerate([_l("公开"), _l("内部"), _l("秘密"), _l("机密"), _l("绝密")])
-]
+CLASSIFICATIONS = [SelectChoice(level, _l(label)) for level, label in CLASSIFICATION_NAMES.items()]  # type: ignore[arg-type]
 
 
 class PrintForm(FlaskForm):
