@@ -38,6 +38,7 @@ test:
 	@scripts/debian-packages.sh test
 	@$(MAKE) --no-print-directory $(VENV)/.installed-test translations
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@echo "== PostgreSQL pass: the database tests again, on a throwaway PostgreSQL cluster =="
 	TEST_EOFFICE_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -48,6 +49,7 @@ test-fast: $(VENV)/.installed-test translations
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-test translations
 	$(BIN)/python -m bench

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -108,3 +109,11 @@ def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     # with "database is locked" when it upgrades a read snapshot to a write.
     mode = conn.get_execution_options().get("sqlite_begin", "")
     conn.exec_driver_sql(f"BEGIN {mode}".strip() if mode in ("", "IMMEDIATE") else "BEGIN")
+
+
+def changed_rows(result: Any) -> int:
+    """Return how many rows an UPDATE or DELETE changed (its CursorResult's rowcount; 0 when unknown).
+
+    One typed place for `rowcount`, which SQLAlchemy declares on CursorResult only.
+    """
+    return int(getattr(result, "rowcount", 0) or 0)

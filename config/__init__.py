@@ -1,9 +1,9 @@
 """Settings for eoffice: one frozen, typed object built from defaults, a file and the environment."""
 
+from config.directory import DirectorySettings
+from config.indexer import IndexerSettings
+from config.printing import PrintingSettings
 from config.settings import (
-    DirectorySettings,
-    IndexerSettings,
-    PrintingSettings,
     SecuritySettings,
     Settings,
     SettingsError,

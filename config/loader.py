@@ -6,7 +6,7 @@ import dataclasses
 import types
 import typing
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 
 class SettingsError(ValueError):
@@ -49,7 +49,7 @@ def convert(value: Any, tp: Any, dotted: str, sources: dict[str, str]) -> Any:
     origin = get_origin(tp)
     where = _where(sources, dotted)
     if dataclasses.is_dataclass(tp):
-        return build(tp, value, sources, dotted + ".")
+        return build(cast(type, tp), value, sources, dotted + ".")
     if origin in (Union, types.UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
         if value is None or value == "":

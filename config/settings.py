@@ -57,7 +57,7 @@ class WorkerSettings:
 class Settings:
     data_dir: Path
     database_url: str
-    archive_dir: Path | None
+    archive_dir: Path  # empty in the settings: <data dir>/archive
     secret_key: str
     demo_password: str
     organ_name: str
@@ -151,7 +151,9 @@ def _resolve(settings: Settings) -> Settings:
     data_dir = settings.data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     database_url = settings.database_url or f"sqlite:///{data_dir / 'eoffice.db'}"
-    archive_dir = settings.archive_dir.expanduser() if settings.archive_dir else data_dir / "archive"
+    # An empty setting reads as Path("") == Path("."): the archive then lives in the data dir.
+    unset = settings.archive_dir is None or settings.archive_dir == Path("")
+    archive_dir = data_dir / "archive" if unset else settings.archive_dir.expanduser()
     secret_key = settings.secret_key or _persisted_secret(data_dir)
     return dataclasses.replace(
         settings,

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from archive import audit, org
-from archive.db import Database
+from archive.db import Database, changed_rows
 from archive.models import Department, RoleAssignment, User
 from archive.models.base import utcnow
 from archive.models.directory import DirectoryDeactivation, DirectorySyncRun
@@ -141,7 +142,7 @@ def apply_person(
 
 
 def _match_identity(session: Session, person: DirectoryPerson, name: str, existing: User | None,
-                    report: SyncReport | None) -> User | bool | None:
+                    report: SyncReport | None) -> User | Literal[False] | None:
     """Return the account of this directory entry, None for a new one, False when it must not get one now."""
     if person.uid:
         same = session.scalar(select(User).where(User.directory_id == person.uid))
@@ -365,11 +366,11 @@ def run_due(db: Database, config: DirectoryConfig, interval_minutes: float) -> S
         ).first()
         if requested is not None:
             # Conditional update: only one process gets to run a requested sync.
-            claimed = session.execute(
+            claimed = changed_rows(session.execute(
                 update(DirectorySyncRun)
                 .where(DirectorySyncRun.id == requested.id, DirectorySyncRun.status == "requested")
                 .values(status="running", started_at=utcnow())
-            ).rowcount
+            ))
             run_id = requested.id if claimed else None
         else:
             run_id = None

@@ -143,7 +143,7 @@ def extract_file(path: Path, *, max_chars: int, registry: dict[str, Extractor] |
         outcome = "no_text" if scan else "empty"
         error = "PDF 没有文字层（可能是扫描件），需要 OCR 后才能按内容检索" if scan else "文件中没有文字"
         return Extracted(outcome, title=title, year=content.year, error=error)
-    error = None
+    error: str | None = None
     if len(text) > max_chars:
         text = text[:max_chars]
         error = f"文字过长，只索引了前 {max_chars} 个字符"

@@ -469,8 +469,8 @@ def _one_hit_per_filed_item(session: Session, result: SearchResult) -> None:
     kept: list[Hit] = []
     first: dict[str, Hit] = {}
     for hit in result.hits:
-        number = hit.file.archive_number
-        record = records.get(number or "")
+        number = hit.file.archive_number or ""
+        record = records.get(number)
         if record is None:
             kept.append(hit)
         elif number in first:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from archive import org
-from archive.db import Database
+from archive.db import Database, changed_rows
 from archive.messages import msg
 from archive.models import PrinterStatus, PrintJob
 from archive.models.base import utcnow
@@ -150,6 +150,8 @@ class Dispatcher:
             todo = [(j.id, j.action, j.action_queue, j.action_by, j.cups_job_id, j.username) for j in s.scalars(
                 select(PrintJob).where(PrintJob.action.is_not(None), PrintJob.cups_job_id.is_not(None)))]
         for job_id, action, queue, by, cups_id, owner in todo:
+            if cups_id is None:  # the query asked for jobs with a CUPS id; this keeps the type honest
+                continue
             error = None
             try:
                 if action == "cancel":
@@ -209,10 +211,10 @@ class Dispatcher:
         cups_id = self.backend.find(sub.uuid) if attempts > 0 else None
         if cups_id is None:
             with self.db.session(write_lock=True) as s:
-                claimed = s.execute(
+                claimed = changed_rows(s.execute(
                     update(PrintJob).where(PrintJob.id == job_id, PrintJob.state == "queued")
                     .values(attempts=PrintJob.attempts + 1).execution_options(synchronize_session=False)
-                ).rowcount
+                ))
             if not claimed:
                 return
             try:
@@ -229,10 +231,10 @@ class Dispatcher:
             if decision is not None:
                 values.update(tier=decision.tier, queue=decision.queue, options=dict(decision.options),
                               reasons=[r.as_dict() for r in decision.reasons])
-            done = s.execute(
+            done = changed_rows(s.execute(
                 update(PrintJob).where(PrintJob.id == job_id, PrintJob.state == "queued").values(**values)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ))
         if not done:
             # Cancelled while we were submitting: take it back off the printer.
             self.backend.cancel(cups_id, sub.username)

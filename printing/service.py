@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
+from archive.db import changed_rows
 from archive.messages import DomainError, from_data, msg
 from archive.models import Department, PrinterStatus, PrintJob, User
 from archive.models.base import BUREAU_ZONE, utcnow
@@ -385,7 +386,7 @@ def cancel(session: Session, user: User, job_id: int) -> PrintJob:
     if job.state in FINAL_STATES:
         raise PrintError(msg("该作业已%(value)s，无法取消。", value=STATE_LABELS[job.state]))
     # Conditional update: the dispatcher may be submitting this very job.
-    done = session.execute(
+    done = changed_rows(session.execute(
         update(PrintJob)
         .where(PrintJob.id == job.id, PrintJob.state.in_(("preparing", "queued")))
         .values(state="cancelled", message=msg(
@@ -394,7 +395,7 @@ def cancel(session: Session, user: User, job_id: int) -> PrintJob:
         ), finished_at=utcnow(),
                 updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if not done:
         job.action, job.action_queue, job.action_by = "cancel", None, user.username
         job.message = msg("正在取消……")

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from archive.db import changed_rows
 from archive.messages import msg
 from archive.models import User
 from archive.models.base import BUREAU_ZONE, utcnow
@@ -190,4 +191,4 @@ def set_block(session: Session, actor: User, first: date, last: date, *, name: s
 def clear_year(session: Session, year: int) -> int:
     """Delete every exception of a year (before re-entering a corrected schedule)."""
     result = session.execute(delete(CalendarDay).where(CalendarDay.year == year))
-    return int(result.rowcount or 0)
+    return changed_rows(result)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.db import changed_rows
 from archive.messages import msg
 from archive.models import Department, User
 from archive.models.base import utcnow
@@ -184,7 +185,7 @@ def mark_read(session: Session, user: User, circulation_id: int) -> bool:
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    changed = bool(result.rowcount)
+    changed = bool(changed_rows(result))
     if changed:
         circ = session.get(Circulation, circulation_id)
         if circ is not None and circ.document_id is not None:
@@ -209,7 +210,7 @@ def mark_document_read(session: Session, user: User, document_id: int) -> int:
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return changed_rows(result)
 
 
 def _as_sender(session: Session, actor: User, circulation_id: int) -> Circulation:
@@ -285,7 +286,7 @@ def recall(session: Session, actor: User, circulation_id: int, receipt_ids: Sequ
             .values(recalled_at=now, recalled_by_id=actor.id)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:
+        if changed_rows(result):
             count += 1
             if circ.document_id is not None:
                 _revoke_document(session, circ.document_id, r.user_id)

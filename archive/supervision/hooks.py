@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from archive.db import changed_rows
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document, RouteStep, StepAssignment
@@ -135,7 +136,7 @@ def clear_stale_task_notices(session: Session, doc: Document) -> int:
     result = session.execute(update(Notification).where(
         Notification.document_id == doc.id, Notification.kind == "task", Notification.read_at.is_(None),
         Notification.user_id.not_in(still)).values(read_at=utcnow()).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+    return changed_rows(result)
 
 
 def withdrawn(session: Session, doc: Document, people: Iterable[User], actor: User) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from archive.db import changed_rows
 from archive.messages import N_
 from archive.models import User
 from archive.models.base import utcnow
@@ -99,7 +100,7 @@ def mark_read(session: Session, user: User, notification_id: int | None = None) 
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     result = session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+    return changed_rows(result)
 
 
 def get(session: Session, user: User, notification_id: int) -> Notification | None:

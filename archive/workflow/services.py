@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import False_
 
 from archive import org
+from archive.db import changed_rows
 from archive.messages import msg
 from archive.models import Department, User
 from archive.models.base import utcnow
@@ -105,7 +106,7 @@ def _bump(session: Session, doc: Document, expected_version: int | None) -> None
         .values(version=Document.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if changed_rows(result) != 1:
         raise ConflictError(msg(
             "已处理：该文件刚刚已被他人处理（或此页面已提交过），本次操作未重复执行。请刷新页面查看最新状态。",
         ))
@@ -399,7 +400,7 @@ def submit(session: Session, settings: Any, doc_id: int, actor: User, *, expecte
     """Send a draft (or a returned document) along its route; every missing item is listed at once."""
     doc = _lock(session, doc_id)
     _require(session, doc, Action.SUBMIT, actor)
-    problems = []
+    problems: list[str] = []
     if not any(f.role == "main" for f in files_of(session, doc)):
         problems.append(
             msg("请上传正文（.docx 或 .pdf）。") if doc.kind != Kind.INCOMING
@@ -641,7 +642,7 @@ def _finish_assignment(session: Session, assignment: StepAssignment) -> None:
         .values(state=AssignmentState.DONE, acted_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if changed_rows(result) != 1:
         raise ConflictError(msg("此步骤刚刚已被处理，本次操作未执行。请刷新页面查看最新状态。"))
     session.refresh(assignment)
 
@@ -902,7 +903,7 @@ def mark_read(session: Session, doc: Document, user: User) -> bool:
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount > 0
+    return changed_rows(result) > 0
 
 
 def return_document(
@@ -1142,7 +1143,7 @@ def transfer(
         .values(state=AssignmentState.TRANSFERRED, acted_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if changed_rows(result) != 1:
         raise ConflictError(msg("此步骤刚刚已被处理，本次操作未执行。"))
     new = StepAssignment(step_id=step.id, document_id=doc.id, user_id=target.id,
                          department_id=assignment.department_id, lead=assignment.lead, round=step.round,

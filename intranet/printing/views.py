@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from archive.models import PrintJob
 from archive.permissions import Permission
 from intranet.access import can, requires
-from intranet.context import current_user, db_session, settings
+from intranet.context import db_session, settings, signed_in_user
 from intranet.feedback import refuse, say
 from intranet.printing.forms import ActionForm, MoveForm, PrintForm, duplex_choice
 from intranet.uploads import UploadTooLarge, read_limited
@@ -23,7 +23,7 @@ def _archive_file(file_id: str | None):  # type: ignore[no-untyped-def]
     if not file_id:
         return None
     try:
-        return service.archive_file_for(db_session(), settings(), current_user(), int(file_id))
+        return service.archive_file_for(db_session(), settings(), signed_in_user(), int(file_id))
     except (ValueError, service.PrintError) as exc:
         if isinstance(exc, service.PrintError):
             refuse(exc)
@@ -33,7 +33,7 @@ def _archive_file(file_id: str | None):  # type: ignore[no-untyped-def]
 
 
 def _page_context() -> dict[str, object]:
-    dbs, user, cfg = db_session(), current_user(), settings()
+    dbs, user, cfg = db_session(), signed_in_user(), settings()
     year, month = service.current_month()
     dept = user.department
     used = service.department_usage(dbs, dept.id, year, month) if dept else 0
@@ -93,7 +93,7 @@ def submit():  # type: ignore[no-untyped-def]
     )
     dbs = db_session()
     try:
-        job = service.request_print(dbs, settings(), current_user(), source, options)
+        job = service.request_print(dbs, settings(), signed_in_user(), source, options)
     except service.PrintError as exc:
         dbs.rollback()
         refuse(exc)
@@ -123,7 +123,7 @@ def cancel(job_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     dbs = db_session()
     try:
-        job = service.cancel(dbs, current_user(), job_id)
+        job = service.cancel(dbs, signed_in_user(), job_id)
     except service.PrintError as exc:
         dbs.rollback()
         refuse(exc)
@@ -139,7 +139,7 @@ def cancel(job_id: int):  # type: ignore[no-untyped-def]
 @requires(Permission.PRINT_OPERATE)
 def console():  # type: ignore[no-untyped-def]
     dbs, cfg = db_session(), settings()
-    active, done = service.console_jobs(dbs, cfg, viewer=current_user())
+    active, done = service.console_jobs(dbs, cfg, viewer=signed_in_user())
     room = service.policy(cfg).central_queues
     printers = [p for p in service.printer_rows(dbs, cfg) if p.queue in room]
     return render_template(
@@ -154,7 +154,7 @@ def console():  # type: ignore[no-untyped-def]
 def preview(job_id: int):  # type: ignore[no-untyped-def]
     """The PDF a held job will print, for the operator to check before 放行 (within their clearance)."""
     job = db_session().get(PrintJob, job_id)
-    user = current_user()
+    user = signed_in_user()
     if job is None or job.classification > user.clearance or not job.pdf_path:
         abort(404)
     path = (settings().data_dir / job.pdf_path).resolve()
@@ -167,7 +167,7 @@ def preview(job_id: int):  # type: ignore[no-untyped-def]
 @requires(Permission.PRINT_OPERATE)
 def release(job_id: int):  # type: ignore[no-untyped-def]
     return _operator_action(
-        lambda dbs: service.release(dbs, current_user(), job_id),
+        lambda dbs: service.release(dbs, signed_in_user(), job_id),
         lambda job: _("已放行《%(title)s》，送 %(queue)s 打印。", title=job.title, queue=job.queue),
     )
 
@@ -177,7 +177,7 @@ def release(job_id: int):  # type: ignore[no-untyped-def]
 def move(job_id: int):  # type: ignore[no-untyped-def]
     queue = request.form.get("queue", "")
     return _operator_action(
-        lambda dbs: service.move(dbs, settings(), current_user(), job_id, queue),
+        lambda dbs: service.move(dbs, settings(), signed_in_user(), job_id, queue),
         lambda job: _("已将《%(title)s》改送 %(queue)s。", title=job.title, queue=queue),
     )
 
@@ -214,7 +214,7 @@ def printers():  # type: ignore[no-untyped-def]
 def usage_csv():  # type: ignore[no-untyped-def]
     """Monthly accounting as CSV: everyone's for printing admins, one's own department's otherwise."""
     year, month = _month_arg()
-    user = current_user()
+    user = signed_in_user()
     if can(Permission.PRINT_ADMIN):
         rows = service.usage(db_session(), year, month)
     else:

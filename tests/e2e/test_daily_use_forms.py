@@ -39,6 +39,8 @@ def test_route_template_form_previews_the_next_number_and_saves(page, live_serve
     assert not countersign.locator("[data-for-kind=number]").is_visible()
     number_step.locator("input[data-role=number-code]").fill("{organ}函")
     expect(preview).to_have_text(re.compile(r"^示林函〔\d{4}〕1号$"), timeout=10_000)  # fetched as typed
+    number_step.locator("input[data-role=number-code]").fill("{organ}发")  # other tests share this server
+    expect(preview).to_have_text(re.compile(r"^示林发〔\d{4}〕\d+号$"), timeout=10_000)
     countersign.locator("select[name$=-mode]").select_option("any")
     screenshot(page, "route-template-form")
     click_to_load(page, "button[value=save]")
