@@ -29,6 +29,7 @@ KIND_NAMES = {
     "overdue": N_("逾期"),
     "proxy": N_("职位代理"),
     "info": N_("通知"),
+    "notice": N_("通知公告"),
 }
 MAX_TITLE = 300
 MAX_BODY = 8000
