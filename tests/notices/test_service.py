@@ -68,7 +68,8 @@ def test_scheduled_and_expired_notices_are_not_listed(settings, db):
 def test_receipts_and_reminding_those_who_have_not_read(settings, db):
     with db.session(write_lock=True) as s:
         clerk = _user(s, "clerk")
-        notice = service.publish(s, settings, clerk, NoticeDraft(title="林政处通知", audience=Audience(departments=("LZC",))))
+        notice = service.publish(s, settings, clerk,
+                                 NoticeDraft(title="林政处通知", audience=Audience(departments=("LZC",))))
         assert service.mark_read(s, notice, _user(s, "lz_staff")) is True
         assert service.mark_read(s, notice, _user(s, "lz_staff")) is False
         who = service.readers(s, notice)
@@ -102,7 +103,8 @@ def test_a_publicity_period_runs_on_working_days_and_takes_objections_only_insid
         with pytest.raises(NoticeError, match="期满后"):
             service.close(s, settings, _user(s, "clerk"), notice.id, "无异议", today=date(2026, 10, 12))
         service.handle_objection(s, settings, _user(s, "clerk"), seen_by_office[0].objection.id, "已核实，情况属实。")
-        service.close(s, settings, _user(s, "clerk"), notice.id, "公示期满，无影响推荐的问题。", today=date(2026, 10, 13))
+        service.close(s, settings, _user(s, "clerk"), notice.id, "公示期满，无影响推荐的问题。",
+                      today=date(2026, 10, 13))
         relpath = service.file_to_archive(s, settings, _user(s, "clerk"), notice.id)
         text = (settings.archive_dir / relpath).read_text(encoding="utf-8")
         assert relpath.startswith("BGS/2026/公示-") and "（匿名）" in text and "已核实" in text and "无影响推荐" in text
