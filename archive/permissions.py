@@ -30,6 +30,7 @@ ROLE_NAMES: dict[Role, str] = {
 
 class Permission(StrEnum):
     PORTAL = "portal"  # every signed-in user: home page, own profile, notifications
+    NOTICES = "notices.use"  # read 通知公告 and 公示 for one's audience (publishing follows notices.service rules)
     DOCUMENTS = "documents.use"  # draft, handle own tasks
     DOCUMENTS_NUMBER = "documents.number"  # 登记编号, 文号 ledger
     DOCUMENTS_SIGN = "documents.sign"  # 签发
@@ -43,7 +44,7 @@ class Permission(StrEnum):
     ADMIN = "admin.manage"  # departments, users, roles, route templates, directory
 
 
-_EVERYONE = {Permission.PORTAL, Permission.DOCUMENTS, Permission.ARCHIVE_SEARCH, Permission.PRINT}
+_EVERYONE = {Permission.PORTAL, Permission.NOTICES, Permission.DOCUMENTS, Permission.ARCHIVE_SEARCH, Permission.PRINT}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STAFF: frozenset(_EVERYONE),

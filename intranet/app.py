@@ -18,6 +18,7 @@ from intranet.directory.views import bp as directory_bp
 from intranet.documents.views import bp as documents_bp
 from intranet.health import bp as health_bp
 from intranet.home.views import bp as home_bp
+from intranet.notices.views import bp as notices_bp
 from intranet.notifications.views import bp as notifications_bp
 from intranet.printing.views import bp as printing_bp
 from intranet.search.views import bp as search_bp
@@ -28,6 +29,7 @@ from intranet.supervision.views import bp as supervision_bp
 BLUEPRINTS = [
     auth_bp,
     home_bp,
+    notices_bp,
     documents_bp,
     circulation_bp,
     supervision_bp,

@@ -209,6 +209,10 @@ def _seed_if_empty(ctx: Context) -> bool:
             session, data_dir=ctx.settings.data_dir, archive_dir=ctx.settings.archive_dir,
             password=ctx.settings.demo_password,
         )
+    from notices import demo as notices_demo
+
+    with ctx.db.session(write_lock=True) as session:
+        notices_demo.seed(session, ctx.settings)
     click.echo("已创建演示单位 示范市林业局 / demo bureau created")
     click.echo(f"  accounts: {', '.join(result.accounts)}")
     if result.generated:

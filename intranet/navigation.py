@@ -19,6 +19,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem(_l("首页"), "home.index", Permission.PORTAL),
+    NavItem(_l("通知公告"), "notices.index", Permission.NOTICES),
     NavItem(_l("待办"), "documents.inbox", Permission.DOCUMENTS),
     NavItem(_l("收件"), "circulation.inbox", Permission.DOCUMENTS),  # 分发 and 传阅 received, read or not
     NavItem(_l("督办"), "supervision.index", Permission.SUPERVISION),

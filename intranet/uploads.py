@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import IO
 
 from archive.messages import DomainError, msg
 from intranet.context import settings
@@ -17,7 +17,7 @@ def limit_bytes(kind: str) -> int:
     return int(settings().web.upload_limits_mb.get(kind, settings().web.max_upload_mb)) * 1024 * 1024
 
 
-def read_limited(stream: BinaryIO, kind: str) -> bytes:
+def read_limited(stream: IO[bytes], kind: str) -> bytes:
     """Return the whole upload, or raise UploadTooLarge as soon as it passes the limit of `kind`."""
     limit = limit_bytes(kind)
     data = stream.read(limit + 1)

@@ -291,10 +291,10 @@ class Readers:
 
 
 def readers(session: Session, notice: Notice) -> Readers:
-    """Who of the audience has read the notice (with when) and who has not."""
+    """Who of the audience (its author aside) has read the notice (with when) and who has not."""
     when = dict(session.execute(select(NoticeReceipt.user_id, NoticeReceipt.read_at)
                                 .where(NoticeReceipt.notice_id == notice.id)).all())
-    people = audience_users(session, notice)
+    people = [u for u in audience_users(session, notice) if u.id != notice.author_id]
     return Readers([(u, when[u.id]) for u in people if u.id in when], [u for u in people if u.id not in when])
 
 

@@ -33,12 +33,13 @@ CODE_PAGES = ("admin.", "directory.", "documents.templates", "documents.edit_tem
 NOT_PAGES = {"static", "auth.language", "health.healthz", "notifications.go", "printing.jobs_fragment"}
 PARAMS = {
     "doc_id": "document", "file_id": None, "circulation_id": "circulation", "user_id": "user_account",
-    "job_id": "print_job", "notification_id": "notification",
+    "job_id": "print_job", "notification_id": "notification", "notice_id": "notice",
 }
 
 
 # Columns holding the product's own codes, not text people wrote: never taken out of a page.
-CODE_COLUMNS = {"code", "kind", "state", "retention", "queue", "status", "action", "outcome", "role", "key", "scope",
+CODE_COLUMNS = {"code", "kind", "state", "retention", "queue", "status", "action", "archive_file.outcome", "role", "key",
+                "scope",
                 "department_code", "media", "category", "fonds", "locale", "who", "mode", "slot", "tier", "quality",
                 "source_kind", "trigger", "email_state", "action_queue", "urgency", "department.source",
                 "user_account.source", "role_assignment.source", "read_receipt.source"}
@@ -90,7 +91,7 @@ def _visible(html: str) -> tuple[str, str]:
 def _urls(app: Any, db: Any) -> list[tuple[str, str]]:
     ids: dict[str, list[int]] = {}
     with db.session() as session:
-        for name in {"document", "circulation", "user_account", "print_job", "notification"}:
+        for name in {"document", "circulation", "user_account", "print_job", "notification", "notice"}:
             table = Base.metadata.tables.get(name)
             if table is not None:
                 ids[name] = [r[0] for r in session.execute(select(table.c.id).order_by(table.c.id.desc()).limit(3))]
@@ -137,6 +138,10 @@ def history(settings, db):
         circulation.send(session, sender, document=doc, note="请各处室阅知",
                          recipients=circulation.Recipients(department_codes=["LZC", "ZLC"]))
         session.commit()
+    from notices import demo as notices_demo
+
+    with db.session(write_lock=True) as session:
+        assert notices_demo.seed(session, settings) == 6
     return db
 
 

@@ -7,10 +7,11 @@ from flask import Blueprint, g, render_template
 from archive import audit
 from archive.models import User
 from archive.permissions import ROLE_NAMES, Permission, Role
-from archive.supervision import circulation, notify
+from archive.supervision import calendar, circulation, deadlines, notify
 from archive.workflow import services as workflow
 from intranet.access import requires
-from intranet.context import db_session, signed_in_user
+from intranet.context import db_session, settings, signed_in_user
+from notices import service as notices
 
 bp = Blueprint("home", __name__)
 
@@ -23,8 +24,21 @@ def index():  # type: ignore[no-untyped-def]
         ((a.role.code, a.role.name, a.source) for a in user.role_assignments),
         key=lambda r: list(ROLE_NAMES).index(Role(r[0])) if r[0] in ROLE_NAMES else 99,
     )
-    previous = audit.previous_sign_in(db_session(), user)
-    return render_template("home/index.html", user=user, roles=roles, work=_work_counts(user), previous=previous)
+    dbs, cfg = db_session(), settings()
+    previous = audit.previous_sign_in(dbs, user)
+    front = notices.for_user(dbs, cfg, user, limit=8) if Permission.NOTICES in g.permissions else []
+    return render_template("home/index.html", user=user, roles=roles, work=_work_counts(user), previous=previous,
+                           notices=front, notices_read=notices.read_ids(dbs, user, [n.id for n in front]),
+                           deadlines=_my_deadlines(user))
+
+
+def _my_deadlines(user: User) -> dict[str, int]:
+    """My overdue and due-soon items (what I hold or drafted), for the front page."""
+    if Permission.DOCUMENTS not in g.permissions:
+        return {}
+    dbs, cfg = db_session(), settings().supervision
+    items = deadlines.open_items(dbs, cfg, calendar.load(dbs), holder=user, viewer=user, drafted=True)
+    return {"overdue": len(deadlines.overdue(items)), "due_soon": len(deadlines.due_soon(items, cfg))}
 
 
 def _work_counts(user: User) -> dict[str, int]:
@@ -36,4 +50,5 @@ def _work_counts(user: User) -> dict[str, int]:
         "mine": counts.get("mine", 0),
         "to_read": counts.get("to_read", 0) + circulation.unread_count(dbs, user),
         "notifications": notify.unread_count(dbs, user),
+        "notices": notices.unread_count(dbs, settings(), user) if Permission.NOTICES in g.permissions else 0,
     }
