@@ -38,8 +38,8 @@ PARAMS = {
 
 
 # Columns holding the product's own codes, not text people wrote: never taken out of a page.
-CODE_COLUMNS = {"code", "kind", "state", "retention", "queue", "status", "action", "archive_file.outcome", "role", "key",
-                "scope",
+CODE_COLUMNS = {"code", "kind", "state", "retention", "queue", "status", "action", "archive_file.outcome", "role",
+                "key", "scope",
                 "department_code", "media", "category", "fonds", "locale", "who", "mode", "slot", "tier", "quality",
                 "source_kind", "trigger", "email_state", "action_queue", "urgency", "department.source",
                 "user_account.source", "role_assignment.source", "read_receipt.source"}
