@@ -41,6 +41,11 @@ def refuse(exc: DomainError, category: str = "error") -> None:
         flash(say(problem), category)
 
 
+def form_errors(form: Any) -> None:
+    """Flash each field error of a WTForms form (already translated by its lazy labels and messages)."""
+    form_errors(form)
+
+
 def perform(
     work: Callable[[Any], T],
     *,

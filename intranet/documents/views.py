@@ -47,7 +47,7 @@ from archive.workflow.states import StepKind
 from intranet.access import can, requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
-from intranet.feedback import refuse, say
+from intranet.feedback import form_errors, refuse, say
 from intranet.printing.forms import DocumentPrintForm, duplex_choice
 from intranet.printing.views import queue_name
 from intranet.supervision.forms import RemindForm
@@ -323,9 +323,7 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
                                **_labels())
     form = DocumentPrintForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(str(e), "error")
+        form_errors(form)
         return redirect(url_for("documents.print_file", doc_id=doc.id, file_id=f.id))
     dbs, cfg = db_session(), settings()
     # The printing service copies the file at once; it needs the real name for the format.

@@ -15,7 +15,7 @@ from archive.supervision import calendar
 from archive.workflow import storage
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
-from intranet.feedback import perform, refuse
+from intranet.feedback import form_errors, perform, refuse
 from intranet.notices.forms import ActionForm, HandlingForm, NoticeForm, ObjectionForm, OutcomeForm
 from intranet.uploads import UploadTooLarge, read_limited
 from notices import service
@@ -86,9 +86,7 @@ def new() -> ResponseReturnValue:
         else:
             flash(_("已发布《%(title)s》，发布范围内的人员已收到提醒。", title=notice.title), "success")
             return redirect(url_for("notices.show", notice_id=notice.id))
-    for errors in form.errors.values():
-        for e in errors:
-            flash(str(e), "error")
+    form_errors(form)
     return render_template("notices/new.html", form=form, office=office)
 
 
@@ -132,9 +130,7 @@ def remind(notice_id: int) -> ResponseReturnValue:
 def object_(notice_id: int) -> ResponseReturnValue:
     form = ObjectionForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(str(e), "error")
+        form_errors(form)
         return redirect(url_for("notices.show", notice_id=notice_id))
     return perform(lambda s: service.send_objection(s, settings(), signed_in_user(), notice_id, form.body.data or "",
                                                     anonymous=bool(form.anonymous.data)),

@@ -17,7 +17,7 @@ from indexer.safeopen import UnsafeFile
 from intranet.access import can, requires
 from intranet.context import current_user, db_session, settings
 from intranet.downloads import send_archive_file
-from intranet.feedback import refuse
+from intranet.feedback import form_errors, refuse
 from intranet.search.forms import RetryForm, UploadForm
 from intranet.uploads import limit_bytes
 
@@ -129,9 +129,7 @@ def library_index():  # type: ignore[no-untyped-def]
 def upload():  # type: ignore[no-untyped-def]
     form = _upload_form()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        form_errors(form)
         return redirect(url_for("search.library_index"))
     upload_file = form.file.data
     try:

@@ -14,7 +14,7 @@ from archive.supervision.errors import SupervisionError
 from archive.supervision.proxy import GrantRequest
 from intranet.access import can, requires
 from intranet.context import db_session, signed_in_user
-from intranet.feedback import refuse
+from intranet.feedback import form_errors, refuse
 from intranet.supervision.forms import ProxyForm
 
 bp = Blueprint("proxy", __name__, url_prefix="/proxy")
@@ -34,9 +34,7 @@ def _create(form: ProxyForm, for_admin: bool) -> bool:
     user = signed_in_user()
     dbs = db_session()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(str(e), "error")
+        form_errors(form)
         return False
     principal = dbs.get(User, int(form.principal.data)) if for_admin and form.principal.data else user
     deputy = dbs.get(User, int(form.proxy.data)) if (form.proxy.data or "").isdigit() else None

@@ -15,7 +15,7 @@ from archive.supervision.errors import SupervisionError
 from archive.supervision.figures import Period
 from intranet.access import requires
 from intranet.context import current_user, db_session, settings, signed_in_user
-from intranet.feedback import refuse, say
+from intranet.feedback import form_errors, perform, refuse, say
 from intranet.supervision import charts
 from intranet.supervision.forms import CalendarBlockForm, CalendarDayForm, CalendarYearForm, RemindForm
 
@@ -181,30 +181,17 @@ def _back(year: int) -> Response:
     return redirect(url_for("supervision.calendar_page", year=year))  # type: ignore[return-value]
 
 
-def _form_errors(form: Any) -> None:
-    for errors in form.errors.values():
-        for e in errors:
-            flash(str(e), "error")
-
-
 @bp.post("/calendar/day")
 @requires(Permission.ADMIN)
 def calendar_day():  # type: ignore[no-untyped-def]
     form = CalendarDayForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        form_errors(form)
         return _back(calendar.local_today().year)
-    dbs = db_session()
-    user = signed_in_user()
-    try:
-        calendar.set_day(dbs, user, form.day.data, kind=form.kind.data, name=form.name.data or "")
-    except SupervisionError as exc:
-        dbs.rollback()
-        refuse(exc)
-    else:
-        dbs.commit()
-        flash(_("已保存 %(d)s 的安排。", d=form.day.data.isoformat()), "success")
-    return _back(form.day.data.year)
+    return perform(lambda s: calendar.set_day(s, signed_in_user(), form.day.data, kind=form.kind.data,
+                                              name=form.name.data or ""),
+                   success=_("已保存 %(d)s 的安排。", d=form.day.data.isoformat()),
+                   to=url_for("supervision.calendar_page", year=form.day.data.year))
 
 
 def _dates(text: str) -> list[date]:
@@ -224,20 +211,12 @@ def _dates(text: str) -> list[date]:
 def calendar_block():  # type: ignore[no-untyped-def]
     form = CalendarBlockForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        form_errors(form)
         return _back(calendar.local_today().year)
-    dbs = db_session()
-    user = signed_in_user()
-    try:
-        n = calendar.set_block(dbs, user, form.first.data, form.last.data, name=form.name.data or "",
-                               makeup=_dates(form.makeup.data or ""))
-    except SupervisionError as exc:
-        dbs.rollback()
-        refuse(exc)
-    else:
-        dbs.commit()
-        flash(_("已保存%(name)s安排（%(n)d天）。", name=form.name.data, n=n), "success")
-    return _back(form.first.data.year)
+    return perform(lambda s: calendar.set_block(s, signed_in_user(), form.first.data, form.last.data,
+                                                name=form.name.data or "", makeup=_dates(form.makeup.data or "")),
+                   success=lambda n: _("已保存%(name)s安排（%(n)d天）。", name=form.name.data, n=n or 0),
+                   to=url_for("supervision.calendar_page", year=form.first.data.year))
 
 
 @bp.post("/calendar/year")

@@ -3,7 +3,6 @@ and a real SMTP server (aiosmtpd) on a free local port."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,19 +21,10 @@ from archive.workflow import services
 from archive.workflow.services import DraftFields
 from config import Settings
 from tests.conftest import make_settings
-from tests.support import free_port
-
-
-def make_pdf(text: str = "正文") -> bytes:
-    """A real one-page PDF."""
-    from reportlab.pdfgen import canvas
-
-    out = io.BytesIO()
-    c = canvas.Canvas(out)
-    c.drawString(72, 720, text.encode("ascii", "replace").decode())
-    c.showPage()
-    c.save()
-    return out.getvalue()
+from tests.support import (
+    free_port,
+    make_pdf,
+)
 
 
 class People:

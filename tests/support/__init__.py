@@ -32,3 +32,17 @@ def wait_for(condition: Callable[[], T], timeout: float = 20.0, interval: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+def make_pdf(text: str = "正文") -> bytes:
+    """A real one-page PDF (reportlab) with `text` on it (non-ASCII shown as "?"; enough for routing)."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    c.drawString(72, 720, text.encode("ascii", "replace").decode())
+    c.showPage()
+    c.save()
+    return out.getvalue()

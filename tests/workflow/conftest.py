@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
@@ -14,18 +13,7 @@ from archive.models.documents import Document, RouteStep, StepAssignment
 from archive.workflow import services
 from archive.workflow.services import DraftFields, StepInput
 from config import Settings
-
-
-def make_pdf(text: str = "正文") -> bytes:
-    """A real one-page PDF."""
-    from reportlab.pdfgen import canvas
-
-    out = io.BytesIO()
-    c = canvas.Canvas(out)
-    c.drawString(72, 720, text.encode("ascii", "replace").decode())
-    c.showPage()
-    c.save()
-    return out.getvalue()
+from tests.support import make_pdf
 
 
 class Flow:

@@ -243,7 +243,10 @@ def test_print_the_main_text_from_the_document_page(client, auth, flow, db):
                        data={"csrf_token": auth.csrf("/documents/"), "copies": "1"}).status_code == 404
 
 
-def test_submit_lists_every_missing_item(client, auth):
+def submit_without_main_text(client, auth):  # type: ignore[no-untyped-def]
+    """As lz_staff: a draft without its 正文 is submitted (refused), then an .exe is uploaded (refused).
+
+    Returns (the page after 提交, the page after the upload)."""
     auth.login("lz_staff")
     token = auth.csrf("/documents/new?kind=outgoing")
     resp = client.post("/documents/new", data={"csrf_token": token, "kind": "outgoing", "title": "缺正文",
@@ -253,11 +256,16 @@ def test_submit_lists_every_missing_item(client, auth):
     html = client.post(f"/documents/{doc_id}/submit", data={"csrf_token": auth.csrf("/documents/"),
                                                             "version": field(html, "version")},
                        follow_redirects=True).get_data(as_text=True)
-    assert "请上传正文" in html and 'id="doc-state">草稿<' in html
     bad = client.post(f"/documents/{doc_id}/files", data={
         "csrf_token": auth.csrf("/documents/"), "version": field(html, "version"), "role": "main",
         "file": (io.BytesIO(b"MZ\x90\x00"), "setup.exe")}, content_type="multipart/form-data", follow_redirects=True)
-    assert "格式不支持" in bad.get_data(as_text=True)
+    return html, bad.get_data(as_text=True)
+
+
+def test_submit_lists_every_missing_item(client, auth):
+    html, bad = submit_without_main_text(client, auth)
+    assert "请上传正文" in html and 'id="doc-state">草稿<' in html
+    assert "格式不支持" in bad
 
 
 def test_incoming_route_through_the_pages(client, auth, flow):
