@@ -12,17 +12,12 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from archive.messages import DomainError, msg
-from fileformats import office, zipguard
+from fileformats import office, pdffonts, zipguard
 from fileformats.textcodec import UndecodableText, decode
 from printing.routing import media_for_size
 
 KINDS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt"}
 _POINTS_PER_MM = 72 / 25.4
-_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
 # One conversion at a time in this process; the flock below serialises processes sharing a data dir.
 _CONVERT_LOCK = threading.Lock()
 
@@ -84,7 +79,7 @@ def text_to_pdf(source: Path, target: Path) -> None:
         text = decode(source.read_bytes())
     except UndecodableText:
         raise DocumentError(msg("无法识别该文本文件的编码；请另存为 UTF-8 文本或 PDF 后再打印。")) from None
-    font = _cjk_font(pdfmetrics)
+    font = pdffonts.cjk_font()
     size, leading, margin = 11, 16, 56
     width, height = A4
     pdf = canvas.Canvas(str(target), pagesize=A4)
@@ -135,21 +130,6 @@ def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, loc
                     )) from None
             raise DocumentError(
                 msg("Word 文件无法转换为 PDF（文件可能已损坏或受密码保护）；请另存为 PDF 后再打印。")) from None
-
-
-def _cjk_font(pdfmetrics) -> str:  # type: ignore[no-untyped-def]
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "EofficeCJK" in pdfmetrics.getRegisteredFontNames():
-        return "EofficeCJK"
-    for candidate in _FONT_CANDIDATES:
-        if Path(candidate).exists():
-            pdfmetrics.registerFont(TTFont("EofficeCJK", candidate, subfontIndex=0))
-            return "EofficeCJK"
-    # No CJK font on the server: a standard CID font the printer's PDF renderer supplies.
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
 
 
 def _wrap(line: str, font: str, size: int, max_width: float, pdfmetrics) -> list[str]:  # type: ignore[no-untyped-def]

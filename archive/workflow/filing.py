@@ -1,4 +1,5 @@
-"""Filing under DA/T 22-2015: the 档号, the 归档章 data, the 处理单 PDF and the item's folder in the archive.
+"""Filing under DA/T 22-2015: the 档号, the 归档章 data, the 发文稿纸 / 收文处理笺 PDF and the item's folder
+in the archive.
 
 An item (件) is the document with its attachments and its processing sheet. Its folder is
 <archive_dir>/<机构代码>/<年度>/<档号> <题名>/, where the archive watcher picks it up for the index.
@@ -31,14 +32,12 @@ from archive.workflow.errors import WorkflowError
 from archive.workflow.states import (
     ACTION_NAMES,
     CLASSIFICATION_NAMES,
-    KIND_NAMES,
     RETENTION_NAMES,
     URGENCY_NAMES,
     Action,
     Kind,
 )
 
-FONT = "STSong-Light"
 # Called for every file written: (session, path relative to the archive folder, metadata) -> None.
 AttachMetadata = Callable[..., Any]
 
@@ -78,7 +77,7 @@ def file_document(
     session: Session, settings: Any, doc: Document, actor: User, *, retention: str, fonds: str = "J001",
     category: str = "WS", attach: AttachMetadata | None = None,
 ) -> FilingRecord:
-    """Give the document its 档号 and write its files and 处理单 into the archive folder."""
+    """Give the document its 档号 and write its files and its 稿纸 (处理笺) into the archive folder."""
     if retention not in RETENTION_NAMES:
         raise WorkflowError(msg("请选择保管期限（永久、定期30年或定期10年）。"))
     if session.scalar(select(FilingRecord.id).where(FilingRecord.document_id == doc.id)) is not None:
@@ -147,8 +146,9 @@ def _write_folder(
                 name = f"附件{attachment_no}-{f.filename}"
             (stage / name).write_bytes(storage.read(settings.files_dir, f.sha256))
             written.append(relfolder / name)
-        (stage / "处理单.pdf").write_bytes(processing_sheet(session, settings, doc, record, stamp, files))
-        written.append(relfolder / "处理单.pdf")
+        sheet_name = f"{sheet_title(doc)}.pdf"
+        (stage / sheet_name).write_bytes(processing_sheet(session, settings, doc, record, stamp, files))
+        written.append(relfolder / sheet_name)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(stage), str(target))
     # The 档号 goes back to the ledger if the transaction rolls back: so does the folder.
@@ -156,38 +156,136 @@ def _write_folder(
     return written
 
 
+# The boxes of the 发文稿纸 / 收文处理笺: (label, step kinds, step keys or None for any key), in print order.
+OUTGOING_BOXES: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None], ...] = (
+    ("签发", ("sign",), None),
+    ("会签", ("countersign",), None),
+    ("核稿", ("approve",), ("office_review",)),
+    ("处室审核", ("approve",), ("dept_review",)),
+)
+INCOMING_BOXES: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None], ...] = (
+    ("初审", ("screen",), None),
+    ("拟办意见", ("approve",), ("propose",)),
+    ("领导批示", ("instruct",), None),
+    ("承办情况", ("handle",), None),
+    ("办结", ("approve",), ("conclude",)),
+)
+_OPINION_ACTIONS = {Action.APPROVE, Action.SIGN, Action.INSTRUCT, Action.COMMENT}
+
+
+def sheet_title(doc: Document) -> str:
+    """发文稿纸 (发文), 签报稿纸 (签报) or 收文处理笺 (收文): the sheet's name, also its file name when filed."""
+    return {Kind.INCOMING: "收文处理笺", Kind.REQUEST: "签报稿纸"}.get(Kind(doc.kind), "发文稿纸")
+
+
+def sheet_opinions(session: Session, doc: Document) -> dict[str, list[str]]:
+    """The opinions to print in each box of the sheet: "意见 —— 姓名（代某某） 2026-03-05", oldest first.
+
+    Withdrawn actions are left out; an action taken by a proxy names both (代). Keys are the box labels
+    of OUTGOING_BOXES or INCOMING_BOXES (by the document's kind).
+    """
+    from archive.models.documents import RouteStep
+    from archive.workflow.history import timeline
+
+    steps = {s.id: (s.kind, s.key) for s in session.scalars(select(RouteStep).where(RouteStep.document_id == doc.id))}
+    boxes = INCOMING_BOXES if doc.kind == Kind.INCOMING else OUTGOING_BOXES
+    out: dict[str, list[str]] = {label: [] for label, _kinds, _keys in boxes}
+    for action, withdrawn in timeline(session, doc):
+        if withdrawn or action.action not in _OPINION_ACTIONS or action.step_id not in steps:
+            continue
+        kind, key = steps[action.step_id]
+        label = next((lbl for lbl, kinds, keys in boxes if kind in kinds and (keys is None or key in keys)), None)
+        if label is None:
+            continue
+        who = action.actor.display_name
+        if action.on_behalf_of is not None:
+            who = f"{who}（代{action.on_behalf_of.display_name}）"
+        opinion = (action.opinion or "").strip() or ("已阅" if action.action == Action.COMMENT else "同意")
+        out[label].append(f"{opinion} —— {who} {_local(action.at)[:10]}")
+    return out
+
+
 def processing_sheet(
     session: Session, settings: Any, doc: Document, record: FilingRecord | None, stamp: Stamp | None,
     files: list[DocumentFile],
 ) -> bytes:
-    """Render the 处理单: the document's facts, its 归档章 and every action with its opinion, as PDF."""
+    """Render the 发文稿纸 (发文, 签报) or 收文处理笺 (收文) as PDF, fonts embedded (fileformats.pdffonts).
+
+    First page: the sheet bureaus print, as boxes: 签发, 会签, 核稿, 处室审核 (收文: 初审, 拟办, 领导批示,
+    承办, 办结) with every opinion, name and date (代 where a proxy acted); 拟稿单位/拟稿人, 文号, 密级,
+    缓急, 主送, 抄送, 标题, 附件; the 归档章 and 档号 once filed. Then the full 办理过程 and the file list.
+    """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from archive.workflow.history import timeline
+    from fileformats import pdffonts
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
+    font = pdffonts.cjk_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=12)
+    label_style = ParagraphStyle("label", parent=body, alignment=1)
     red = colors.HexColor("#b3261e")
-    head = ParagraphStyle("head", parent=body, fontSize=18, leading=24, alignment=1, textColor=red)
+    head = ParagraphStyle("head", parent=body, fontSize=20, leading=28, alignment=1, textColor=red)
     sub = ParagraphStyle("sub", parent=body, fontSize=12, leading=18, spaceBefore=8, spaceAfter=4)
 
     def p(text: object, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style)
 
-    grid = TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
-    ])
-    story: list[Any] = [p(f"{settings.organ_name}", head), p("文件处理单", head), Spacer(1, 4 * mm)]
+    incoming = doc.kind == Kind.INCOMING
+    name = sheet_title(doc)
+    story: list[Any] = [p(f"{settings.organ_name}{name}", head), Spacer(1, 3 * mm)]
+    opinions = sheet_opinions(session, doc)
+    attachments = "；".join(f.filename for f in files if f.role == "attachment") or "无"
+    w = 170 * mm
+    lw = 22 * mm  # label columns; the table has two label/value pairs per row
+    rows: list[list[Any]] = []
+    spans: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
+    heights: list[float | None] = []
+
+    def full(label: str, value: object, height: float | None = None) -> None:
+        rows.append([p(label, label_style), p(value), "", ""])
+        spans.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
+        heights.append(height)
+
+    def pair(*cells: tuple[str, object]) -> None:
+        row: list[Any] = []
+        for label, value in cells:
+            row += [p(label, label_style), p(value)]
+        rows.append(row)
+        heights.append(None)
+
+    def opinion_box(label: str) -> None:
+        full(label, "\n".join(opinions.get(label, [])) or " ", 24 * mm)
+
+    if incoming:
+        pair(("来文机关", doc.source_organ or "—"), ("来文字号", doc.source_number or "—"))
+        pair(("收文日期", doc.received_on.isoformat() if doc.received_on else "—"),
+             ("主办部门", doc.lead_department.name if doc.lead_department else "—"))
+        pair(("密级", CLASSIFICATION_NAMES.get(doc.classification, "")), ("缓急", URGENCY_NAMES.get(doc.urgency, "")))
+        full("标题", doc.title, 14 * mm)
+        full("附件", attachments)
+        for label, _kinds, _keys in INCOMING_BOXES:
+            opinion_box(label)
+    else:
+        for label, _kinds, _keys in OUTGOING_BOXES:
+            opinion_box(label)
+        pair(("拟稿单位", doc.department.name), ("拟稿人", doc.drafter.display_name))
+        pair(("文号", doc.doc_number or "—"), ("拟稿日期", _local(doc.created_at)[:10]))
+        pair(("密级", CLASSIFICATION_NAMES.get(doc.classification, "")), ("缓急", URGENCY_NAMES.get(doc.urgency, "")))
+        full("主送", doc.main_recipients or "—")
+        full("抄送", doc.cc_recipients or "—")
+        full("标题", doc.title, 14 * mm)
+        full("附件", attachments)
+    sheet = Table(rows, colWidths=[lw, (w - 2 * lw) / 2] * 2, rowHeights=heights)
+    sheet.setStyle(TableStyle([
+        ("BOX", (0, 0), (-1, -1), 1.2, red), ("INNERGRID", (0, 0), (-1, -1), 0.6, red),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TEXTCOLOR", (0, 0), (0, -1), red), *spans,
+    ]))
+    story.append(sheet)
     if stamp is not None and record is not None:
         cells = [
             [p("全宗号", small), p("年度", small), p("件号", small)],
@@ -196,28 +294,10 @@ def processing_sheet(
             [p(stamp.department), p(RETENTION_NAMES[stamp.retention]), p(stamp.pages if stamp.pages else "—")],
         ]
         seal = Table(cells, colWidths=[28 * mm, 28 * mm, 28 * mm], hAlign="RIGHT")
-        seal.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1, colors.HexColor("#b3261e")),
-                                  ("INNERGRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#b3261e"))]))
-        story += [p(f"档号：{record.archive_number}"), seal, Spacer(1, 3 * mm)]
-    facts = [
-        ("文件种类", KIND_NAMES.get(doc.kind, doc.kind)),
-        ("标题", doc.title),
-        ("文号", doc.doc_number or "—"),
-        ("密级", CLASSIFICATION_NAMES.get(doc.classification, "")),
-        ("紧急程度", URGENCY_NAMES.get(doc.urgency, "")),
-        ("拟稿部门", doc.department.name),
-        ("拟稿人", doc.drafter.display_name),
-        ("主送", doc.main_recipients or "—"),
-        ("抄送", doc.cc_recipients or "—"),
-    ]
-    if doc.kind == Kind.INCOMING:
-        facts += [("来文机关", doc.source_organ or "—"), ("来文字号", doc.source_number or "—"),
-                  ("收文日期", doc.received_on.isoformat() if doc.received_on else "—")]
-    if doc.signed_by is not None and doc.signed_at is not None:
-        facts.append(("签发", f"{doc.signed_by.display_name} {_local(doc.signed_at)}"))
-    table = Table([[p(k), p(v)] for k, v in facts], colWidths=[28 * mm, 142 * mm])
-    table.setStyle(grid)
-    story += [table, p("办理过程", sub)]
+        seal.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1, red), ("INNERGRID", (0, 0), (-1, -1), 0.5, red)]))
+        story += [Spacer(1, 3 * mm), p(f"档号：{record.archive_number}"), seal]
+    story += [PageBreak()]
+    story += [p("办理过程", sub)]
     rows = [[p("时间", small), p("步骤", small), p("办理人", small), p("办理", small), p("意见", small)]]
     for action, withdrawn in timeline(session, doc):
         who = action.actor.display_name
@@ -249,13 +329,13 @@ def processing_sheet(
 
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()
-        canvas.setFont(FONT, 8)
+        canvas.setFont(font, 8)
         canvas.drawCentredString(A4[0] / 2, 10 * mm, f"— {document.page} —  {record.archive_number if record else ''}")
         canvas.restoreState()
 
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-                      bottomMargin=18 * mm, title=f"文件处理单 {doc.title}", author=settings.organ_name
+                      bottomMargin=18 * mm, title=f"{name} {doc.title}", author=settings.organ_name
                       ).build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
 

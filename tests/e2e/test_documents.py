@@ -99,10 +99,10 @@ def test_outgoing_document_from_draft_to_archive_search(page, live_server):
         page.goto(server.url + "/search/?q=义务植树")
         results = page.locator("#search-results")
         found = results.inner_text() if results.count() else ""
-        if "处理单" in found and "植树" in found:
+        if "发文稿纸" in found and "植树" in found:
             break
         time.sleep(2)
-    assert "处理单" in found, f"not indexed in time; last page: {found[:500]}"
+    assert "发文稿纸" in found, f"not indexed in time; last page: {found[:500]}"
     screenshot(page, "documents-archive-search")
 
 

@@ -67,6 +67,14 @@ def test_incoming_route_with_lead_and_co_departments(flow, db, settings):
     doc = flow.doc(doc_id)
     assert doc.state == "filed" and doc.archive_number.endswith("-D10-LZC-0001")
     assert doc.archive_number.startswith("J001-WS·2026-")  # the year it was received
+    with db.session() as s:
+        record = s.scalar(select(FilingRecord).where(FilingRecord.document_id == doc_id))
+        sheet = PdfReader(io.BytesIO((settings.archive_dir / record.folder / "收文处理笺.pdf").read_bytes()))
+        first = sheet.pages[0].extract_text()
+    for box in ("收文处理笺", "来文机关", "省林业厅", "川林函〔2026〕8号", "2026-03-02", "拟办意见", "领导批示",
+                "承办情况", "主办部门"):
+        assert box in first, box
+    assert "拟请林政处主办，造林处协办 —— 王秀英" in first and "已配合 —— 杨海涛" in first and "同意 —— 张建国" in first
 
 
 def test_incoming_sent_back_at_screening(flow, db, settings):
@@ -111,9 +119,19 @@ def test_processing_sheet_and_catalogue(flow, db, settings):
     with db.session() as s:
         record = s.scalar(select(FilingRecord).where(FilingRecord.document_id == doc_id))
         assert record.pages == 1
-        sheet = settings.archive_dir / record.folder / "处理单.pdf"
+        sheet = settings.archive_dir / record.folder / "发文稿纸.pdf"
         reader = PdfReader(io.BytesIO(sheet.read_bytes()))
-        assert len(reader.pages) >= 1
+        assert len(reader.pages) >= 2  # the 稿纸 on its page, then the 办理过程
+        first = reader.pages[0].extract_text()
+        for box in ("发文稿纸", "签发", "会签", "核稿", "处室审核", "拟稿单位", "文号", "密级", "缓急", "主送", "抄送",
+                    "标题", "附件"):
+            assert box in first, box
+        assert "同意上报 —— 刘志强" in first and "同意 —— 张建国" in first and "档号" in first
+        fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+        embedded = [f for page in reader.pages for f in page["/Resources"]["/Font"].values()
+                    if "/DescendantFonts" in f or "/FontDescriptor" in f]
+        assert any("EofficeCJK" in name or "Hei" in name for name in fonts), fonts
+        assert embedded  # the Chinese font travels with the PDF (no boxes for · on other machines)
         year = record.year
         rows = exports.catalogue_rows(s, year)
         assert rows[0][1] == record.archive_number and rows[0][4].startswith("关于<script>")
@@ -171,11 +189,11 @@ def test_rolled_back_filing_leaves_no_folder_and_gives_the_number_back(flow, db,
         record = filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"), retention="D10")
         folder = settings.archive_dir / record.folder
         number = record.archive_number
-        assert (folder / "处理单.pdf").is_file()
+        assert (folder / "发文稿纸.pdf").is_file()
         s.rollback()  # e.g. a later step of the same action failed
     assert not folder.exists()
     with db.session(write_lock=True) as s:
         doc = s.get(services.Document, doc_id)
         again = filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"), retention="D10")
         assert again.archive_number == number
-    assert (settings.archive_dir / again.folder / "处理单.pdf").is_file()
+    assert (settings.archive_dir / again.folder / "发文稿纸.pdf").is_file()

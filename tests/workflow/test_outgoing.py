@@ -42,7 +42,7 @@ def test_outgoing_end_to_end(flow, db, settings):
         record = s.scalar(select(FilingRecord).where(FilingRecord.document_id == doc_id))
         folder = settings.archive_dir / record.folder
         names = sorted(p.name for p in folder.iterdir())
-        assert names == ["处理单.pdf", "正文-正文.pdf"]
+        assert names == ["发文稿纸.pdf", "正文-正文.pdf"]
         actions = [a.action for a in s.scalars(select(DocumentAction).where(DocumentAction.document_id == doc_id)
                                                .order_by(DocumentAction.id))]
         assert actions == ["create", "revise", "submit", "approve", "approve", "approve", "sign", "number",

@@ -216,7 +216,7 @@ def test_filing_through_the_page_hands_metadata_to_the_indexer(client, auth, flo
     assert number.endswith("-D10-LZC-0001") and number in html
     with db.session() as s:
         rows = s.scalars(select(RecordMetadata)).all()
-        assert sorted(r.relpath.rsplit("/", 1)[1] for r in rows) == ["处理单.pdf", "正文-正文.pdf"]
+        assert sorted(r.relpath.rsplit("/", 1)[1] for r in rows) == ["发文稿纸.pdf", "正文-正文.pdf"]
         assert {r.archive_number for r in rows} == {number} and {r.retention for r in rows} == {"D10"}
         assert all((settings.archive_dir / r.relpath).is_file() for r in rows)
     sheet = client.get(f"/documents/{doc_id}/sheet.pdf")
