@@ -23,6 +23,8 @@ from pathlib import Path
 from fileformats.subproc import LimitExceeded, run_limited
 
 DEFAULT_MEMORY_MB = 1024
+# The 公文 font names (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312) mapped to the free faces installed.
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
 
 
 class ConversionFailed(RuntimeError):
@@ -54,7 +56,7 @@ def convert(source: Path, fmt: str, target: Path, *, input_suffix: str, soffice:
         src = work / f"input{input_suffix}"
         shutil.copyfile(source, src)
         env = {"HOME": str(work), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-               "SAL_USE_VCLPLUGIN": "svp"}
+               "SAL_USE_VCLPLUGIN": "svp", "FONTCONFIG_FILE": str(FONTS_CONF)}
         command = [exe, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--invisible",
                    "--norestore", "--nologo", "--nolockcheck", "--convert-to", fmt, "--outdir", str(work / "out"),
                    str(src)]

@@ -8,6 +8,7 @@ set -euo pipefail
 run_pkgs=(
   python3-venv python3-dev gcc
   fonts-wqy-microhei                     # Chinese glyphs in converted PDFs and printed text files
+  fonts-arphic-uming fonts-arphic-ukai   # serif and kai faces for the 套红 公文 (stand-ins for 仿宋/小标宋/楷体)
   libreoffice-writer-nogui               # .docx -> PDF for printing and preview; .doc/.wps/.rtf in the archive
   libreoffice-calc-nogui                 # .xls/.et in the archive
   libreoffice-impress-nogui              # .ppt/.dps in the archive
