@@ -43,7 +43,9 @@ def refuse(exc: DomainError, category: str = "error") -> None:
 
 def form_errors(form: Any) -> None:
     """Flash each field error of a WTForms form (already translated by its lazy labels and messages)."""
-    form_errors(form)
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
 
 
 def perform(
