@@ -85,6 +85,10 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
 
     jobs.append(PeriodicJob("previews", 2.0, lambda: convert_previews(
         settings.files_dir, soffice=settings.printing.soffice, timeout=settings.printing.conversion_timeout_seconds)))
+    # 套红: the formal version of numbered documents, asked for at 编号 (archive/workflow/formal.py).
+    from archive.workflow.formal import generate_pending
+
+    jobs.append(PeriodicJob("formal", 3.0, lambda: generate_pending(settings, db)))
     # 督办: the daily overdue digest, proxy window summaries, notification e-mail.
     from archive.supervision.jobs import scheduled_job as supervision_job
 

@@ -496,6 +496,7 @@ def _activate(session: Session, settings: Any, doc: Document, step: RouteStep, a
     if step.kind == StepKind.NUMBER and step.spec.get("auto"):
         # 签发即编号: the system numbers in the same transaction as the step before it.
         entry = ledger.issue_number(session, doc, _number_code(settings, step), actor)
+        _ask_formal(settings, doc)
         record_action(session, doc, Action.NUMBER, actor, step=step, data={"number": entry.number, "auto": True})
         session.execute(
             update(StepAssignment)
@@ -524,6 +525,15 @@ def _advance(session: Session, settings: Any, doc: Document, actor: User) -> Non
             doc.completed_at = utcnow()
             return
         _activate(session, settings, doc, nxt, actor)
+
+
+def _ask_formal(settings: Any, doc: Document) -> None:
+    """编号 never waits for LibreOffice: the worker makes the 套红 version (archive.workflow.formal)."""
+    files_dir = getattr(settings, "files_dir", None)
+    if files_dir is not None:
+        from archive.workflow import formal
+
+        formal.request(files_dir, doc.id)
 
 
 def _number_code(settings: Any, step: RouteStep) -> str:
@@ -739,6 +749,7 @@ def complete(
         _set_distribution(session, doc, params)
         data.update(_year_choice(session, doc, actor, params))
         entry = ledger.issue_number(session, doc, _number_code(settings, step), actor)
+        _ask_formal(settings, doc)
         data["number"] = entry.number
     if kind == StepKind.DISTRIBUTE:
         _set_distribution(session, doc, params)

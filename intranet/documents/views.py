@@ -41,7 +41,7 @@ from archive.models.documents import (
 from archive.permissions import ROLE_NAMES, Permission
 from archive.supervision import calendar, deadlines, hooks
 from archive.supervision.calendar import local_today
-from archive.workflow import exports, filing, ledger, routes, services, states, storage
+from archive.workflow import exports, filing, formal, ledger, routes, services, states, storage
 from archive.workflow.errors import NotFound, WorkflowError
 from archive.workflow.states import StepKind
 from intranet.access import can, requires
@@ -260,8 +260,34 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
         can_remind=deadlines.may_remind(dbs, user, doc), to_sign=to_sign, acknowledge_needed=acknowledge,
         receipts=services.receipts(dbs, doc) if (user.id == doc.drafter_id or can(Permission.DOCUMENTS_NUMBER))
         else [],
-        record_department=_department_name(dbs, record.department_code) if record else None, **_labels(),
+        record_department=_department_name(dbs, record.department_code) if record else None,
+        formal_state=formal.state(settings().files_dir, doc), **_labels(),
     )
+
+
+@bp.get("/<int:doc_id>/formal.<any(pdf, docx):fmt>")
+@requires(Permission.DOCUMENTS)
+def formal_file(doc_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    """The 套红 formal version (GB/T 9704) once the worker has made it."""
+    doc = _doc_or_404(doc_id)
+    target = formal.path(settings().files_dir, doc, fmt)
+    if target is None:
+        abort(404)
+    name = f"{doc.doc_number or doc.title}.{fmt}"
+    return send_file(target, as_attachment=fmt == "docx", download_name=name,
+                     mimetype="application/pdf" if fmt == "pdf" else
+                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+@bp.post("/<int:doc_id>/formal/retry")
+@requires(Permission.DOCUMENTS)
+def formal_retry(doc_id: int):  # type: ignore[no-untyped-def]
+    """Ask the worker again for the formal version (after a failure, e.g. a Word 正文 was uploaded)."""
+    doc = _doc_or_404(doc_id)
+    ActionForm().validate_on_submit()
+    formal.request(settings().files_dir, doc.id)
+    flash(_("已重新排队生成套红文件，稍后刷新本页查看。"), "success")
+    return redirect(url_for("documents.show", doc_id=doc.id))
 
 
 def _department_name(dbs: Any, code: str) -> str | None:
