@@ -19,6 +19,10 @@ class SupervisionSettings:
     reminder_interval_minutes: int
     # The department whose people (with the 督办 permission) see every department's figures.
     office_department: str
+    # Format check (GB/T 9704) at 核稿 and 签发: the rules that block the step; the others only warn.
+    # Rule codes: number_form, title_kind, upward_signer, classified_marks, attachments, main_recipients,
+    # signed_date, cc_duplicates (archive/workflow/format_check.py).
+    format_blocking: tuple[str, ...]
     # Local hour (Asia/Shanghai) after which the daily overdue digest goes out, on working days.
     digest_hour: int
     # How often the worker looks for due digests, ended proxy windows and e-mail to send.

@@ -527,6 +527,21 @@ def _advance(session: Session, settings: Any, doc: Document, actor: User) -> Non
         _activate(session, settings, doc, nxt, actor)
 
 
+def is_format_checkpoint(step: RouteStep) -> bool:
+    """核稿 (the office's review) and 签发 run the GB/T 9704 format check (archive.workflow.format_check)."""
+    return step.kind == StepKind.SIGN or (step.kind == StepKind.APPROVE and step.key == "office_review")
+
+
+def format_problems(session: Session, settings: Any, doc: Document, *, signing: bool = False) -> list[Any]:
+    """The format check's findings for the document, marked blocking per `[supervision] format_blocking`."""
+    from archive.workflow import format_check
+
+    supervision = getattr(settings, "supervision", None)
+    blocking = tuple(getattr(supervision, "format_blocking", ()))  # settings without the section: warnings only
+    return format_check.check(session, doc, blocking=blocking, files_dir=getattr(settings, "files_dir", None),
+                              signer_known=signing)
+
+
 def _ask_formal(settings: Any, doc: Document) -> None:
     """编号 never waits for LibreOffice: the worker makes the 套红 version (archive.workflow.formal)."""
     files_dir = getattr(settings, "files_dir", None)
@@ -735,6 +750,11 @@ def complete(
     opinion = (opinion or "").strip()[:MAX_OPINION]
     kind = StepKind(step.kind)
     data: dict[str, Any] = {}
+    if is_format_checkpoint(step):
+        blocking = [p.message for p in format_problems(session, settings, doc, signing=kind == StepKind.SIGN)
+                    if p.blocking]
+        if blocking:
+            raise WorkflowError(msg("公文格式有以下问题，请修改后再办理："), problems=blocking)
     if kind == StepKind.SIGN and not opinion:
         opinion = msg("同意")
     if kind == StepKind.INSTRUCT:

@@ -261,11 +261,22 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
         receipts=services.receipts(dbs, doc) if (user.id == doc.drafter_id or can(Permission.DOCUMENTS_NUMBER))
         else [],
         record_department=_department_name(dbs, record.department_code) if record else None,
-        formal_state=formal.state(settings().files_dir, doc), **_labels(),
+        formal_state=formal.state(settings().files_dir, doc), format_problems=_format_problems(dbs, doc, offer),
+        **_labels(),
     )
 
 
-@bp.get("/<int:doc_id>/formal.<any(pdf, docx):fmt>")
+def _format_problems(dbs: Any, doc: Any, offer: Any) -> list[Any]:
+    """The GB/T 9704 format check, shown to whoever holds the 核稿 or 签发 step (and blocking there)."""
+    assignment = offer.assignment
+    step = dbs.get(RouteStep, assignment.step_id) if assignment is not None else None
+    if step is None or not services.is_format_checkpoint(step):
+        return []
+    return services.format_problems(dbs, settings(), doc, signing=step.kind == states.StepKind.SIGN)
+
+
+@bp.get("/<int:doc_id>/formal.pdf", defaults={"fmt": "pdf"})
+@bp.get("/<int:doc_id>/formal.docx", defaults={"fmt": "docx"})
 @requires(Permission.DOCUMENTS)
 def formal_file(doc_id: int, fmt: str):  # type: ignore[no-untyped-def]
     """The 套红 formal version (GB/T 9704) once the worker has made it."""

@@ -90,7 +90,8 @@ def test_an_ou_move_and_a_lost_group_take_the_tasks_along(private_slapd, directo
     assert "leader" in _user(db, "lisi").role_codes
     with db.session(write_lock=True) as s:
         drafter = org.user_by_username(s, "deputy")
-        doc = services.create_document(s, drafter, kind="outgoing", fields=DraftFields(title="目录变更签发测试"))
+        doc = services.create_document(s, drafter, kind="outgoing", fields=DraftFields(title="目录变更签发测试",
+                                                                                   main_recipients="各区县林业局"))
         services.add_file(s, settings.files_dir, doc.id, drafter, role="main", filename="正文.pdf",
                           data=make_pdf("x"))
         doc_id = doc.id
