@@ -262,6 +262,8 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
         else [],
         record_department=_department_name(dbs, record.department_code) if record else None,
         formal_state=formal.state(settings().files_dir, doc), format_problems=_format_problems(dbs, doc, offer),
+        since_mine=_since_my_last_action(dbs, doc, user) if offer.assignment else None,
+        main_versions=len(_main_versions(dbs, doc)),
         **_labels(),
     )
 
@@ -273,6 +275,53 @@ def _format_problems(dbs: Any, doc: Any, offer: Any) -> list[Any]:
     if step is None or not services.is_format_checkpoint(step):
         return []
     return services.format_problems(dbs, settings(), doc, signing=step.kind == states.StepKind.SIGN)
+
+
+def _main_versions(dbs: Any, doc: Any) -> list[DocumentFile]:
+    """Every version of the 正文, oldest first."""
+    return list(dbs.scalars(select(DocumentFile).where(DocumentFile.document_id == doc.id, DocumentFile.role == "main")
+                            .order_by(DocumentFile.version_no)))
+
+
+def _since_my_last_action(dbs: Any, doc: Any, user: User) -> tuple[int, int] | None:
+    """(old, new) 正文 file ids when the 正文 changed since the user last acted on the document."""
+    from archive.models.documents import DocumentAction
+
+    last = dbs.scalar(select(DocumentAction.at).where(DocumentAction.document_id == doc.id,
+                                                      DocumentAction.actor_id == user.id)
+                      .order_by(DocumentAction.id.desc()).limit(1))
+    versions = _main_versions(dbs, doc)
+    if last is None or len(versions) < 2:
+        return None
+    seen = [v for v in versions if v.uploaded_at <= last]
+    if not seen or seen[-1].id == versions[-1].id:
+        return None
+    return seen[-1].id, versions[-1].id
+
+
+@bp.get("/<int:doc_id>/diff")
+@requires(Permission.DOCUMENTS)
+def diff(doc_id: int):  # type: ignore[no-untyped-def]
+    """The text differences between two versions of the 正文 (default: the last two)."""
+    from archive.workflow import diffs
+
+    dbs = db_session()
+    doc = _doc_or_404(doc_id)
+    versions = {v.id: v for v in _main_versions(dbs, doc)}
+    ordered = list(versions.values())
+    if len(ordered) < 2:
+        flash(_("正文只有一个版本，没有可比较的修改。"), "warning")
+        return redirect(url_for("documents.show", doc_id=doc.id))
+    old = versions.get(request.args.get("a", type=int) or 0, ordered[-2])
+    new = versions.get(request.args.get("b", type=int) or 0, ordered[-1])
+    try:
+        result = diffs.compare(diffs.paragraphs(storage.blob_path(settings().files_dir, old.sha256)),
+                               diffs.paragraphs(storage.blob_path(settings().files_dir, new.sha256)))
+    except diffs.DiffUnavailable as exc:
+        refuse(exc)
+        return redirect(url_for("documents.show", doc_id=doc.id))
+    return render_template("documents/diff.html", doc=doc, old=old, new=new, result=result,
+                           changed=diffs.changed(result), versions=ordered, **_labels())
 
 
 @bp.get("/<int:doc_id>/formal.pdf", defaults={"fmt": "pdf"})
