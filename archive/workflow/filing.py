@@ -149,6 +149,14 @@ def _write_folder(
         sheet_name = f"{sheet_title(doc)}.pdf"
         (stage / sheet_name).write_bytes(processing_sheet(session, settings, doc, record, stamp, files))
         written.append(relfolder / sheet_name)
+        # The 套红 formal version, when the worker has made it, is the 件's 正本 (the 正文 stays as the draft).
+        from archive.workflow import formal
+
+        official = formal.path(settings.files_dir, doc, "pdf") if getattr(settings, "files_dir", None) else None
+        if official is not None:
+            name = f"正本-{doc.doc_number or doc.title}.pdf".replace("/", "_")
+            shutil.copyfile(official, stage / name)
+            written.append(relfolder / name)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(stage), str(target))
     # The 档号 goes back to the ledger if the transaction rolls back: so does the folder.

@@ -7,6 +7,7 @@ says what to do. Form posts already run in a write-locked session (intranet.cont
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -374,10 +375,23 @@ def _print_options(form: DocumentPrintForm, classification: int) -> print_servic
     )
 
 
+def _formal_printable(doc: Any) -> Any:
+    """The formal version as something the print page can show and send (404 until it exists)."""
+    from types import SimpleNamespace
+
+    target = formal.path(settings().files_dir, doc, "pdf")
+    if target is None:
+        abort(404)
+    return SimpleNamespace(id=0, filename=f"{doc.doc_number or doc.title}.pdf".replace("/", "_"),
+                           content_type="application/pdf", sha256=None, path=target)
+
+
 def _print_preview(f: DocumentFile, doc: Any, options: print_service.PrintOptions) -> dict[str, Any]:
     """Where the file would print and why, from page facts the worker or a bounded child read."""
     cfg = settings()
-    if f.content_type == "application/pdf" or f.filename.lower().endswith(".pdf"):
+    if getattr(f, "path", None) is not None:  # the 套红 formal version (file id 0)
+        state, pdf = "ready", f.path
+    elif f.content_type == "application/pdf" or f.filename.lower().endswith(".pdf"):
         state, pdf = "ready", storage.blob_path(cfg.files_dir, f.sha256)
     elif f.filename.lower().endswith(".docx"):
         state, pdf = storage.preview_pdf(cfg.files_dir, f.sha256)  # the worker converts; never here
@@ -396,9 +410,11 @@ def _print_preview(f: DocumentFile, doc: Any, options: print_service.PrintOption
 @bp.route("/<int:doc_id>/files/<int:file_id>/print", methods=["GET", "POST"])
 @requires(Permission.PRINT)
 def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
-    """Print a file of the document with the print page's choices; GET shows where it would go and why."""
-    f = _file_or_404(doc_id, file_id)
+    """Print a file of the document with the print page's choices; GET shows where it would go and why.
+
+    File id 0 is the 套红 formal version, once the worker has made it."""
     doc = _doc_or_404(doc_id)
+    f: Any = _formal_printable(doc) if file_id == 0 else _file_or_404(doc_id, file_id)
     if request.method == "GET":
         form = DocumentPrintForm(formdata=request.args if request.args else None, meta={"csrf": False})
         if request.args:
@@ -415,7 +431,10 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
     # The printing service copies the file at once; it needs the real name for the format.
     with tempfile.TemporaryDirectory(prefix="eoffice-print-") as tmp:
         path = Path(tmp) / f.filename
-        path.write_bytes(storage.read(cfg.files_dir, f.sha256))
+        if getattr(f, "path", None) is not None:
+            shutil.copyfile(f.path, path)
+        else:
+            path.write_bytes(storage.read(cfg.files_dir, f.sha256))
         try:
             job = print_service.request_print(
                 dbs, cfg, _user(), print_service.DocumentSource(path, doc.title, doc.classification),

@@ -58,3 +58,30 @@ def test_a_pdf_main_text_fails_with_the_reason_and_retry_asks_again(flow, db, se
                        follow_redirects=True)
     assert "已重新排队" in resp.get_data(as_text=True)
     assert (formal.folder(settings.files_dir) / "queue" / str(doc_id)).exists()
+
+
+def test_the_formal_version_is_printed_and_filed(flow, db, settings, client, auth):
+    from sqlalchemy import select
+
+    from archive.models.documents import FilingRecord
+    from archive.models.printing import PrintJob
+
+    doc_id = _to_numbered(flow, db, settings, word=True)
+    auth.login("lz_staff")
+    assert client.get(f"/documents/{doc_id}/files/0/print").status_code == 404  # not made yet
+    formal.generate_pending(settings, db)
+    assert 'id="print-formal"' in page(client, doc_id)
+    estimate = client.get(f"/documents/{doc_id}/files/0/print").get_data(as_text=True)
+    assert 'id="print-destination"' in estimate
+    url = f"/documents/{doc_id}/files/0/print"
+    resp = client.post(url, data={"csrf_token": auth.csrf(url), "copies": "2"}, follow_redirects=True)
+    assert "已提交打印" in resp.get_data(as_text=True)
+    with db.session() as s:
+        job = s.scalar(select(PrintJob))
+        assert job.copies == 2 and job.source_kind == "document"
+    flow.approve(doc_id, "clerk")  # 分发
+    flow.approve(doc_id, "clerk", retention="D30")  # 归档
+    with db.session() as s:
+        folder = settings.archive_dir / s.scalar(select(FilingRecord.folder).where(FilingRecord.document_id == doc_id))
+    names = sorted(p.name for p in folder.iterdir())
+    assert any(n.startswith("正本-示林发〔") and n.endswith(".pdf") for n in names), names
