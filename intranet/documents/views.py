@@ -211,9 +211,13 @@ def new():  # type: ignore[no-untyped-def]
         try:
             doc = services.create_document(dbs, user, kind=kind, fields=_fields(form))
             main = request.files.get("main_file")
+            kept = _intake_file(request.form.get("intake_sha", ""), request.form.get("intake_name", ""))
             if main and main.filename:
                 services.add_file(dbs, settings().files_dir, doc.id, user, role="main", filename=main.filename,
                                   data=main.read())
+            elif kept is not None:  # the 来文 read by 识别来文, kept until the clerk confirms
+                services.add_file(dbs, settings().files_dir, doc.id, user, role="main", filename=kept[0],
+                                  data=kept[1])
             for extra in request.files.getlist("attachments"):
                 if extra and extra.filename:
                     services.add_file(dbs, settings().files_dir, doc.id, user, role="attachment",
@@ -226,6 +230,59 @@ def new():  # type: ignore[no-untyped-def]
             flash(_("草稿已保存。请检查路由后点击“提交”。"), "success")
             return redirect(url_for("documents.show", doc_id=doc.id))
     return render_template("documents/new.html", form=form, kind=kind, **_labels())
+
+
+def _intake_file(sha: str, name: str) -> tuple[str, bytes] | None:
+    """The 来文 stored by 识别来文 (content-addressed, checked against its hash), or None."""
+    import re
+
+    if not re.fullmatch(r"[0-9a-f]{64}", sha or "") or not name:
+        return None
+    try:
+        return storage.clean_filename(name), storage.read(settings().files_dir, sha)
+    except (OSError, storage.FileRefused, ValueError):
+        return None
+
+
+@bp.post("/intake")
+@requires(Permission.DOCUMENTS_NUMBER)
+def intake_upload():  # type: ignore[no-untyped-def]
+    """识别来文: read an uploaded incoming 公文 and pre-fill the 收文登记 form; the clerk confirms."""
+    from archive.models.documents import Document as DocumentModel
+    from archive.workflow import intake
+
+    ActionForm().validate_on_submit()
+    upload = request.files.get("intake_file")
+    form = DocumentForm(formdata=None)
+    form.received_on.data = local_today()
+    if not upload or not upload.filename:
+        flash(_("请选择来文文件（PDF 或 Word）。"), "error")
+        return redirect(url_for("documents.new", kind="incoming"))
+    try:
+        data = read_limited(upload.stream, "document")
+        stored = storage.store(settings().files_dir, upload.filename, data, role="main")
+        with tempfile.TemporaryDirectory(prefix="eoffice-intake-") as tmp:
+            copy = Path(tmp) / f"来文{Path(stored.filename).suffix.lower()}"
+            shutil.copyfile(storage.blob_path(settings().files_dir, stored.sha256), copy)
+            guess = intake.guess(intake.read_lines(copy))
+    except (UploadTooLarge, storage.FileRefused) as exc:
+        refuse(exc)
+        return redirect(url_for("documents.new", kind="incoming"))
+    except intake.IntakeError as exc:
+        refuse(exc, "warning")
+        guess = intake.Guess()  # the file is kept; the clerk fills the form by hand
+    form.title.data, form.source_organ.data, form.source_number.data = guess.title, guess.source_organ, \
+        guess.source_number
+    if guess.classification is not None:
+        form.classification.data = str(guess.classification)
+    if guess.urgency:
+        form.urgency.data = guess.urgency
+    duplicate = None
+    if guess.source_number:
+        duplicate = db_session().scalar(select(DocumentModel).where(
+            DocumentModel.source_number == guess.source_number, DocumentModel.kind == states.Kind.INCOMING))
+    return render_template("documents/new.html", form=form, kind="incoming", guess=guess, duplicate=duplicate,
+                           intake_sha=stored.sha256, intake_name=stored.filename, **_labels())
 
 
 @bp.get("/<int:doc_id>")
