@@ -21,7 +21,8 @@ def _to_signing(server) -> int:  # type: ignore[no-untyped-def]
     try:
         with db.session(write_lock=True) as s:
             deputy = org.user_by_username(s, "deputy")
-            doc = services.create_document(s, deputy, kind="outgoing", fields=DraftFields(title=TITLE))
+            doc = services.create_document(s, deputy, kind="outgoing",
+                                           fields=DraftFields(title=TITLE, main_recipients="各区县林业局"))
             services.add_file(s, server.settings.files_dir, doc.id, deputy, role="main", filename="正文.pdf",
                               data=make_pdf(TITLE))
             doc_id = doc.id
