@@ -21,7 +21,42 @@ REGISTER_HEADERS = ["序号", "文号", "标题", "拟稿部门", "拟稿人", "
 CATALOGUE_HEADERS = ["件号", "档号", "责任者", "文号", "题名", "日期", "页数", "密级", "保管期限", "机构", "备注"]
 
 
+INCOMING_HEADERS = ["序号", "收文日期", "来文机关", "来文字号", "标题", "密级", "紧急程度", "主办部门", "状态"]
+
 HIDDEN_TITLE = "（涉密文件，标题不显示）"
+
+
+def incoming(session: Session, year: int) -> list[Any]:
+    """The 收文 registered in `year` (by 收文日期, else registration time), in order of registration."""
+    from datetime import date
+
+    from sqlalchemy import extract, or_, select
+
+    from archive.models.documents import Document
+    from archive.workflow.states import Kind
+
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    stmt = (select(Document).where(Document.kind == Kind.INCOMING, or_(
+        Document.received_on.between(first, last),
+        (Document.received_on.is_(None)) & (extract("year", Document.created_at) == year)))
+        .order_by(Document.id))
+    return list(session.scalars(stmt))
+
+
+def incoming_rows(session: Session, year: int, viewer: User | None = None) -> list[list[Any]]:
+    """Return the 收文登记簿 of a year as rows under INCOMING_HEADERS (titles above `viewer`'s clearance hidden)."""
+    from archive.workflow.states import STATE_NAMES
+
+    rows = []
+    for n, doc in enumerate(incoming(session, year), 1):
+        hidden = viewer is not None and doc.classification > viewer.clearance
+        rows.append([
+            n, doc.received_on.isoformat() if doc.received_on else "", doc.source_organ or "", doc.source_number or "",
+            HIDDEN_TITLE if hidden else doc.title, CLASSIFICATION_NAMES.get(doc.classification, ""),
+            URGENCY_NAMES.get(doc.urgency, ""), doc.lead_department.name if doc.lead_department else "",
+            STATE_NAMES.get(doc.state, doc.state),
+        ])
+    return rows
 
 
 def register_rows(session: Session, year: int, viewer: User | None = None) -> list[list[Any]]:

@@ -777,6 +777,20 @@ def register():  # type: ignore[no-untyped-def]
                            action_form=ActionForm(), **_labels())
 
 
+@bp.get("/register/incoming")
+@requires(Permission.DOCUMENTS_NUMBER)
+def incoming_register():  # type: ignore[no-untyped-def]
+    """收文登记簿: the year's 收文 with 来文机关, 来文字号, 主办部门 and state; CSV/XLSX like the 发文登记簿."""
+    dbs = db_session()
+    year = request.args.get("year", type=int) or ledger.local_year()
+    rows = exports.incoming_rows(dbs, year, _user())
+    if request.args.get("format") in ("csv", "xlsx"):
+        return _export("incoming", year, exports.INCOMING_HEADERS, rows, "收文登记簿")
+    documents = exports.incoming(dbs, year)
+    return render_template("documents/incoming_register.html", year=year, rows=list(zip(rows, documents, strict=True)),
+                           headers=exports.INCOMING_HEADERS, **_labels())
+
+
 @bp.post("/register/<int:entry_id>/void")
 @requires(Permission.DOCUMENTS_NUMBER)
 def void(entry_id: int):  # type: ignore[no-untyped-def]

@@ -228,3 +228,18 @@ def test_the_clerk_uploads_a_pdf_and_the_register_form_is_prefilled(client, auth
     again = client.post("/documents/intake", data={"csrf_token": token, "intake_file": (path.open("rb"), "来文.pdf")},
                         content_type="multipart/form-data").get_data(as_text=True)
     assert 'id="intake-duplicate"' in again  # the same 来文字号 again: a possible duplicate, with a link
+
+
+def test_the_incoming_register_lists_and_exports_received_documents(flow, client, auth):
+    doc_id = flow.draft("clerk", kind="incoming", title="省林业厅关于森林防火的通知", source_organ="省林业厅",
+                        source_number="川林函〔2026〕8号", received_on=date(2026, 3, 2))
+    auth.login("clerk")
+    html = client.get("/documents/register/incoming?year=2026").get_data(as_text=True)
+    assert "川林函〔2026〕8号" in html and f"/documents/{doc_id}" in html and "省林业厅" in html
+    csv = client.get("/documents/register/incoming?year=2026&format=csv").data.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("序号,收文日期,来文机关,来文字号") and "川林函〔2026〕8号" in csv
+    xlsx = client.get("/documents/register/incoming?year=2026&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    auth.logout()
+    auth.login("lz_staff")
+    assert client.get("/documents/register/incoming").status_code == 403
