@@ -85,6 +85,16 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
 
     jobs.append(PeriodicJob("previews", 2.0, lambda: convert_previews(
         settings.files_dir, soffice=settings.printing.soffice, timeout=settings.printing.conversion_timeout_seconds)))
+    # 通知公告: scheduled notices are announced when their time comes.
+    from notices.service import announce_due
+
+    def announce() -> int:
+        with db.session(write_lock=True) as session:
+            made = announce_due(session)
+            session.commit()
+            return made
+
+    jobs.append(PeriodicJob("notices", 60.0, announce))
     # 套红: the formal version of numbered documents, asked for at 编号 (archive/workflow/formal.py).
     from archive.workflow.formal import generate_pending
 

@@ -179,7 +179,19 @@ def publish(session: Session, settings: Settings, actor: User, draft: NoticeDraf
     session.flush()
     if publish_at <= now:
         _tell_audience(session, notice, actor)
+        notice.announced_at = now
     return notice
+
+
+def announce_due(session: Session, *, now: datetime | None = None) -> int:
+    """Tell the audience of scheduled notices whose time has come (worker job); return how many."""
+    now = now or utcnow()
+    due = list(session.scalars(select(Notice).where(Notice.announced_at.is_(None), Notice.withdrawn_at.is_(None),
+                                                    Notice.publish_at <= now).order_by(Notice.id).limit(50)))
+    for notice in due:
+        _tell_audience(session, notice, notice.author)
+        notice.announced_at = now
+    return len(due)
 
 
 def period(cal: calendar.WorkCalendar, published_on: date, workdays: int) -> tuple[date, date]:

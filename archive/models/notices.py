@@ -39,6 +39,8 @@ class Notice(Base):
     outcome: Mapped[str] = mapped_column(Text, default="")
     filed_relpath: Mapped[str | None] = mapped_column(String(1024))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the audience was told (bell and mail): at once, or by the worker when a scheduled notice comes due.
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -115,3 +115,17 @@ def test_a_publicity_period_runs_on_working_days_and_takes_objections_only_insid
 def test_a_publicity_published_on_a_holiday_starts_on_the_next_working_day():
     cal = calendar.WorkCalendar(exceptions={date(2026, 10, d): False for d in range(1, 8)} | {date(2026, 10, 10): True})
     assert service.period(cal, date(2026, 10, 3), 3) == (date(2026, 10, 8), date(2026, 10, 10))
+
+
+def test_a_scheduled_notice_is_announced_when_its_time_comes(settings, db):
+    now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    with db.session(write_lock=True) as s:
+        notice = service.publish(s, settings, _user(s, "clerk"), NoticeDraft(
+            title="下周一的停电通知", publish_at=now + timedelta(days=2)), now=now)
+        s.commit()
+        assert not s.scalars(select(Notification).where(Notification.kind == "notice")).all()
+        assert service.announce_due(s, now=now + timedelta(days=1)) == 0
+        assert service.announce_due(s, now=now + timedelta(days=2, minutes=1)) == 1
+        told = s.scalars(select(Notification).where(Notification.kind == "notice")).all()
+        assert told and all("下周一的停电通知" in n.title for n in told) and notice.announced_at is not None
+        assert service.announce_due(s, now=now + timedelta(days=3)) == 0  # once

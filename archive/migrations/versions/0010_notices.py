@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column('outcome', sa.Text(), nullable=False),
         sa.Column('filed_relpath', sa.String(length=1024), nullable=True),
         sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('announced_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_notice_author_id_user_account')),
