@@ -117,3 +117,14 @@ def changed_rows(result: Any) -> int:
     One typed place for `rowcount`, which SQLAlchemy declares on CursorResult only.
     """
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def begin_write(session: Any) -> None:
+    """Start a write transaction that holds the database write lock on SQLite (BEGIN IMMEDIATE).
+
+    A request session has usually read already (the signed-in user); that read transaction is ended
+    first so the new one starts with the lock instead of failing to upgrade later.
+    """
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

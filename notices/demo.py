@@ -66,6 +66,10 @@ def seed(session: Session, settings: Settings) -> int:
                              "经与计划财务处复核，已按疫情面积调整该县额度。")
     service.close(session, settings, user["clerk"], closed.id, "公示期满，已按意见调整后执行。",
                   today=(closed.period_end or past_day) + timedelta(days=1))
+    # The demo's past happened in the past: the objection during the period, its handling and the close after.
+    objection.created_at = closed.publish_at + timedelta(days=1, hours=2)
+    objection.handled_at = closed.publish_at + timedelta(days=2, hours=3)
+    closed.closed_at = closed.updated_at = closed.publish_at + timedelta(days=8)
     for name in ("lz_staff", "zl_staff", "director"):
         service.mark_read(session, made[0], user[name])
     session.commit()

@@ -177,6 +177,7 @@ def publish(session: Session, settings: Settings, actor: User, draft: NoticeDraf
         notice.period_workdays = workdays
     session.add(notice)
     session.flush()
+    session.add(NoticeReceipt(notice_id=notice.id, user_id=actor.id, read_at=now))  # the author has read it
     if publish_at <= now:
         _tell_audience(session, notice, actor)
         notice.announced_at = now
@@ -285,6 +286,12 @@ def get(session: Session, settings: Settings, user: User, notice_id: int) -> Not
     return notice
 
 
+def has_read(session: Session, notice: Notice, user: User) -> bool:
+    """Return True when the user has opened the notice before."""
+    return session.scalar(select(NoticeReceipt.id).where(NoticeReceipt.notice_id == notice.id,
+                                                         NoticeReceipt.user_id == user.id)) is not None
+
+
 def mark_read(session: Session, notice: Notice, user: User) -> bool:
     """Record that `user` opened the notice; return True the first time."""
     seen = session.scalar(select(NoticeReceipt.id).where(NoticeReceipt.notice_id == notice.id,
@@ -357,6 +364,7 @@ def send_objection(session: Session, settings: Settings, user: User, notice_id: 
                           created_at=utcnow(), handling="")
     session.add(objection)
     session.flush()
+    mark_read(session, notice, user)  # whoever objects has read it
     office = [u for u in _office_people(session, settings) if u.id != user.id]
     notify.notify_many(session, office, "notice", f"公示意见：{notice.title}",
                        body=msg("收到一条意见，请及时处理。"), link=link_for(notice.id))

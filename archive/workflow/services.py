@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import False_
 
 from archive import org
+from archive.db import begin_write as _begin_write
 from archive.db import changed_rows
 from archive.messages import msg
 from archive.models import Department, User
@@ -76,14 +77,8 @@ _MOVING = COMPLETING_ACTIONS | {
 
 
 def begin_write(session: Session) -> None:
-    """Start a write transaction that holds the database write lock on SQLite (BEGIN IMMEDIATE).
-
-    A request session has usually read already (the signed-in user); that read transaction is ended
-    first so the new one starts with the lock instead of failing to upgrade later.
-    """
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    """Start a write transaction holding the SQLite write lock (see archive.db.begin_write)."""
+    _begin_write(session)
 
 
 def _lock(session: Session, document_id: int) -> Document:

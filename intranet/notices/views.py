@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from archive import org
+from archive.db import begin_write
 from archive.models.base import BUREAU_ZONE
 from archive.permissions import ROLE_NAMES, Permission
 from archive.supervision import calendar
@@ -102,7 +103,11 @@ def _notice_or_404(notice_id: int):  # type: ignore[no-untyped-def]
 def show(notice_id: int) -> ResponseReturnValue:
     user, dbs, cfg = signed_in_user(), db_session(), settings()
     notice = _notice_or_404(notice_id)
-    if service.mark_read(dbs, notice, user):
+    if not service.has_read(dbs, notice, user):
+        # A GET reads without the write lock; take it before this one write, or SQLite refuses the
+        # upgrade when another writer is busy (seen as 「系统繁忙」 on a plain page view).
+        begin_write(dbs)
+        service.mark_read(dbs, notice, user)
         dbs.commit()
     manager = notice.author_id == user.id or service.is_office(cfg, user)
     today = calendar.local_today()

@@ -96,3 +96,34 @@ def test_a_publicity_takes_objections_in_its_period_only_and_reads_in_english(cl
     assert "Objections are accepted only during the notice period." in english
     with db.session() as s:
         assert s.get(Notice, past_id).period_end < s.get(Notice, current_id).period_end
+
+
+def test_opening_a_notice_while_another_write_runs_waits_instead_of_failing(client, auth, db, settings):
+    """Found by a newcomer's walk: the read receipt is a write in a GET; it takes the lock up front."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    with db.session(write_lock=True) as s:
+        notice_id = service.publish(s, settings, org.user_by_username(s, "clerk"), NoticeDraft(title="并发阅读测试")).id
+        s.commit()
+    auth.login("lz_staff")
+    client.get("/")  # signed in; the next request reads the user first, then writes the receipt
+    started = threading.Event()
+
+    def hold_the_write_lock() -> None:
+        with db.session(write_lock=True) as s:
+            s.execute(text("UPDATE notice SET pinned = pinned"))
+            started.set()
+            time.sleep(1.0)
+            s.commit()
+
+    holder = threading.Thread(target=hold_the_write_lock)
+    holder.start()
+    started.wait(5)
+    resp = client.get(f"/notices/{notice_id}")
+    holder.join()
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    with db.session() as s:
+        assert s.scalar(select(NoticeReceipt).where(NoticeReceipt.notice_id == notice_id))
