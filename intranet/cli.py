@@ -149,7 +149,11 @@ def demo_seed(ctx: Context, with_history: bool) -> None:
 
         with ctx.db.session(write_lock=True) as session:
             made = supervision_demo.seed_history(session, ctx.settings)
+            outgoing = supervision_demo.seed_outgoing(session, ctx.settings)
         click.echo(f"  督办演示历史：{made} 份签报分布在过去半年 / {made} requests routed over the past months")
+        if outgoing:
+            click.echo(f"  发文演示：已编号的发文 /documents/{outgoing}（套红文件由 worker 生成）"
+                       f" / a numbered 发文, its formal version made by the worker")
 
 
 @cli.group()

@@ -104,7 +104,9 @@ def test_make_run_seed_gives_the_supervision_charts_history(tmp_path):
     db = connect(load_settings(env=env).database_url)
     try:
         with db.session() as session:
-            assert session.scalar(select(func.count(Document.id))) == 48
+            assert session.scalar(select(func.count(Document.id)).where(Document.kind == "request")) == 48
+            outgoing = session.scalar(select(Document).where(Document.kind == "outgoing"))
+            assert outgoing.doc_number.startswith("示林发〔") and outgoing.state == "active"  # numbered, 分发 next
             assert session.scalar(select(func.count(Document.id)).where(Document.completed_at.is_not(None))) > 20
     finally:
         db.engine.dispose()

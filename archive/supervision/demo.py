@@ -183,3 +183,55 @@ def _backdate(session: Session, cal: WorkCalendar, doc_id: int, plan: Plan) -> N
     session.execute(update(FilingRecord).where(FilingRecord.document_id == doc_id).values(filed_at=last)
                     .execution_options(synchronize_session=False))
     session.expire_all()
+
+
+OUTGOING_TITLE = "关于做好2026—2027年度冬春森林防火工作的通知"
+OUTGOING_BODY = [
+    "当前已进入冬春森林防火紧要期，为切实做好森林防火工作，确保全市森林资源和人民群众生命财产安全，现将有关事项通知如下。",
+    "一、提高思想认识，压实防火责任。各区县林业局要严格落实林长制和森林防火行政首长负责制，层层签订责任书，"
+    "把责任落实到山头地块和具体人员。",
+    "二、加强火源管控，排查整治隐患。要在重点林区、重要时段设卡布控，严禁野外用火，对林区内的坟头、"
+    "农事用火点开展拉网式排查。",
+    "三、强化值班值守，做好应急准备。各单位实行24小时值班和领导带班制度，保持通讯畅通，发现火情立即报告。",
+]
+
+
+def seed_outgoing(session: Session, settings: Any) -> int | None:
+    """Route one 发文 with a Word 正文 up to 编号 (分发 left to the clerk), so the demo shows the
+    发文稿纸 and the 套红 formal version the worker makes; return its id (None when any 发文 exists)."""
+    import io
+
+    from docx import Document as WordDocument
+
+    if session.scalar(select(func.count(Document.id)).where(Document.kind == "outgoing")):
+        return None
+    people = {u: org.user_by_username(session, u) for u in ("lz_staff", "lz_head", "office_head", "director", "clerk")}
+    if any(p is None for p in people.values()):
+        return None
+    body = WordDocument()
+    for text in OUTGOING_BODY:
+        body.add_paragraph("　　" + text)
+    table = body.add_table(rows=3, cols=3)
+    table.style = "Table Grid"
+    for r, row in enumerate([("区县", "值班电话", "带班领导"), ("东城区", "0000-1111111", "王某"),
+                             ("西山县", "0000-2222222", "李某")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    data = io.BytesIO()
+    body.save(data)
+    drafter = people["lz_staff"]
+    assert drafter is not None
+    doc = services.create_document(session, drafter, kind="outgoing", fields=DraftFields(
+        title=OUTGOING_TITLE, urgency="urgent", main_recipients="各区县林业局，局机关各处室",
+        cc_recipients="市政府办公室，市应急管理局"))
+    services.add_file(session, settings.files_dir, doc.id, drafter, role="main", filename="冬春森林防火通知.docx",
+                      data=data.getvalue())
+    services.submit(session, settings, doc.id, drafter, expected_version=doc.version)
+    for who, opinion in (("lz_head", "同意，请办公室核稿。"), ("office_head", "核稿无误。"), ("director", "同意印发。"),
+                         ("clerk", "")):
+        actor = people[who]
+        assert actor is not None
+        services.complete(session, settings, doc.id, actor, _pending(session, doc.id, actor.id), opinion=opinion,
+                          params=services.StepInput(copies=60) if who == "clerk" else None)
+    session.flush()
+    return doc.id
