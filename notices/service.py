@@ -208,7 +208,8 @@ def period(cal: calendar.WorkCalendar, published_on: date, workdays: int) -> tup
 def _tell_audience(session: Session, notice: Notice, actor: User) -> int:
     people = [u for u in audience_users(session, notice) if u.id != actor.id]
     kind_name = KIND_NAMES[notice.kind]
-    made = notify.notify_many(session, people, "notice", f"{kind_name}：{notice.title}",
+    made = notify.notify_many(session, people, "notice",
+                              msg("%(kind)s：%(title)s", kind=msg(kind_name), title=notice.title),
                               body=notice.body[:300], link=link_for(notice.id))
     return len(made)
 
@@ -329,8 +330,9 @@ def remind_unread(session: Session, settings: Settings, actor: User, notice_id: 
     unread = [u for u in readers(session, notice).unread if u.id != actor.id]
     if not unread:
         raise NoticeError(msg("发布范围内的人员都已阅读，无需提醒。"))
-    made = notify.notify_many(session, unread, "notice", f"请阅读：{notice.title}",
-                              body=f"{actor.display_name} 提醒您阅读此通知。", link=link_for(notice.id))
+    made = notify.notify_many(session, unread, "notice", msg("请阅读：%(title)s", title=notice.title),
+                              body=msg("%(name)s 提醒您阅读此通知。", name=actor.display_name),
+                              link=link_for(notice.id))
     return len(made)
 
 
@@ -366,7 +368,7 @@ def send_objection(session: Session, settings: Settings, user: User, notice_id: 
     session.flush()
     mark_read(session, notice, user)  # whoever objects has read it
     office = [u for u in _office_people(session, settings) if u.id != user.id]
-    notify.notify_many(session, office, "notice", f"公示意见：{notice.title}",
+    notify.notify_many(session, office, "notice", msg("公示意见：%(title)s", title=notice.title),
                        body=msg("收到一条意见，请及时处理。"), link=link_for(notice.id))
     return objection
 
@@ -417,7 +419,8 @@ def handle_objection(session: Session, settings: Settings, actor: User, objectio
     row.handling, row.handled_by_id, row.handled_at = text[:MAX_OBJECTION], actor.id, utcnow()
     notice = session.get(Notice, row.notice_id)
     if notice is not None:
-        notify.notify(session, row.user_id, "notice", f"您对公示的意见已处理：{notice.title}", body=text[:300],
+        notify.notify(session, row.user_id, "notice", msg("您对公示的意见已处理：%(title)s", title=notice.title),
+                      body=text[:300],
                       link=link_for(notice.id))
     return row
 

@@ -84,6 +84,9 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
+    # The same as catalog messages (archive.messages.to_data), so the bell shows them in the reader's language.
+    title_data: Mapped[dict | None] = mapped_column(JSON)
+    body_data: Mapped[dict | None] = mapped_column(JSON)
     link: Mapped[str] = mapped_column(String(500), default="")
     document_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

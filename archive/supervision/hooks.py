@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from archive.db import changed_rows
+from archive.messages import msg
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document, RouteStep, StepAssignment
@@ -83,7 +84,7 @@ def delegated_assignment(session: Session, doc: Document, actor: User, step: Rou
 
 
 def _task_title(doc: Document, step: RouteStep) -> str:
-    return f"新待办：{doc.title}（{step.name}）"
+    return msg("新待办：%(title)s（%(step)s）", title=doc.title, step=msg(step.name))
 
 
 def tasks_created(session: Session, doc: Document, step: RouteStep, assignments: Iterable[StepAssignment],
@@ -100,25 +101,27 @@ def tasks_created(session: Session, doc: Document, step: RouteStep, assignments:
         user = assignment.user if assignment.user is not None else session.get(User, assignment.user_id)
         if user is None:
             continue
-        notify.notify(session, user, "task", _task_title(doc, step), body=f"请办理：{doc.title}",
+        notify.notify(session, user, "task", _task_title(doc, step), body=msg("请办理：%(title)s", title=doc.title),
                       link=link, document_id=doc.id)
         count += 1
         for grant in proxy.active_for_principal(session, user.id, now=now):
             if grant.proxy_id in holders:
                 continue  # a holder of the same step already got their own notice: one, not two
             if may_act(session, grant.proxy, user, doc, step, assignment, now=now):
-                notify.notify(session, grant.proxy, "task", f"代{user.display_name}：{_task_title(doc, step)}",
-                              body=f"您正在代理{user.display_name}的工作，请办理：{doc.title}", link=link,
-                              document_id=doc.id)
+                notify.notify(session, grant.proxy, "task",
+                              msg("代%(name)s：%(task)s", name=user.display_name, task=_task_title(doc, step)),
+                              body=msg("您正在代理%(name)s的工作，请办理：%(title)s", name=user.display_name,
+                                       title=doc.title), link=link, document_id=doc.id)
                 count += 1
     return count
 
 
 def distributed(session: Session, doc: Document, person: User, actor: User) -> None:
     """Tell a recipient that a document was distributed (分发) to them: it is in their 收件."""
-    number = f"（{doc.doc_number}）" if doc.doc_number else ""
-    notify.notify(session, person, "info", f"收到公文：{doc.title}{number}",
-                  body=f"{actor.display_name} 分发给您，请阅知。也可在「收件」中查看。",
+    title = (msg("收到公文：%(title)s（%(number)s）", title=doc.title, number=doc.doc_number) if doc.doc_number
+             else msg("收到公文：%(title)s", title=doc.title))
+    notify.notify(session, person, "info", title,
+                  body=msg("%(name)s 分发给您，请阅知。也可在「收件」中查看。", name=actor.display_name),
                   link=deadlines.document_link(doc.id), document_id=doc.id)
 
 
@@ -149,8 +152,8 @@ def withdrawn(session: Session, doc: Document, people: Iterable[User], actor: Us
         session.execute(update(Notification).where(
             Notification.user_id == person.id, Notification.document_id == doc.id, Notification.kind == "task",
             Notification.read_at.is_(None)).values(read_at=utcnow()))
-        if notify.notify(session, person, "info", f"已撤回：{doc.title}",
-                         body=f"{actor.display_name} 撤回了上一步的办理，此事项已不在您的待办中。",
+        if notify.notify(session, person, "info", msg("已撤回：%(title)s", title=doc.title),
+                         body=msg("%(name)s 撤回了上一步的办理，此事项已不在您的待办中。", name=actor.display_name),
                          link=deadlines.document_link(doc.id), document_id=doc.id) is not None:
             told += 1
     return told
@@ -161,9 +164,9 @@ def returned(session: Session, doc: Document, actor: User, reasons: list[str]) -
 
     A return to an earlier step makes new tasks there, which `tasks_created` reports.
     """
-    body = f"{actor.display_name} 退回了《{doc.title}》，请修改后重新提交。理由：\n" + "\n".join(
-        f"{i}. {r}" for i, r in enumerate(reasons, 1))
-    notify.notify(session, doc.drafter, "returned", f"退回：{doc.title}", body=body,
+    body = msg("%(name)s 退回了《%(title)s》，请修改后重新提交。理由：\n%(reasons)s", name=actor.display_name,
+               title=doc.title, reasons="\n".join(f"{i}. {r}" for i, r in enumerate(reasons, 1)))
+    notify.notify(session, doc.drafter, "returned", msg("退回：%(title)s", title=doc.title), body=body,
                   link=deadlines.document_link(doc.id), document_id=doc.id)
 
 

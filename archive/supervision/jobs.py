@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive.db import Database
+from archive.messages import msg
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.supervision import JobRun
@@ -65,7 +66,7 @@ def overdue_digest(session: Session, settings: Settings, *, today: date | None =
     sent = 0
     for user_id, mine in per_user.items():
         lines = [f"《{i.document.title}》 期限 {i.due:%Y-%m-%d}，已逾期{i.overdue_days}个工作日" for i in mine]
-        notify.notify(session, users[user_id], "overdue", f"您有{len(mine)}件逾期待办",
+        notify.notify(session, users[user_id], "overdue", msg("您有%(n)d件逾期待办", n=len(mine)),
                       body="以下事项已超过办理期限，请尽快办理：\n" + "\n".join(lines), link="/supervision/mine")
         sent += 1
     for head_id, theirs in per_head.items():
@@ -73,7 +74,7 @@ def overdue_digest(session: Session, settings: Settings, *, today: date | None =
             continue
         lines = [f"《{i.document.title}》 {'、'.join(h.display_name for h in i.holders)} 已逾期{i.overdue_days}个工作日"
                  for i in theirs]
-        notify.notify(session, users[head_id], "overdue", f"本部门有{len(theirs)}件逾期事项",
+        notify.notify(session, users[head_id], "overdue", msg("本部门有%(n)d件逾期事项", n=len(theirs)),
                       body="以下事项已超过办理期限，请督促：\n" + "\n".join(lines), link="/supervision/overdue")
         sent += 1
     return sent

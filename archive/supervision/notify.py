@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from archive.db import changed_rows
-from archive.messages import N_
+from archive.messages import N_, Message, to_data
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document
@@ -56,6 +56,8 @@ def notify(
             return None
     note = Notification(
         user_id=person.id, kind=kind, title=title.strip()[:MAX_TITLE], body=body[:MAX_BODY], link=link[:500],
+        title_data=to_data(title) if isinstance(title, Message) else None,
+        body_data=to_data(body) if isinstance(body, Message) else None,
         document_id=document_id, created_at=utcnow(), email_state="pending" if person.email else "none",
         email_attempts=0,
     )

@@ -127,3 +127,14 @@ def test_opening_a_notice_while_another_write_runs_waits_instead_of_failing(clie
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     with db.session() as s:
         assert s.scalar(select(NoticeReceipt).where(NoticeReceipt.notice_id == notice_id))
+
+
+def test_notifications_read_in_the_readers_language(client, auth, db, settings):
+    with db.session(write_lock=True) as s:
+        service.publish(s, settings, org.user_by_username(s, "clerk"), NoticeDraft(title="停电通知"))
+        s.commit()
+    auth.login("lz_staff")
+    assert "通知公告：停电通知" in client.get("/notifications/").get_data(as_text=True)
+    client.get("/lang/en")
+    english = client.get("/notifications/").get_data(as_text=True)
+    assert "Notices: 停电通知" in english and "通知公告：" not in english
