@@ -6,7 +6,9 @@ import hashlib
 import json
 from typing import Any
 
+from archive.messages import msg, to_data
 from archive.models.documents import Document, DocumentFile
+from archive.terms import CLASSIFICATION_NAMES, URGENCY_NAMES
 
 # Fields whose change after 签发 needs the signer's re-approval (复核), with their labels.
 KEY_FIELDS = {
@@ -37,23 +39,36 @@ def fingerprint(snap: dict[str, Any]) -> str:
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """Describe, in Chinese, every difference between two snapshots."""
+    """Describe every difference between two snapshots, as catalog messages (their text is Chinese;
+    `as_data` keeps them translatable when stored)."""
     out: list[str] = []
     for name, label in KEY_FIELDS.items():
         old, new = before["fields"].get(name), after["fields"].get(name)
         if old != new:
-            out.append(f"{label}：「{old}」改为「{new}」")
+            if name == "classification":  # the label, not the code
+                old, new = msg(CLASSIFICATION_NAMES.get(old, str(old))), msg(CLASSIFICATION_NAMES.get(new, str(new)))
+            elif name == "urgency":
+                old, new = msg(URGENCY_NAMES.get(old, str(old))), msg(URGENCY_NAMES.get(new, str(new)))
+            out.append(msg("%(label)s：「%(old)s」改为「%(new)s」", label=msg(label), old=old, new=new))
     old_files = {f["slot"]: f for f in before["files"]}
     new_files = {f["slot"]: f for f in after["files"]}
     for slot, f in new_files.items():
-        label = ROLE_LABELS.get(f["role"], f["role"])
+        role = msg(ROLE_LABELS.get(f["role"], f["role"]))
         if slot not in old_files:
-            out.append(f"新增{label}：{f['filename']}")
+            out.append(msg("新增%(role)s：%(name)s", role=role, name=f["filename"]))
         elif old_files[slot]["sha256"] != f["sha256"]:
-            out.append(f"{label}「{f['filename']}」内容已更换（SHA-256 {f['sha256'][:12]}…）")
+            out.append(msg("%(role)s「%(name)s」内容已更换（SHA-256 %(sha)s…）", role=role, name=f["filename"],
+                           sha=f["sha256"][:12]))
         elif old_files[slot]["filename"] != f["filename"]:
-            out.append(f"{label}更名：「{old_files[slot]['filename']}」改为「{f['filename']}」")
+            out.append(msg("%(role)s更名：「%(old)s」改为「%(new)s」", role=role, old=old_files[slot]["filename"],
+                           new=f["filename"]))
     for slot, f in old_files.items():
         if slot not in new_files:
-            out.append(f"删除{ROLE_LABELS.get(f['role'], f['role'])}：{f['filename']}")
+            out.append(msg("删除%(role)s：%(name)s", role=msg(ROLE_LABELS.get(f["role"], f["role"])),
+                           name=f["filename"]))
     return out
+
+
+def as_data(described: list[str]) -> dict[str, Any]:
+    """The action data for a list of changes: the Chinese texts and their catalog form (for display)."""
+    return {"changes": [str(c) for c in described], "changes_data": [to_data(c) for c in described]}

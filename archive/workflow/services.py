@@ -306,7 +306,8 @@ def update_fields(
     after = freeze.snapshot(doc, files_of(session, doc))
     changed = freeze.changes(before, after)
     if changed:
-        record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc), data={"changes": changed})
+        record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
+                      data=freeze.as_data(changed))
         _review_if_changed(session, doc, actor)
     return doc
 
@@ -344,7 +345,7 @@ def add_file(
     session.flush()
     after = freeze.snapshot(doc, files_of(session, doc))
     record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
-            data={"changes": freeze.changes(before, after), "file_id": new.id})
+            data={**freeze.as_data(freeze.changes(before, after)), "file_id": new.id})
     _review_if_changed(session, doc, actor)
     return new
 
@@ -365,7 +366,7 @@ def remove_file(session: Session, doc_id: int, actor: User, slot: str, *, expect
     session.flush()
     after = freeze.snapshot(doc, files_of(session, doc))
     record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
-            data={"changes": freeze.changes(before, after)})
+            data=freeze.as_data(freeze.changes(before, after)))
     _review_if_changed(session, doc, actor)
 
 
@@ -1228,7 +1229,7 @@ def _review_if_changed(session: Session, doc: Document, actor: User) -> None:
     )
     session.add(review)
     session.flush()
-    record_action(session, doc, Action.REVIEW, actor, step=review, data={"changes": changed})
+    record_action(session, doc, Action.REVIEW, actor, step=review, data=freeze.as_data(changed))
     _activate(session, None, doc, review, actor)
 
 

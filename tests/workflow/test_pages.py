@@ -438,3 +438,24 @@ def test_each_action_says_what_happened_and_where_the_document_is(client, auth, 
     client.get("/lang/en")
     said = _flash(act(client, auth, other, opinion="ok").get_data(as_text=True))
     assert "Done." in said or "now" in said.lower(), said
+
+
+def test_the_history_of_changes_reads_in_english(client, auth, flow, db, settings):
+    from archive import org
+    from archive.workflow import services
+
+    doc_id = flow.draft(title="关于变更记录的通知")
+    with db.session(write_lock=True) as s:
+        actor = org.user_by_username(s, "lz_staff")
+        doc = s.get(services.Document, doc_id)
+        services.update_fields(s, doc_id, actor, services.DraftFields(
+            title="关于变更记录的通知（修改）", urgency="urgent", classification=1, main_recipients="各区县林业局"),
+            expected_version=doc.version)
+        s.commit()
+    auth.login("lz_staff")
+    chinese = page(client, doc_id)
+    assert "紧急程度：「平件」改为「加急」" in chinese  # labels, not codes
+    client.get("/lang/en")
+    english = page(client, doc_id)
+    changes = " ".join(re.findall(r'<ul class="changes">(.*?)</ul>', english, re.S))
+    assert "changed to" in changes and "改为" not in changes, changes
