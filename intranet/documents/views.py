@@ -49,7 +49,7 @@ from intranet.access import can, requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
 from intranet.feedback import form_errors, refuse, say
-from intranet.printing.forms import DocumentPrintForm, duplex_choice
+from intranet.printing.forms import DocumentPrintForm, print_options
 from intranet.printing.views import queue_name
 from intranet.supervision.forms import RemindForm
 from intranet.uploads import UploadTooLarge, read_limited
@@ -423,15 +423,6 @@ def _print_url(doc: Any) -> str | None:
     return url_for("printing.index") if can(Permission.PRINT) else None
 
 
-def _print_options(form: DocumentPrintForm, classification: int) -> print_service.PrintOptions:
-    return print_service.PrintOptions(
-        media=form.media.data or "auto", color=bool(form.color.data), quality=form.quality.data or "normal",
-        copies=form.copies.data or 1, page_ranges=form.page_ranges.data or "",
-        prefer_central=bool(form.prefer_central.data), duplex=duplex_choice(form.duplex.data),
-        classification=classification,
-    )
-
-
 def _formal_printable(doc: Any) -> Any:
     """The formal version as something the print page can show and send (404 until it exists)."""
     from types import SimpleNamespace
@@ -476,7 +467,7 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
         form = DocumentPrintForm(formdata=request.args if request.args else None, meta={"csrf": False})
         if request.args:
             form.validate()
-        options = _print_options(form, doc.classification)
+        options = print_options(form, doc.classification)
         return render_template("documents/print.html", doc=doc, file=f, form=form, csrf_form=ActionForm(),
                                routed=_print_preview(f, doc, options) if not form.errors else {"state": "form"},
                                **_labels())
@@ -495,7 +486,7 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
         try:
             job = print_service.request_print(
                 dbs, cfg, _user(), print_service.DocumentSource(path, doc.title, doc.classification),
-                _print_options(form, doc.classification),
+                print_options(form, doc.classification),
             )
         except (print_service.PrintError, storage.FileRefused) as exc:
             dbs.rollback()

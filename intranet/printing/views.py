@@ -10,7 +10,7 @@ from archive.permissions import Permission
 from intranet.access import can, requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.feedback import refuse, say
-from intranet.printing.forms import ActionForm, MoveForm, PrintForm, duplex_choice
+from intranet.printing.forms import ActionForm, MoveForm, PrintForm, print_options
 from intranet.uploads import UploadTooLarge, read_limited
 from printing import service
 
@@ -85,12 +85,7 @@ def submit():  # type: ignore[no-untyped-def]
     else:
         flash(_("请选择要打印的文件。"), "error")
         return redirect(back)
-    options = service.PrintOptions(
-        media=form.media.data or "auto", color=bool(form.color.data), quality=form.quality.data or "normal",
-        copies=form.copies.data or 1, page_ranges=form.page_ranges.data or "",
-        prefer_central=bool(form.prefer_central.data), duplex=duplex_choice(form.duplex.data),
-        classification=None if form.archive_file.data else form.classification.data,
-    )
+    options = print_options(form, None if form.archive_file.data else form.classification.data)
     dbs = db_session()
     try:
         job = service.request_print(dbs, settings(), signed_in_user(), source, options)
