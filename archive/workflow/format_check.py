@@ -104,13 +104,11 @@ def _attachment_problems(session: Session, doc: Document, files_dir: Path | None
     main = next((f for f in files if f.role == "main"), None)
     if files_dir is None or main is None or not main.filename.lower().endswith(".docx"):
         return []
-    try:
-        from docx import Document as open_docx
+    from archive.workflow import diffs, storage
 
-        from archive.workflow import storage
-
-        text = "\n".join(p.text for p in open_docx(str(storage.blob_path(files_dir, main.sha256))).paragraphs)
-    except Exception:  # a 正文 python-docx cannot read is the preview's concern, not the format check's
+    try:  # read in the limited child of the 正文 comparison: an upload is never parsed in the web process
+        text = "\n".join(diffs.paragraphs(storage.blob_path(files_dir, main.sha256)))
+    except diffs.DiffUnavailable:  # an unreadable 正文 is the preview's concern, not the format check's
         return []
     mentions = re.findall(r"^\s*附件[:：]", text, re.M)
     if attached and not mentions:

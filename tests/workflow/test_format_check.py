@@ -54,3 +54,20 @@ def test_warnings_do_not_block(flow, client, auth):
     assert "【提示】" in check and "标题应以文种结尾" in check
     flow.approve(doc_id, "office_head")  # not refused
     assert flow.active(doc_id) == "局领导签发"
+
+
+def test_attachments_without_an_attachment_note_are_named(flow, db, settings):
+    from archive.workflow import services
+    from tests.indexer.realfiles import docx_bytes
+    from tests.support import make_pdf
+
+    doc_id = flow.draft(title="关于报送统计报表的通知")
+    with db.session(write_lock=True) as s:
+        drafter = org.user_by_username(s, "lz_staff")
+        services.add_file(s, settings.files_dir, doc_id, drafter, role="main", filename="正文.docx",
+                          data=docx_bytes("各区县林业局：请按时报送统计报表。"))
+        services.add_file(s, settings.files_dir, doc_id, drafter, role="attachment", filename="报表.pdf",
+                          data=make_pdf("table"))
+        s.commit()
+        problems = services.format_problems(s, settings, s.get(services.Document, doc_id))
+    assert [p.rule for p in problems] == ["attachments"] and "1个附件" in problems[0].message
