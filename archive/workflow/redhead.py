@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import copy
 import math
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -70,7 +69,6 @@ class FormalFacts:
     urgency: str = ""  # 特急 / 加急, else ""
     upward: bool = False  # 上行文: 发文字号 at the left, 签发人 at the right
     signer: str = ""  # 签发人 (上行文)
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def organ_mark(self) -> str:
@@ -140,7 +138,7 @@ def build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_
         number.paragraph_format.tab_stops.add_tab_stop(Pt(156 / 25.4 * 72 - BODY_PT), alignment=2)  # right tab
     else:
         number = para(facts.doc_number, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _bottom_border(number, RED, 12)  # the red separator, 1.5 pt, as wide as the 版心 (§7.2.6)
+    _border(number, "bottom", RED, 12)  # the red separator, 1.5 pt, as wide as the 版心 (§7.2.6)
     number.paragraph_format.space_after = Pt(0)
 
     # ---- 主体 (§7.3)
@@ -360,10 +358,6 @@ def _border(p, side: str, color: str, size_eighths: int) -> None:  # type: ignor
     borders.append(edge)
 
 
-def _bottom_border(p, color: str, size_eighths: int) -> None:  # type: ignore[no-untyped-def]
-    _border(p, "bottom", color, size_eighths)
-
-
 def _colophon(doc, lines: list[str], Pt) -> None:  # type: ignore[no-untyped-def]
     """The 版记 as a one-column table the width of the 版心: a thick first and last line (0.35 mm) and thin
     lines between items (0.25 mm), no side lines (§7.4). `build` moves it to the bottom of the page."""
@@ -429,8 +423,3 @@ def _qn(tag: str) -> str:
     from docx.oxml.ns import qn
 
     return str(qn(tag))
-
-
-def temporary_dir() -> tempfile.TemporaryDirectory[str]:
-    """A scratch folder for one generation."""
-    return tempfile.TemporaryDirectory(prefix="eoffice-redhead-")
