@@ -273,12 +273,6 @@ def read_ids(session: Session, user: User, notice_ids: Sequence[int]) -> set[int
         NoticeReceipt.user_id == user.id, NoticeReceipt.notice_id.in_(list(notice_ids)))))
 
 
-def unread_count(session: Session, settings: Settings, user: User) -> int:
-    """Return how many notices the user sees and has not opened."""
-    visible = for_user(session, settings, user)
-    return len(visible) - len(read_ids(session, user, [n.id for n in visible]))
-
-
 def get(session: Session, settings: Settings, user: User, notice_id: int) -> Notice:
     """Return the notice when the user may see it; NoticeError otherwise (the same for a missing one)."""
     notice = session.get(Notice, notice_id)

@@ -26,10 +26,12 @@ def index():  # type: ignore[no-untyped-def]
     )
     dbs, cfg = db_session(), settings()
     previous = audit.previous_sign_in(dbs, user)
-    front = notices.for_user(dbs, cfg, user, limit=8) if Permission.NOTICES in g.permissions else []
-    return render_template("home/index.html", user=user, roles=roles, work=_work_counts(user), previous=previous,
-                           notices=front, notices_read=notices.read_ids(dbs, user, [n.id for n in front]),
-                           deadlines=_my_deadlines(user))
+    # The notices a person sees, read once: the front page's list and its unread count come from it.
+    visible = notices.for_user(dbs, cfg, user) if Permission.NOTICES in g.permissions else []
+    read = notices.read_ids(dbs, user, [n.id for n in visible])
+    work = _work_counts(user) | {"notices": len(visible) - len(read)}
+    return render_template("home/index.html", user=user, roles=roles, work=work, previous=previous,
+                           notices=visible[:8], notices_read=read, deadlines=_my_deadlines(user))
 
 
 def _my_deadlines(user: User) -> dict[str, int]:
@@ -50,5 +52,4 @@ def _work_counts(user: User) -> dict[str, int]:
         "mine": counts.get("mine", 0),
         "to_read": counts.get("to_read", 0) + circulation.unread_count(dbs, user),
         "notifications": notify.unread_count(dbs, user),
-        "notices": notices.unread_count(dbs, settings(), user) if Permission.NOTICES in g.permissions else 0,
     }
