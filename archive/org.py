@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -274,3 +275,26 @@ def permissions_of(user: User) -> frozenset[Permission]:
 def mark_login(user: User) -> None:
     """Record the time of a successful sign-in."""
     user.last_login_at = utcnow()
+
+
+def office_code(settings: Any) -> str:
+    """Return the office department's code (settings [supervision] office_department, default BGS)."""
+    return str(settings.supervision.office_department)
+
+
+def is_office(settings: Any, user: User) -> bool:
+    """The office ("the office" of issue 14): administrators, and the office department's 文书 and
+    处室负责人. It publishes notices, reviews 信息报送, registers 督查督办 items and collects 自查."""
+    if Permission.ADMIN in permissions_of(user):
+        return True
+    in_office = user.department is not None and user.department.code == office_code(settings)
+    return in_office and bool(user.role_codes & {RoleCode.CLERK, RoleCode.DEPT_HEAD})
+
+
+def office_people(session: Session, settings: Any) -> list[User]:
+    """Return the office's active people (its 文书 and 处室负责人), who are told of what reaches the office."""
+    dept = session.scalar(select(Department).where(Department.code == office_code(settings)))
+    if dept is None:
+        return []
+    people = session.scalars(select(User).where(User.department_id == dept.id, User.active.is_(True)))
+    return [u for u in people if is_office(settings, u)]

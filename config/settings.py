@@ -14,6 +14,7 @@ from typing import Any, Literal, get_type_hints
 from config.directory import DirectorySettings
 from config.indexer import IndexerSettings
 from config.loader import SettingsError, build, convert, merge, record_sources
+from config.offices import AssessmentSettings, InspectionSettings, ReportingSettings
 from config.printing import PrintingSettings
 from config.supervision import SupervisionSettings
 
@@ -69,6 +70,9 @@ class Settings:
     indexer: IndexerSettings
     printing: PrintingSettings
     supervision: SupervisionSettings
+    reporting: ReportingSettings
+    inspection: InspectionSettings
+    assessment: AssessmentSettings
 
     @property
     def log_dir(self) -> Path:

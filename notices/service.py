@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from archive import org
 from archive.messages import N_, DomainError, msg
-from archive.models import Department, User
+from archive.models import User
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.notices import Notice, NoticeAttachment, NoticeReceipt, Objection
-from archive.permissions import Permission, Role
+from archive.permissions import Role
 from archive.supervision import calendar, notify
 from archive.workflow import storage
 from config import Settings
@@ -93,18 +93,8 @@ class NoticeDraft:
     period_workdays: int | None = None  # 公示 only
 
 
-def office_code(settings: Settings) -> str:
-    """Return the office department's code (settings [supervision] office_department, default BGS)."""
-    return settings.supervision.office_department
-
-
-def is_office(settings: Settings, user: User) -> bool:
-    """The office: administrators, and the office department's 文书 and 处室负责人."""
-    if Permission.ADMIN in org.permissions_of(user):
-        return True
-    roles = user.role_codes
-    in_office = user.department is not None and user.department.code == office_code(settings)
-    return in_office and bool(roles & {Role.CLERK, Role.DEPT_HEAD})
+office_code = org.office_code
+is_office = org.is_office
 
 
 def may_publish(settings: Settings, user: User) -> bool:
@@ -368,11 +358,7 @@ def send_objection(session: Session, settings: Settings, user: User, notice_id: 
 
 
 def _office_people(session: Session, settings: Settings) -> list[User]:
-    dept = session.scalar(select(Department).where(Department.code == office_code(settings)))
-    if dept is None:
-        return []
-    people = session.scalars(select(User).where(User.department_id == dept.id, User.active.is_(True)))
-    return [u for u in people if is_office(settings, u)]
+    return org.office_people(session, settings)
 
 
 @dataclass(frozen=True)
