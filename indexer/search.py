@@ -407,6 +407,9 @@ def search(
         if filters.needs_database:
             wanted = _database_filter(session, filters)
             chosen = [m for m in chosen if m.fid in wanted]
+        # One hit per filed 公文: its other files (附件, 处理单, 正本) are folded into the first before
+        # counting and paging, so totals, pages and ranks count a 件 once.
+        chosen, folded = _fold_filed_items(session, chosen)
         result.total = len(chosen)
         result.pages = max(1, math.ceil(result.total / per_page)) if result.total else 0
         result.page = min(result.page, max(1, result.pages))
@@ -431,7 +434,7 @@ def search(
         if not any(match for frag in fragments for _, match in frag):
             fragments = snippets(stored[row.id], terms) or fragments  # the original text differs in form
         result.hits.append(Hit(row, round(scores.get(m.fid, 0.0), 4), fragments))
-    _one_hit_per_filed_item(session, result)
+    _one_hit_per_filed_item(session, result, folded)
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
     return result
 
@@ -459,27 +462,49 @@ def _like(text: str) -> str:
     return text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _one_hit_per_filed_item(session: Session, result: SearchResult) -> None:
-    """Fold the hits of one filed 公文 (正文, 附件, 处理单 share a 档号) into one hit linking to the document."""
+def _fold_filed_items(session: Session, chosen: list[engine.DocMeta]
+                      ) -> tuple[list[engine.DocMeta], dict[int, list[int]]]:
+    """Keep one match per filed 公文 (files sharing a 档号 that has a filing record): its lowest file id,
+    which filing writes first (the 正文). Return the kept matches and {kept fid: [folded fids]}."""
+    groups = dict(session.execute(
+        select(ArchiveFile.id, ArchiveFile.archive_number)
+        .where(ArchiveFile.archive_number.in_(select(FilingRecord.archive_number)))).all())
+    if not groups:
+        return chosen, {}
+    members: dict[str, list[int]] = {}
+    for m in chosen:
+        number = groups.get(m.fid)
+        if number is not None:
+            members.setdefault(number, []).append(m.fid)
+    folded: dict[int, list[int]] = {}
+    dropped: set[int] = set()
+    for fids in members.values():
+        if len(fids) > 1:
+            fids.sort()
+            folded[fids[0]] = fids[1:]
+            dropped.update(fids[1:])
+    if not dropped:
+        return chosen, folded
+    return [m for m in chosen if m.fid not in dropped], folded
+
+
+def _one_hit_per_filed_item(session: Session, result: SearchResult, folded: dict[int, list[int]]) -> None:
+    """Mark the hits of filed 公文 (正文, 附件, 处理单 share a 档号) as the 件, linking to the document page,
+    with the files folded into it listed as `related`."""
     numbers = {h.file.archive_number for h in result.hits if h.file.archive_number}
     if not numbers:
         return
     records = {r.archive_number: r for r in session.scalars(
         select(FilingRecord).where(FilingRecord.archive_number.in_(numbers)))}
-    kept: list[Hit] = []
-    first: dict[str, Hit] = {}
+    related_ids = [fid for h in result.hits for fid in folded.get(h.file.id, ())]
+    related = {f.id: f for f in session.scalars(select(ArchiveFile).where(ArchiveFile.id.in_(related_ids)))
+               } if related_ids else {}
     for hit in result.hits:
-        number = hit.file.archive_number or ""
-        record = records.get(number)
+        record = records.get(hit.file.archive_number or "")
         if record is None:
-            kept.append(hit)
-        elif number in first:
-            first[number].related.append(hit.file)
-        else:
-            hit.document_id, hit.doc_number = record.document_id, record.doc_number
-            first[number] = hit
-            kept.append(hit)
-    result.hits = kept
+            continue
+        hit.document_id, hit.doc_number = record.document_id, record.doc_number
+        hit.related = [related[fid] for fid in folded.get(hit.file.id, ()) if fid in related]
 
 
 def matching_ids(settings: Settings, scope: Scope, raw_query: str) -> list[tuple[int, float]]:
