@@ -260,8 +260,8 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
                 ocr_queue.requeue(session)
                 session.commit()
             while ocr_queue.read_next(settings, db):
-                pipeline.run_batch(chunk)
-            pipeline.run_batch(chunk)
+                _tolerant_batch(pipeline, chunk)
+            _tolerant_batch(pipeline, chunk)
         marker.unlink(missing_ok=True)
         with db.session(write_lock=True) as session:
             record_state(session, last_rebuild=utcnow().isoformat(), last_scan=utcnow().isoformat(),
@@ -274,6 +274,14 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
         writer.close()
     return {"files": files, "tasks": done, "resumed": resumed, "scan": report.as_dict(), "outcomes": outcomes,
             "seconds": round(time.monotonic() - started, 2)}
+
+
+def _tolerant_batch(pipeline: Pipeline, chunk: int) -> None:
+    """Run one batch; a failure is logged and left to the per-file retries (one file never stops a rebuild)."""
+    try:
+        pipeline.run_batch(chunk)
+    except Exception:
+        log.warning("rebuild batch failed after OCR, left to the retries", exc_info=True)
 
 
 @dataclass

@@ -44,6 +44,9 @@ def index_rebuild(ctx: Context) -> None:
         f"用时 {result['seconds']} 秒（新增 {scan['added']}，变更 {scan['changed']}，移动 {scan['moved']}，"
         f"删除 {scan['deleted']}）"
     )
+    # Counts by outcome, so an operator sees at once what was read and what was left with a reason.
+    for code, count in sorted(result["outcomes"].items(), key=lambda kv: -kv[1]):
+        click.echo(f"  {OUTCOMES.get(code, code)} / {code}: {count}")
 
 
 @index_group.command("status")

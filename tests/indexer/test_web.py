@@ -144,5 +144,7 @@ def test_cli(archive, isettings, data_dir):
     assert result.exit_code == 1 and "公开/新文件.txt" in result.output
     result = runner.invoke(cli, ["index", "rebuild"], env=env)
     assert result.exit_code == 0 and "7 个文件" in result.output
+    assert "文件损坏或无法读取 / damaged: 1" in result.output  # counts by outcome
+    assert "已索引 / indexed: 6" in result.output
     result = runner.invoke(cli, ["search", "新的内容", "--json"], env=env)
     assert [h["path"] for h in json.loads(result.output)] == ["公开/新文件.txt"]
