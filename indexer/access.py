@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from archive.clearance import cleared, cleared_clause
 from archive.models import User
 from archive.models.documents import FilingRecord, ReadReceipt
 from archive.models.files import ArchiveFile
@@ -31,7 +32,7 @@ class Scope:
 
     def allows(self, department_id: int | None, public: bool, classification: int, fid: int | None = None) -> bool:
         """Return True when a file with these attributes (and archive file id `fid`) is visible."""
-        if not self.may_search or classification > self.clearance:
+        if not self.may_search or not cleared(self, classification):
             return False
         return (self.read_all or public or (department_id is not None and department_id == self.department_id)
                 or (fid is not None and fid in self.granted))
@@ -45,7 +46,7 @@ class Scope:
             ArchiveFile.department_id == self.department_id if self.department_id is not None else false(),
             ArchiveFile.id.in_(sorted(self.granted)) if self.granted else false(),
         )
-        return and_(ArchiveFile.classification <= self.clearance, area)
+        return and_(cleared_clause(self, ArchiveFile.classification), area)
 
 
 def scope_for(user: User | None, session: Session | None = None) -> Scope:
@@ -78,7 +79,7 @@ def received_files(session: Session, user: User) -> frozenset[int]:
         select(ArchiveFile.id)
         .join(FilingRecord, FilingRecord.archive_number == ArchiveFile.archive_number)
         .join(ReadReceipt, ReadReceipt.document_id == FilingRecord.document_id)
-        .where(ReadReceipt.user_id == user.id, ArchiveFile.classification <= user.clearance)
+        .where(ReadReceipt.user_id == user.id, cleared_clause(user, ArchiveFile.classification))
     )
     return frozenset(session.scalars(stmt))
 

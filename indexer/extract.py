@@ -147,4 +147,4 @@ def extract_file(path: Path, *, max_chars: int, registry: dict[str, Extractor] |
     if len(text) > max_chars:
         text = text[:max_chars]
         error = f"文字过长，只索引了前 {max_chars} 个字符"
-    return Extracted("indexed", text, title, content.year, error)
+    return Extracted("indexed", text, title, content.year, error, scan_pages=content.scan_pages)

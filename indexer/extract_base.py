@@ -20,6 +20,8 @@ class Extracted:
     title: str | None = None
     year: int | None = None
     error: str | None = None
+    # PDF pages with images and no text layer (scanned pages inside a text PDF): OCR reads them.
+    scan_pages: int = 0
 
 
 class ExtractionError(Exception):
@@ -37,6 +39,7 @@ class Content:
     text: str
     title: str | None = None
     year: int | None = None
+    scan_pages: int = 0  # PDF pages with images and no text layer
 
 
 Extractor = Callable[[Path], Content]

@@ -1,17 +1,23 @@
 """PDF: the text layer of every page (pypdf with its crypto extra for AES), title and creation year.
 
-When pypdf cannot read a file (a broken cross-reference table, an odd object stream), poppler's
-``pdftotext`` is tried before the file is called damaged: it rebuilds what pypdf rejects (measured on
-the damaged PDFs of the test suite; docs/search.md). It runs under fileformats.subproc limits.
+When pypdf raises on a file (any exception: wrong stream lengths give ValueError or TypeError), poppler's
+``pdftotext`` is tried before the file is called damaged. Measured on 83 damaged PDFs made from
+reportlab, LibreOffice (TrueType and CFF fonts), Ghostscript and qpdf (object streams) output
+(bench/pdf_fallback.py, docs/search.md): pypdf fails on 45, always by raising (never by returning
+empty text); pdftotext recovers 6 of those (every file with wrong stream lengths), pypdfium2 the same 6
+and no other, so pdftotext (already installed with poppler) stays the one fallback. It runs under
+fileformats.subproc limits.
 """
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError
+from pypdf.errors import FileNotDecryptedError
 
 from fileformats.subproc import LimitExceeded, run_limited
 from indexer.extract_base import Content, ExtractionError
@@ -31,9 +37,10 @@ def read(path: Path) -> Content:
             except FileNotDecryptedError:
                 raise ExtractionError("encrypted", _ENCRYPTED) from None
         pages = [page.extract_text() or "" for page in reader.pages]
+        scans = sum(1 for page, text in zip(reader.pages, pages, strict=True) if not text.strip() and _has_image(page))
     except ExtractionError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+    except Exception as exc:  # whatever pypdf raises on a damaged file, another reader gets its chance
         text = _pdftotext(path)
         if text is None:
             raise ExtractionError("damaged", f"PDF 已损坏或不完整：{exc}") from None
@@ -47,7 +54,32 @@ def read(path: Path) -> Content:
             year = meta.creation_date.year if meta.creation_date else None
     except Exception:  # broken metadata must not hide the text
         pass
-    return Content("\n".join(pages), title, year)
+    return Content("\n".join(pages), title, year, scan_pages=scans)
+
+
+def _has_image(page: Any) -> bool:
+    """Return whether a page draws an image (directly or inside a form XObject, two levels deep)."""
+    def look(resources: Any, depth: int) -> bool:
+        try:
+            xobjects = resources.get("/XObject") if resources is not None else None
+            if xobjects is None:
+                return False
+            xobjects = xobjects.get_object()
+            for ref in xobjects.values():
+                obj = ref.get_object()
+                subtype = obj.get("/Subtype")
+                if subtype == "/Image":
+                    return True
+                if subtype == "/Form" and depth < 2 and look(obj.get("/Resources"), depth + 1):
+                    return True
+        except Exception:  # broken resources: no scan is assumed, the text layer stands
+            return False
+        return False
+
+    try:
+        return look(page.get("/Resources"), 0)
+    except Exception:
+        return False
 
 
 def _pdftotext(path: Path) -> str | None:
@@ -55,10 +87,14 @@ def _pdftotext(path: Path) -> str | None:
     exe = shutil.which("pdftotext")
     if exe is None:
         return None
-    try:
-        done = run_limited([exe, "-q", "-enc", "UTF-8", str(path), "-"], timeout=60, memory_mb=1024)
-    except (LimitExceeded, OSError):
-        return None
+    # A copy: in the extraction child `path` is /proc/self/fd/N, which names nothing in another process.
+    with tempfile.TemporaryDirectory(prefix="eoffice-pdf-") as tmp:
+        copy = Path(tmp) / "input.pdf"
+        try:
+            shutil.copyfile(path, copy)
+            done = run_limited([exe, "-q", "-enc", "UTF-8", str(copy), "-"], timeout=60, memory_mb=1024)
+        except (LimitExceeded, OSError):
+            return None
     if done.returncode != 0:
         return None
     text = done.stdout.decode("utf-8", errors="replace").replace("\f", "\n")

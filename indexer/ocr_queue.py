@@ -54,19 +54,22 @@ def read_next(settings: Settings, db: Database) -> bool:
                 row.outcome, row.error = "no_text", "多次识别失败，已跳过；可在索引状态页重试"
             session.commit()
             return True
-        task_id, file_id, relpath, sha = task.id, row.id, row.relpath, row.sha256
+        task_id, file_id, relpath, sha, identity = task.id, row.id, row.relpath, row.sha256, row.identity
+        # A text PDF with scanned pages keeps the text its layer gave; the scanned pages' words are added.
+        prior = session.scalar(select(ArchiveFileText.text).where(
+            ArchiveFileText.file_id == file_id, ArchiveFileText.sha256 == sha)) or ""
         task.attempts += 1  # counted before the work: a crash in OCR is a failed attempt too
         session.commit()
     outcome, text, error = "ocr", "", None
     try:
-        result = ocr.recognize(settings.archive_dir, relpath, cfg)
-        text, error = result.text[: cfg.max_text_chars], result.note
+        result = ocr.recognize(settings.archive_dir, relpath, cfg, identity=identity)
+        text, error = "\n".join(t for t in (prior, result.text) if t)[: cfg.max_text_chars], result.note
         if not text:
             outcome, error = "no_text", "OCR 未识别出文字（可能是图片而非文字扫描件）"
     except ocr.OcrUnavailable as exc:
         outcome, error = "no_text", str(exc)
     except UnsafeFile as exc:
-        if exc.missing:
+        if exc.missing or exc.changed:  # gone, or swapped since the scan: the scan queues the new file again
             with db.session(write_lock=True) as session:
                 session.execute(delete(IndexTask).where(IndexTask.id == task_id))
                 session.commit()
@@ -77,6 +80,8 @@ def read_next(settings: Settings, db: Database) -> bool:
     except Exception:  # the task stays and is tried again, up to MAX_ATTEMPTS
         log.exception("OCR failed file=%s", file_id)
         return True
+    if prior and outcome in ("no_text", "damaged"):  # the scanned pages failed: the text layer stays indexed
+        outcome, text = "indexed", prior[: cfg.max_text_chars]
     with db.session(write_lock=True) as session:
         session.execute(delete(IndexTask).where(IndexTask.id == task_id))
         row = session.get(ArchiveFile, file_id)

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from archive.db import Database
+from archive.messages import msg
 from archive.models.base import utcnow
 from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from config import Settings
@@ -143,6 +144,11 @@ class Pipeline:
                 if result.outcome == "no_text" and self.ocr and row.kind in OCR_KINDS:
                     # A scan: found by name now, by its words once the OCR thread has read it.
                     result = Extracted("ocr_queued", "", result.title, result.year, None)
+                elif result.outcome == "indexed" and result.scan_pages and self.ocr and row.kind == "pdf":
+                    # Scanned pages inside a text PDF: its text is searchable now, the scanned pages' words
+                    # once the OCR thread has read them (added to the stored text).
+                    result = Extracted("ocr_queued", result.text, result.title, result.year,
+                                       msg("%(pages)s 页是扫描图像，等待文字识别（OCR）", pages=result.scan_pages))
                 results[row.id] = result
                 _apply(row, result)
                 self.writer.put(make_doc(row, result.text))
@@ -168,7 +174,7 @@ class Pipeline:
     def _extract(self, rows: list[ArchiveFile], cache: dict[int, Extracted]) -> Iterator[tuple[int, Extracted]]:
         root = self.settings.archive_dir
         limit = self.settings.indexer.max_file_mb * 1024 * 1024
-        jobs: list[tuple[int, tuple[str, str, int]]] = []
+        jobs: list[tuple[int, tuple[str, str, int, str | None]]] = []
         for row in rows:
             if row.sha256 == LINK_DIGEST:
                 yield row.id, Extracted("skipped", error=LINK_REASON)
@@ -180,7 +186,7 @@ class Pipeline:
             elif row.size == 0:
                 yield row.id, Extracted("empty", error="文件大小为0字节")
             else:
-                jobs.append((row.id, (str(root), row.relpath, row.size)))
+                jobs.append((row.id, (str(root), row.relpath, row.size, row.identity)))
         for key, result in self.pool.extract_iter(jobs):
             yield int(key), result  # type: ignore[call-overload]
 

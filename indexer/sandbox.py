@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from fileformats.names import fs_form
-from indexer.extract import Extracted, extract_file
-from indexer.safeopen import UnsafeFile, open_fd
+from indexer.extract import Extracted, Extractor, extract_file
+from indexer.safeopen import CHANGED_REASON, UnsafeFile, open_fd
 
 log = logging.getLogger("eoffice.indexer")
 
@@ -45,35 +45,47 @@ def _child_main(conn: Connection, memory_mb: int, max_chars: int) -> None:
             return  # the heap may be in a bad state after a MemoryError: let the parent start a fresh child
 
 
-def _extract_job(job: str | tuple[str, str, int], max_chars: int) -> Extracted:
-    """Extract a plain path (trusted callers: tests, benchmarks) or an archive file (root, relpath, size).
+def _extract_job(job: str | tuple[str, str, int] | tuple[str, str, int, str | None], max_chars: int,
+                 registry: dict[str, Extractor] | None = None) -> Extracted:
+    """Extract a plain path (trusted callers: tests, benchmarks) or an archive file (root, relpath, size,
+    identity: what the scan saw, see indexer.safeopen).
 
     An archive file is opened without following links and checked (indexer.safeopen); the reader gets
-    the opened file through /proc/self/fd, so what is read is what was checked.
+    the opened file through /proc/self/fd, so what is read is what was checked. A file that vanished,
+    is not the size or the device/inode the scan saw, or was written to while it was read (its size or
+    mtime moved) comes back ``pending``: never damaged for being read half-written; the scan that sees
+    the change reads it again.
     """
     if isinstance(job, str):
-        return extract_file(Path(job), max_chars=max_chars)
-    root, relpath, size = job
+        return extract_file(Path(job), max_chars=max_chars, registry=registry)
+    root, relpath, size, *seen = job
+    identity = seen[0] if seen else None  # (root, relpath, size) from callers that know no identity
     try:
-        fd = open_fd(Path(root), relpath, expected_size=size)
+        fd = open_fd(Path(root), relpath, expected_size=size, expected_identity=identity)
     except UnsafeFile as exc:
-        return Extracted("pending" if exc.missing else "skipped", error=exc.reason)
+        return Extracted("pending" if exc.missing or exc.changed else "skipped", error=exc.reason)
     try:
+        before = os.fstat(fd)
         extension = Path(fs_form(relpath)).suffix.lower().lstrip(".")
-        return extract_file(Path(f"/proc/self/fd/{fd}"), max_chars=max_chars, extension=extension)
+        result = extract_file(Path(f"/proc/self/fd/{fd}"), max_chars=max_chars, extension=extension,
+                              registry=registry)
+        after = os.fstat(fd)
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            return Extracted("pending", error=CHANGED_REASON)
+        return result
     finally:
         os.close(fd)
 
 
-# A job: a path, or (archive root, stored relpath, scanned size) for a file of the archive folder.
-Job = Path | tuple[str, str, int]
+# A job: a path, or (archive root, stored relpath, scanned size, scanned identity) for an archive file.
+Job = Path | tuple[str, str, int, str | None]
 
 
 @dataclass
 class _Child:
     process: Any
     conn: _Duplex
-    job: tuple[Hashable, str | tuple[str, str, int]] | None = None
+    job: tuple[Hashable, str | tuple[str, str, int, str | None]] | None = None
     deadline: float = 0.0
 
 
@@ -117,7 +129,7 @@ class ExtractorPool:
 
     def extract_iter(self, jobs: Iterable[tuple[Hashable, Job]]) -> Iterator[tuple[Hashable, Extracted]]:
         """Extract every (key, job) job, yielding (key, result) as each finishes (the caller works meanwhile)."""
-        queue: deque[tuple[Hashable, str | tuple[str, str, int]]] = deque(
+        queue: deque[tuple[Hashable, str | tuple[str, str, int, str | None]]] = deque(
             (key, job if isinstance(job, tuple) else str(job)) for key, job in jobs)
         while len(self._children) < min(self.size, max(1, len(queue))):
             self._children.append(self._spawn())
@@ -137,7 +149,7 @@ class ExtractorPool:
             for child in [c for c in self._children if c.job is not None]:  # abandoned mid-way
                 self._replace(child)
 
-    def _assign(self, queue: deque[tuple[Hashable, str | tuple[str, str, int]]]) -> None:
+    def _assign(self, queue: deque[tuple[Hashable, str | tuple[str, str, int, str | None]]]) -> None:
         for child in list(self._children):
             if child.job is None and queue:
                 child.job = queue.popleft()

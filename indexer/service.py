@@ -20,6 +20,7 @@ from archive.models import WorkerState
 from archive.models.base import utcnow
 from archive.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
 from config import Settings
+from fileformats.names import display_name
 from indexer import engine, ocr_queue, scan, text, variants
 from indexer.pipeline import MAX_ATTEMPTS, BatchReport, Pipeline, queue_length
 from indexer.sandbox import ExtractorPool
@@ -255,6 +256,13 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
             done += batch.tasks
             if progress is not None:
                 progress(done, total)
+        # Files that vanished or were written to while they were read came back pending (indexer.sandbox):
+        # one more look at the folder drops the vanished ones and reads the changed ones again.
+        with db.session(write_lock=True) as session:
+            again = scan.reconcile(session, settings, settle_seconds=0)
+        for _ in range(again.enqueued // chunk + 2 * MAX_ATTEMPTS if again.enqueued else 0):
+            if not _tolerant_batch(pipeline, chunk):
+                break
         if settings.indexer.ocr_enabled:  # scans: read now, so a rebuild ends with every file searchable
             with db.session(write_lock=True) as session:
                 ocr_queue.requeue(session)
@@ -276,12 +284,14 @@ def rebuild(settings: Settings, db: Database, *, progress: Callable[[int, int], 
             "seconds": round(time.monotonic() - started, 2)}
 
 
-def _tolerant_batch(pipeline: Pipeline, chunk: int) -> None:
-    """Run one batch; a failure is logged and left to the per-file retries (one file never stops a rebuild)."""
+def _tolerant_batch(pipeline: Pipeline, chunk: int) -> int:
+    """Run one batch; return its tasks (-1 when it failed: logged and left to the per-file retries, so one
+    file never stops a rebuild)."""
     try:
-        pipeline.run_batch(chunk)
+        return pipeline.run_batch(chunk).tasks
     except Exception:
-        log.warning("rebuild batch failed after OCR, left to the retries", exc_info=True)
+        log.warning("rebuild batch failed, left to the retries", exc_info=True)
+        return -1
 
 
 @dataclass
@@ -343,23 +353,28 @@ class Differences:
     not_in_index: list[str] = field(default_factory=list)
     only_in_index: list[int] = field(default_factory=list)
     stale_in_index: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # folders that exist but cannot be read: "path (error)"
     queue: int = 0
 
     @property
     def clean(self) -> bool:
         return not (self.only_on_disk or self.only_in_database or self.changed_on_disk or self.not_in_index
-                    or self.only_in_index or self.stale_in_index)
+                    or self.only_in_index or self.stale_in_index or self.unreadable)
 
 
 def verify(session: Session, settings: Settings) -> Differences:
     """Compare folder, database and index; return every difference."""
     diff = Differences(queue=queue_length(session))
-    disk = scan.walk(settings.archive_dir)
+    problems: dict[str, str] = {}
+    disk = scan.walk(settings.archive_dir, problems=problems)
     rows = {f.relpath: f for f in session.scalars(select(ArchiveFile))}
     diff.only_on_disk = sorted(set(disk) - set(rows))
-    diff.only_in_database = sorted(set(rows) - set(disk))
-    diff.changed_on_disk = sorted(r for r, (size, mtime) in disk.items()
-                                  if r in rows and (rows[r].size, rows[r].mtime_ns) != (max(size, 0), mtime))
+    # Files of a folder that cannot be read are kept (indexer.scan): listed as the folder's problem instead.
+    diff.only_in_database = sorted(r for r in set(rows) - set(disk) if not scan.under(r, problems))
+    diff.unreadable = [f"{display_name(rel) or '/'} ({why})" for rel, why in sorted(problems.items())]
+    diff.changed_on_disk = sorted(r for r, seen in disk.items() if r in rows and (
+        (rows[r].size, rows[r].mtime_ns) != (max(seen.size, 0), seen.mtime_ns)
+        or rows[r].identity not in (None, seen.identity)))
     view = engine.view(settings.index_dir)
     with view.lock:
         indexed = {m.fid: m for m in view.all_docs()} if view.refresh() else {}

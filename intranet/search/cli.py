@@ -86,6 +86,7 @@ def index_verify(ctx: Context) -> None:
         ("不在索引中 (not in index)", diff.not_in_index),
         ("只在索引中 (index only, file ids)", diff.only_in_index),
         ("索引中的元数据过期 (stale metadata)", diff.stale_in_index),
+        ("无法读取的文件夹，其中文件保留在检索中 (unreadable folders, their files kept)", diff.unreadable),
     ]
     for title, items in sections:
         if items:

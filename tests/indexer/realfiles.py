@@ -258,3 +258,196 @@ def scan_pdf(path: Path, pages: list[list[str]], *, dpi: int = 150) -> None:
     """An image-only PDF (no text layer), one scanned page image per page, as a copier's scan-to-PDF writes."""
     images = [scan_image(lines, dpi=dpi).convert("RGB") for lines in pages]
     images[0].save(path, "PDF", resolution=float(dpi), save_all=True, append_images=images[1:])
+
+
+# A 公文 page (GB/T 9704): A4, text area 156 mm wide, 3号 (16 pt) type, 28 pt leading, first lines indented
+# by two characters. Lines are filled greedily by the font's real glyph widths and justified, as Word,
+# WPS and LibreOffice lay text out; headings, 署名 and date stand on short lines of their own.
+PAGE_TEXT_WIDTH = 156 * 72 / 25.4
+PAGE_FONT_SIZE = 16.0
+
+
+def wrap_lines(text: str, font: str, *, size: float = PAGE_FONT_SIZE, width: float = PAGE_TEXT_WIDTH,
+               indent: int = 2) -> list[str]:
+    """Return the lines a layout engine makes of a paragraph: filled greedily, the first one indented."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, line, room = [], "", width - indent * size
+    for ch in text:
+        if line and stringWidth(line + ch, font, size) > room:
+            lines.append(line)
+            line, room = "", width
+        line += ch
+    return [*lines, line] if line else lines
+
+
+def break_after(head: str, tail: str, rest: str, font: str, *, filler: str = "各区县林业主管部门要认真组织学习") -> str:
+    """Return a paragraph whose first wrap falls exactly between `head` and `tail` (filler before `head`)."""
+    for n in range(len(filler) * 4):
+        text = (filler * 4)[:n] + head + tail + rest
+        if wrap_lines(text, font)[0].endswith(head):
+            return text
+    raise AssertionError(f"no filler puts a wrap after {head!r}")
+
+
+def gongwen_pdf(path: Path, blocks: list[tuple[str, str]], *, font: str = "STSong-Light") -> None:
+    """A 公文-like PDF: blocks of ("p", paragraph) wrapped and justified, ("c", centred), ("l", left) and
+    ("r", right-aligned) single lines; a new page when the page is full. `font` must be registered."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    mm = 72 / 25.4
+    left, top, bottom, size, leading = 28 * mm, A4[1] - 37 * mm, 35 * mm, PAGE_FONT_SIZE, 28.0
+    c = canvas.Canvas(str(path), pagesize=A4)
+    y = top
+
+    def draw(x: float, text: str, char_space: float = 0.0) -> None:
+        nonlocal y
+        if y < bottom:
+            c.showPage()
+            y = top
+        t = c.beginText(x, y)
+        t.setFont(font, size)
+        t.setCharSpace(char_space)
+        t.textOut(text)
+        c.drawText(t)
+        y -= leading
+
+    for kind, text in blocks:
+        if kind == "p":
+            lines = wrap_lines(text, font)
+            for i, line in enumerate(lines):
+                x = left + (2 * size if i == 0 else 0)
+                room = PAGE_TEXT_WIDTH - (x - left)
+                spare = room - stringWidth(line, font, size)
+                last = i == len(lines) - 1
+                draw(x, line, 0.0 if last or len(line) < 2 else spare / (len(line) - 1))
+        else:
+            w = stringWidth(text, font, size)
+            x = {"c": left + (PAGE_TEXT_WIDTH - w) / 2, "r": left + PAGE_TEXT_WIDTH - w - 4 * size, "l": left}[kind]
+            draw(x, text)
+    c.save()
+
+
+def wrapped_gongwen(path: Path, font: str = "STSong-Light") -> None:
+    """A 公文 whose paragraphs wrap exactly at `2023`/`年度`, `〔2025〕12`/`号` and `天然林`/`保护修复`,
+    between headings (第一章 / 总则), a 署名 and a date on short lines of their own.
+
+    `font` "STSong-Light" (a CID font, not embedded) or "ttf" (the TrueType CJK font eoffice embeds).
+    """
+    if font == "ttf":
+        from fileformats.pdffonts import cjk_font
+
+        font = cjk_font()
+    else:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+        if font not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(font))
+    gongwen_pdf(path, [
+        ("c", "示范市林业局关于加强森林资源保护的通知"),
+        ("l", "第一章"), ("l", "总则"),
+        ("p", break_after("2023", "年度", "工作安排，现将有关事项通知如下，请各单位结合实际认真贯彻执行，确保各项"
+                                         "措施落到实处。", font, filler="为进一步加强森林资源保护管理工作，根据本局")),
+        ("l", "第二章"), ("l", "监督检查"),
+        ("p", break_after("〔2025〕12", "号", "文件要求，各区县要建立健全森林资源保护责任制度，加强古树名木保护"
+                                           "管理工作的监督检查。", font, filler="按照市人民政府办公室印发的成林发")),
+        ("p", break_after("天然林", "保护修复", "制度方案的落实情况，由局办公室汇总后报送市人民政府。", font,
+                          filler="各区县林业主管部门应当于每年十二月底前书面报告本辖区")),
+        ("r", "示范市林业局"), ("r", "2025年6月1日"),
+    ], font=font)
+
+
+def wrong_lengths_pdf(path: Path, text: str) -> None:
+    """A reportlab PDF whose every stream /Length is 5 bytes too long, as badly patched PDFs carry them.
+
+    pypdf raises on it (ValueError or TypeError while reading the streams); poppler's pdftotext reads it."""
+    import re
+
+    from tests.indexer import corpus
+
+    corpus.write_pdf(path, text)
+    data = path.read_bytes()
+    path.write_bytes(re.sub(rb"/Length (\d+)", lambda m: b"/Length " + str(int(m.group(1)) + 5).encode(), data))
+
+
+def multipage_tiff(path: Path, pages: list[list[str]], *, dpi: int = 150) -> None:
+    """A multi-page TIFF (a fax or a scanner's batch): one scanned page per frame, Group 4 compressed."""
+    images = [scan_image(lines, dpi=dpi).convert("1") for lines in pages]
+    images[0].save(path, "TIFF", save_all=True, append_images=images[1:], compression="group4", dpi=(dpi, dpi))
+
+
+def mixed_pdf(path: Path, pages: list[tuple[str, list[str]]], *, dpi: int = 150) -> None:
+    """A PDF whose pages are ("text", lines) drawn as text or ("scan", lines) as a scanned image without a text
+    layer (a report with a signed page scanned in), written by reportlab."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for kind, lines in pages:
+        if kind == "scan":
+            c.drawImage(ImageReader(scan_image(lines, dpi=dpi)), 0, 0, width=A4[0], height=A4[1])
+        else:
+            c.setFont("STSong-Light", 16)
+            for i, line in enumerate(lines):
+                c.drawString(80, 760 - 28 * i, line)
+        c.showPage()
+    c.save()
+
+
+def jbig2_pdf(path: Path, lines: list[str], *, dpi: int = 150) -> None:
+    """An image-only PDF whose page is a JBIG2 image, as scanners and copiers write black-and-white scans.
+
+    No JBIG2 encoder is packaged for Debian, so the stream is assembled here: a page information segment
+    and an immediate lossless generic region coded with MMR (ITU-T T.6, JBIG2's MMR mode), whose bits
+    are libtiff's Group 4 coding of the page (Pillow writes it; one strip, 1 = ink as JBIG2 wants).
+    """
+    import struct
+
+    from PIL import Image, ImageOps
+
+    page = scan_image(lines, dpi=dpi)
+    width, height = page.size
+    ink = ImageOps.invert(page).convert("1")  # JBIG2: 1 is black
+    buf = io.BytesIO()
+    ink.save(buf, "TIFF", compression="group4", tiffinfo={278: height})  # RowsPerStrip: one strip
+    with Image.open(io.BytesIO(buf.getvalue())) as tiff:
+        offset, count = tiff.tag_v2[273][0], tiff.tag_v2[279][0]  # type: ignore[attr-defined]
+    mmr = buf.getvalue()[offset:offset + count]
+
+    def segment(number: int, kind: int, data: bytes) -> bytes:  # header: number, type, no referrals, page 1, length
+        return struct.pack(">IBBBI", number, kind, 0, 1, len(data)) + data
+
+    stream = (segment(0, 48, struct.pack(">IIIIBH", width, height, 0, 0, 0, 0))  # page information
+              + segment(1, 39, struct.pack(">IIIIB", width, height, 0, 0, 0) + b"\x01" + mmr))  # MMR region
+    w_pt, h_pt = width * 72 / dpi, height * 72 / dpi
+    content = f"q {w_pt:.2f} 0 0 {h_pt:.2f} 0 0 cm /Im0 Do Q".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w_pt:.2f} {h_pt:.2f}] "
+        "/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>".encode(),
+        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray "
+        f"/BitsPerComponent 1 /Filter /JBIG2Decode /Length {len(stream)} >>\nstream\n".encode()
+        + stream + b"\nendstream",
+        f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    path.write_bytes(out.getvalue())

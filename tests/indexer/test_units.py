@@ -19,6 +19,39 @@ def test_normalize_and_grams():
     assert literal_grams("林业") == ({"林业"}, False)
     assert literal_grams("局") == (set(), True)
     assert join_cjk_lines("规范化服\n务型政府\nABC\n林业") == "规范化服务型政府\nABC\n林业"
+    assert join_cjk_lines("加快建设人民满意的法治机关和规范化服\n务型政府，推进林业治理体系现代化建设。\nABC\n林业") \
+        == "加快建设人民满意的法治机关和规范化服务型政府，推进林业治理体系现代化建设。\nABC\n林业"
+
+
+def test_only_wrapped_lines_are_joined():
+    """A break is a wrap only after a full line that does not end a sentence; short lines keep their breaks."""
+    assert join_cjk_lines("第一章\n总则\n第一条") == "第一章\n总则\n第一条"  # nothing full: nothing joined
+    assert join_cjk_lines("第十一章\n附则\n第十二章\n罚则") == "第十一章\n附则\n第十二章\n罚则"  # bare headings
+    assert join_cjk_lines("示范市林业局\n2025年6月1日") == "示范市林业局\n2025年6月1日"  # 署名 and date
+    assert join_cjk_lines("示范市林业局办公室\n二〇二五年六月一日") == "示范市林业局办公室\n二〇二五年六月一日"
+    body = ("　　为进一步加强森林资源保护管理工作，根据本局2023\n"  # full lines (indented first line counts its indent)
+            "年度工作安排，现将成林发〔2025〕12号文件精神传\n"
+            "达如下，请各区县林业主管部门认真贯彻执行，确\n"
+            "保各项措施落到实处。\n"
+            "第二章\n"
+            "监督检查\n"
+            "各区县要建立健全森林资源保护责任制度，加强古\n"
+            "树名木保护管理工作的监督检查，每年报告一次。\n"  # full, but ends a sentence: kept
+            "示范市林业局\n"  # 署名 and date: short lines of their own
+            "2025年6月1日")
+    lines = join_cjk_lines(body).split("\n")
+    assert lines == [
+        "　为进一步加强森林资源保护管理工作，根据本局2023年度工作安排，现将成林发〔2025〕12号文件精神传达如下，"
+        "请各区县林业主管部门认真贯彻执行，确保各项措施落到实处。",
+        "第二章", "监督检查",
+        "各区县要建立健全森林资源保护责任制度，加强古树名木保护管理工作的监督检查，每年报告一次。",
+        "示范市林业局", "2025年6月1日"]
+    # Digits and Latin letters wrap only after a full line too; two short lines with digits stay apart.
+    assert join_cjk_lines("联系电话\n12345\n森林防火期为每年10月1日至次年5月31日，各单位务必\n24小时值班") \
+        == "联系电话\n12345\n森林防火期为每年10月1日至次年5月31日，各单位务必24小时值班"
+    # A text of only full lines of one width (a narrow column) is joined throughout.
+    assert join_cjk_lines("森林资源保护管理工作的监\n督检查每年报告一次情况\n请各单位认真贯彻执行确保") \
+        == "森林资源保护管理工作的监督检查每年报告一次情况请各单位认真贯彻执行确保"
 
 
 def test_query_language():
