@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import (
@@ -54,6 +55,7 @@ class DirectoryPerson:
     groups: tuple[str, ...] = ()  # DNs of every group the user belongs to (nested ones included)
     group_names: tuple[str, ...] = ()  # their cn values
     uid: str | None = None  # the entry's stable identifier (entryUUID / objectGUID), lower-case UUID text
+    password_changed_at: datetime | None = None  # pwdChangedTime (OpenLDAP) / pwdLastSet (AD), UTC
 
 
 @dataclass
@@ -234,7 +236,25 @@ def _person(config: DirectoryConfig, dn: str, attributes: dict, groups: list[tup
         title=(_first(attributes, config.title_attribute) or None),
         groups=tuple(g[0] for g in groups),
         group_names=tuple(g[1] for g in groups),
+        password_changed_at=password_changed_at(attributes),
     )
+
+
+def password_changed_at(attributes: dict) -> datetime | None:
+    """When the entry's password last changed, in UTC: OpenLDAP's pwdChangedTime (GeneralizedTime,
+    RFC 4517 §3.3.13, e.g. 20261130224512Z) or AD's pwdLastSet (100 ns intervals since 1601-01-01 UTC;
+    0 = must change at next logon). None when the entry does not say."""
+    raw = _first(attributes, "pwdChangedTime")
+    if raw:
+        text = str(raw).strip()
+        with contextlib.suppress(ValueError):
+            digits = text.rstrip("Z").split(".", 1)[0]
+            if text.endswith("Z") and len(digits) == 14 and digits.isdigit():
+                return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    ticks = _first(attributes, "pwdLastSet")
+    if ticks is not None and str(ticks).strip().isdigit() and int(str(ticks)) > 0:
+        return datetime(1601, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(str(ticks)) // 10)
+    return None
 
 
 def list_people(

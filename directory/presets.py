@@ -128,8 +128,10 @@ class DirectoryConfig:
 
     @property
     def user_attributes(self) -> list[str]:
+        # pwdChangedTime (OpenLDAP ppolicy, operational: asked for by name) and pwdLastSet (AD): when the
+        # password last changed; a server ignores the one it does not know.
         names = [self.login_attribute, self.display_name_attribute, "cn", self.department_attribute,
-                 self.email_attribute, self.title_attribute, self.id_attribute]
+                 self.email_attribute, self.title_attribute, self.id_attribute, "pwdChangedTime", "pwdLastSet"]
         return sorted({n for n in names if n})
 
 

@@ -39,6 +39,27 @@ def page_count(path: Path, filename: str, *, timeout: float = 5.0, memory_mb: in
     return pages if isinstance(pages, int) and pages >= 0 else None
 
 
+def page_counts(files: list[tuple[Path, str]], *, timeout: float = 2.0, memory_mb: int = 512) -> list[int | None]:
+    """Return the pages of each (path, file name) like `page_count`, all read in ONE limited child within
+    `timeout` seconds in all (a web request's budget: 归档 counts every file of a 公文); None for a file
+    that cannot tell, and for every file when the child runs out of time."""
+    wanted = [(path, Path(name).suffix.lower()) for path, name in files]
+    asked = [(path, kind) for path, kind in wanted if kind in (".pdf", ".docx")]
+    answers: list[int | None] = []
+    if asked:
+        command = [sys.executable, "-m", "fileformats.probe", "pages-many"]
+        for path, kind in asked:
+            command += [str(path), kind]
+        try:
+            done = run_limited(command, timeout=timeout, memory_mb=memory_mb, output_mb=1)
+            answers = [p if isinstance(p, int) and p >= 0 else None
+                       for p in json.loads(done.stdout.decode().strip().splitlines()[-1])["pages"]]
+        except (LimitExceeded, OSError, ValueError, IndexError, KeyError, TypeError):
+            answers = []
+    found = iter(answers if len(answers) == len(asked) else [None] * len(asked))
+    return [next(found) if kind in (".pdf", ".docx") else None for _path, kind in wanted]
+
+
 def _pages(path: Path, kind: str) -> int | None:
     if kind == ".pdf":
         from pypdf import PdfReader
@@ -58,6 +79,15 @@ def _main(argv: list[str]) -> int:
         except Exception:
             pages = None
         print(json.dumps({"pages": pages}))
+        return 0
+    if argv[:1] == ["pages-many"]:
+        counts: list[int | None] = []
+        for path, kind in zip(argv[1::2], argv[2::2], strict=True):
+            try:
+                counts.append(_pages(Path(path), kind))
+            except Exception:
+                counts.append(None)
+        print(json.dumps({"pages": counts}))
         return 0
     return 2
 

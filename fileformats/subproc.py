@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+# The most a web request waits for a child it starts (a page count, a paragraph read, a 来文 read, a
+# PDF probe): past it the request answers at once and the work is left to the worker or to the person
+# (docs/production.md, "Work inside a request").
+IN_REQUEST_SECONDS = 2.0
 
 
 class LimitExceeded(RuntimeError):
@@ -39,15 +43,21 @@ def _limits(memory_mb: int, cpu_seconds: int, output_mb: int) -> None:
     os.setsid()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # Never above the limits this process already has (an unprivileged process cannot raise them): a
+    # limited child may itself start a limited program (the 套红 child runs LibreOffice).
     if memory_mb:
-        # Never above the limit this process already has (an unprivileged process cannot raise it).
-        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-        limit = memory_mb << 20 if hard == resource.RLIM_INFINITY else min(memory_mb << 20, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _lower(resource.RLIMIT_AS, memory_mb << 20, memory_mb << 20)
     if cpu_seconds:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+        _lower(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 5)
     if output_mb:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (output_mb << 20, output_mb << 20))
+        _lower(resource.RLIMIT_FSIZE, output_mb << 20, output_mb << 20)
+
+
+def _lower(which: int, soft: int, hard: int) -> None:
+    current = resource.getrlimit(which)[1]
+    if current != resource.RLIM_INFINITY:
+        soft, hard = min(soft, current), min(hard, current)
+    resource.setrlimit(which, (soft, hard))
 
 
 def run_limited(command: Sequence[str], *, timeout: float, memory_mb: int = 1024, output_mb: int = 512,

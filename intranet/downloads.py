@@ -28,11 +28,13 @@ def download_name(name: str, fallback: str = "download") -> str:
 
 
 def send_archive_file(root: Path, row: ArchiveFile) -> Response:
-    """Send an archive file as an attachment, opened without following links (indexer.safeopen).
+    """Send an archive file as an attachment, opened without following links (indexer.safeopen) and only
+    when it is still the file the scan saw (its device and inode, `row.identity`).
 
-    Raises indexer.safeopen.UnsafeFile (with `.missing` when it is gone) for the caller to explain.
+    Raises indexer.safeopen.UnsafeFile (`.missing` when it is gone, `.changed` when it was swapped) for the
+    caller to explain.
     """
-    fd = open_fd(root, row.relpath)
+    fd = open_fd(root, row.relpath, expected_identity=row.identity)
     fh = os.fdopen(fd, "rb")
     try:
         return send_file(fh, as_attachment=True, download_name=download_name(row.name),

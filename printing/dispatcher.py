@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from archive import org
+from archive.clearance import cleared
 from archive.db import Database, changed_rows
 from archive.messages import msg
 from archive.models import PrinterStatus, PrintJob
@@ -87,16 +88,17 @@ class Dispatcher:
                 select(PrintJob).where(PrintJob.state == "preparing").order_by(PrintJob.id).limit(5))]
         for job_id, original_rel in waiting:
             original = self.settings.data_dir / original_rel
-            error = None
-            if original.suffix == ".docx":
-                try:
+            error, info = None, None
+            try:  # converting, typesetting and probing hold no database lock
+                if original.suffix == ".docx":
                     documents.docx_to_pdf(
                         original, original.with_name("print.pdf"), soffice=self.settings.printing.soffice,
                         timeout=self.settings.printing.conversion_timeout_seconds,
                         lock_dir=service.jobs_dir(self.settings),
                     )
-                except documents.DocumentError as exc:
-                    error = str(exc)
+                info = service.pdf_facts(self.settings, original)
+            except documents.DocumentError as exc:
+                error = str(exc)
             with self.db.session(write_lock=True) as s:
                 job = s.get(PrintJob, job_id)
                 if job is None or job.state != "preparing":
@@ -104,7 +106,7 @@ class Dispatcher:
                 if error:
                     job.state, job.message, job.finished_at = "failed", error, utcnow()
                 else:
-                    service.prepare(s, self.settings, job)
+                    service.prepare(s, self.settings, job, info=info)
             report.converted += 1
 
     # -- printers -----------------------------------------------------------------------------------
@@ -326,7 +328,7 @@ def tell_operators(session: Any, job: PrintJob | None) -> int:
         return 0
     told = 0
     for operator in org.users_with_role(session, Role.PRINT_OPERATOR):
-        if operator.clearance >= job.classification:
+        if cleared(operator, job.classification):
             pages = msg(
                 "%(pages)s 页 × %(copies)s 份",
                 pages=job.pages, copies=job.copies,

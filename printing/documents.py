@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import json
+import sys
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from archive.messages import DomainError, msg
-from fileformats import office, pdffonts, zipguard
+from fileformats import office, pdffonts, subproc, zipguard
 from fileformats.textcodec import UndecodableText, decode
 from printing.routing import media_for_size
 
@@ -24,6 +26,10 @@ _CONVERT_LOCK = threading.Lock()
 
 class DocumentError(DomainError):
     """The document cannot be printed; the message says why and what to do."""
+
+
+class TimedOut(DocumentError):
+    """Reading or converting the document took longer than the time given; the worker may try again longer."""
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,14 @@ def pdf_info(path: Path) -> PdfInfo:
             raise DocumentError(msg("该 PDF 设有打开密码，无法打印；请先去除密码后再提交。"))
         sizes = []
         for page in reader.pages:
-            box = page.cropbox  # what is printed: the CropBox (it defaults to the MediaBox)
-            w, h = float(box.width) / _POINTS_PER_MM, float(box.height) / _POINTS_PER_MM
+            # What is printed: the CropBox clipped to the MediaBox (PDF 32000-1 §14.11.2: the CropBox is
+            # intersected with the MediaBox; it defaults to it), so a page is never larger than its sheet.
+            crop, media = page.cropbox, page.mediabox
+            width = min(float(crop.right), float(media.right)) - max(float(crop.left), float(media.left))
+            height = min(float(crop.top), float(media.top)) - max(float(crop.bottom), float(media.bottom))
+            if width <= 0 or height <= 0:  # no overlap: an invalid CropBox, the sheet is what prints
+                width, height = float(media.width), float(media.height)
+            w, h = width / _POINTS_PER_MM, height / _POINTS_PER_MM
             if int(page.get("/Rotate", 0) or 0) % 180:
                 w, h = h, w
             sizes.append((round(w, 1), round(h, 1)))
@@ -69,8 +81,8 @@ def pdf_info(path: Path) -> PdfInfo:
     return PdfInfo(len(sizes), media_for_size(*largest), tuple(sizes))
 
 
-def text_to_pdf(source: Path, target: Path) -> None:
-    """Typeset a plain-text file (any common encoding, Chinese included) as an A4 PDF."""
+def text_to_pdf(source: Path, target: Path) -> int:
+    """Typeset a plain-text file (any common encoding, Chinese included) as an A4 PDF; return its pages."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfgen import canvas
@@ -86,16 +98,42 @@ def text_to_pdf(source: Path, target: Path) -> None:
     pdf.setTitle(source.stem)
     y = height - margin
     max_width = width - 2 * margin
+    pages = 1
     for raw_line in text.splitlines() or [""]:
         for line in _wrap(raw_line.expandtabs(4), font, size, max_width, pdfmetrics):
             if y < margin:
                 pdf.showPage()
+                pages += 1
                 y = height - margin
             pdf.setFont(font, size)
             pdf.drawString(margin, y, line)
             y -= leading
     pdf.showPage()
     pdf.save()
+    return pages
+
+
+def text_to_pdf_limited(source: Path, target: Path, *, timeout: float, memory_mb: int = 512) -> PdfInfo:
+    """Typeset a plain-text file as PDF (`text_to_pdf`) in a limited child (fileformats.subproc: address
+    space `memory_mb`, wall-clock `timeout` seconds, output size), never in the calling process; return
+    the PDF's facts (every page A4: what we typeset needs no second reading).
+
+    Raises TimedOut past the deadline (the child's process group is killed) and DocumentError when the
+    text cannot be read or typeset (what to do in the message).
+    """
+    command = [sys.executable, "-m", "printing.documents", "txt", str(source), str(target)]
+    try:
+        done = subproc.run_limited(command, timeout=timeout, memory_mb=memory_mb, output_mb=256)
+    except subproc.LimitExceeded:
+        raise TimedOut(msg("文本文件排版超过 %(timeout)g 秒仍未完成", timeout=timeout)) from None
+    lines = done.stdout.decode(errors="replace").strip().splitlines()
+    answer = json.loads(lines[-1]) if done.returncode == 0 and lines else {}
+    if "error" in answer:
+        raise DocumentError(answer["error"])
+    pages = answer.get("pages")
+    if not isinstance(pages, int) or pages < 1 or not target.exists():
+        raise DocumentError(msg("文本文件无法排版为 PDF（文件过大或内存不足）；请另存为 PDF 后再打印。"))
+    return PdfInfo(pages, "A4", tuple((210.0, 297.0) for _ in range(pages)))
 
 
 def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, lock_dir: Path) -> None:
@@ -144,3 +182,20 @@ def _wrap(line: str, font: str, size: int, max_width: float, pdfmetrics) -> list
         width += w
     out.append(current)
     return out
+
+
+def _main(argv: list[str]) -> int:
+    # Child usage (internal): python -m printing.documents txt SOURCE TARGET
+    if argv[:1] != ["txt"] or len(argv) != 3:
+        return 2
+    try:
+        pages = text_to_pdf(Path(argv[1]), Path(argv[2]))
+    except DocumentError as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        return 0
+    print(json.dumps({"pages": pages}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -11,29 +11,30 @@ from __future__ import annotations
 
 import json
 import resource
-import subprocess
 import sys
 from pathlib import Path
 
 from archive.messages import msg
-from printing.documents import DocumentError, PdfInfo, pdf_info
+from fileformats.subproc import LimitExceeded, run_limited
+from printing.documents import DocumentError, PdfInfo, TimedOut, pdf_info
 
 _BROKEN = msg("无法读取该 PDF 文件（{why}），文件可能已损坏或过于复杂；请重新导出 PDF 后再试。")
 
 
 def probe(path: Path, *, timeout: float, memory_mb: int) -> PdfInfo:
-    """Return the PDF's page facts, read in a limited child; raise DocumentError with what to do."""
+    """Return the PDF's page facts, read in a limited child; raise DocumentError with what to do
+    (TimedOut past `timeout` seconds: the child's process group is killed)."""
     command = [sys.executable, "-m", "printing.pdfprobe", str(path), str(memory_mb)]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False, text=True,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise DocumentError(_BROKEN.format(why=msg("读取超过 %(timeout)g 秒仍未完成", timeout=timeout))) from None
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        why = msg("内存不足") if "MemoryError" in done.stderr else msg(
+        finished = run_limited(command, timeout=timeout, memory_mb=0, output_mb=1)
+    except LimitExceeded:
+        raise TimedOut(_BROKEN.format(why=msg("读取超过 %(timeout)g 秒仍未完成", timeout=timeout))) from None
+    stdout, stderr = finished.stdout.decode(errors="replace"), finished.stderr.decode(errors="replace")
+    lines = stdout.strip().splitlines()
+    if finished.returncode != 0 or not lines:
+        why = msg("内存不足") if "MemoryError" in stderr else msg(
             "读取进程异常退出，代码 %(returncode)s",
-            returncode=done.returncode,
+            returncode=finished.returncode,
         )
         raise DocumentError(_BROKEN.format(why=why))
     answer = json.loads(lines[-1])

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
+from archive.clearance import cleared, cleared_clause
 from archive.db import changed_rows
 from archive.messages import DomainError, from_data, msg
 from archive.models import Department, PrinterStatus, PrintJob, User
@@ -26,7 +27,7 @@ from archive.models.base import BUREAU_ZONE, utcnow
 from archive.org import permissions_of
 from archive.permissions import Permission
 from config import Settings
-from fileformats import tables
+from fileformats import subproc, tables
 from printing import documents, pdfprobe
 from printing.routing import (
     CLASSIFICATION_NAMES,
@@ -111,26 +112,31 @@ def request_print(session: Session, settings: Settings, user: User, source: Sour
     """Record a print job for `source` and prepare it (the caller commits); raise PrintError when refused."""
     _check_options(settings, options)
     filename, title, classification, ref, kind_name = _resolve_source(session, settings, user, source, options)
+    identity = _archive_identity(session, settings, user, source)
     kind = _kind(filename)
+    _end_read(session)  # the slow part below (file copy, typesetting, probe) holds no database lock
     job_uuid = str(uuidlib.uuid4())
     folder = jobs_dir(settings) / job_uuid
     folder.mkdir(parents=True, exist_ok=True)
     original = folder / f"original.{kind}"
     try:
+        limit = settings.web.upload_limits_mb.get("print", 100)
         if isinstance(source, UploadedFile):
             if not source.data:
                 raise PrintError(msg("上传的文件是空的，请重新选择文件。"))
-            limit = settings.web.upload_limits_mb.get("print", 100)
             if len(source.data) > limit * 1024 * 1024:
                 raise PrintError(msg("文件超过 %(limit)s MB，无法打印；请拆分后再提交。", limit=limit))
             original.write_bytes(source.data)
         elif isinstance(source, ArchiveSource):
-            _copy_archive_file(settings, ref, original)
+            _copy_archive_file(settings, ref, original, identity=identity)
         else:
             path = Path(ref)
             if not path.is_file():
                 raise PrintError(msg("找不到要打印的文件（可能已被移动或删除），请刷新页面后重试。"))
             shutil.copyfile(path, original)
+        if original.stat().st_size > limit * 1024 * 1024:  # an archive or document file: the same cap
+            raise PrintError(msg("文件超过 %(limit)s MB，无法打印；请拆分后再提交。", limit=limit))
+        info = None if kind == "docx" else _facts_in_request(settings, original)
         job = PrintJob(
             uuid=job_uuid,
             user_id=user.id,
@@ -162,34 +168,86 @@ def request_print(session: Session, settings: Settings, user: User, source: Sour
                 )
             _check_quota(session, settings, job, extra=0)
             job.message = msg("正在将 Word 文件转换为 PDF")
+        elif info is None:  # more than the request's few seconds: the worker finishes it (convert_waiting)
+            _check_quota(session, settings, job, extra=0)
+            job.message = msg("正在读取文件页数")
         else:
-            prepare(session, settings, job, raise_errors=True)
+            prepare(session, settings, job, raise_errors=True, info=info)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return job
 
 
-def prepare(session: Session, settings: Settings, job: PrintJob, *, raise_errors: bool = False) -> None:
-    """Convert the job's document to PDF, count its pages, route it and check the quota."""
+# The most a web request spends typesetting a .txt and reading a PDF's pages (docs/printing.md): past it
+# the job waits as 「正在读取文件页数」 and the worker finishes it with the full limits.
+IN_REQUEST_SECONDS = subproc.IN_REQUEST_SECONDS
+
+
+def _end_read(session: Session) -> None:
+    # A form post's transaction holds SQLite's write lock from its first query; end the read part so the
+    # slow work that follows does not keep every other writer waiting (nothing is pending yet).
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
+def _facts_in_request(settings: Settings, original: Path) -> Any:
+    """The PDF facts of a .pdf or .txt job read within IN_REQUEST_SECONDS, or None when that was not enough."""
+    import time
+
+    deadline = time.monotonic() + IN_REQUEST_SECONDS
+    try:
+        return pdf_facts(settings, original, deadline=deadline)
+    except documents.TimedOut:
+        return None
+    except documents.DocumentError as exc:
+        raise PrintError(str(exc)) from None
+
+
+def pdf_facts(settings: Settings, original: Path, *, deadline: float | None = None) -> Any:
+    """Typeset a .txt job's text (limited child) and read the PDF's pages and sizes (limited child).
+
+    `deadline` (time.monotonic) bounds both together; without it the settings' limits apply (worker).
+    Returns printing.documents.PdfInfo; raises documents.TimedOut only when the deadline, not the
+    setting's own limit, cut a step short (the worker can finish it), else documents.DocumentError.
+    """
+    import time
+
+    def step(limit: float, work: Any) -> Any:
+        budget = limit if deadline is None else min(limit, max(0.1, deadline - time.monotonic()))
+        try:
+            return work(budget)
+        except documents.TimedOut as exc:
+            if budget >= limit:  # its own limit ran out: more time would not help, the file is refused
+                raise documents.DocumentError(str(exc)) from None
+            raise
+
+    pdf = original
+    if original.suffix in (".txt", ".docx"):
+        pdf = original.with_name("print.pdf")
+    if original.suffix == ".txt":  # one child typesets and counts (all A4): no second reading
+        return step(settings.printing.conversion_timeout_seconds,
+                    lambda seconds: documents.text_to_pdf_limited(original, pdf, timeout=seconds))
+    return step(settings.printing.pdf_probe_timeout_seconds, lambda seconds: pdfprobe.probe(
+        pdf, timeout=seconds, memory_mb=settings.printing.pdf_probe_memory_mb))
+
+
+def prepare(session: Session, settings: Settings, job: PrintJob, *, raise_errors: bool = False,
+            info: Any = None) -> None:
+    """Route a job whose PDF is ready and check the quota; `info` is its PdfInfo (`pdf_facts`), read before
+    the caller's write transaction. Without `info` the facts are read here (a .txt typeset, a .docx
+    converted: slow, the worker only)."""
     original = settings.data_dir / job.original_path
-    pdf = original.with_name("print.pdf")
-    kind = original.suffix.lstrip(".")
+    pdf = original if original.suffix == ".pdf" else original.with_name("print.pdf")
     try:
         try:
-            if kind == "pdf":
-                pdf = original
-            elif kind == "txt":
-                documents.text_to_pdf(original, pdf)
-            elif not (pdf.exists() and pdf.stat().st_size):  # the worker converts before calling us
-                documents.docx_to_pdf(
-                    original, pdf, soffice=settings.printing.soffice,
-                    timeout=settings.printing.conversion_timeout_seconds, lock_dir=jobs_dir(settings),
-                )
-            info = pdfprobe.probe(
-                pdf, timeout=settings.printing.pdf_probe_timeout_seconds,
-                memory_mb=settings.printing.pdf_probe_memory_mb,
-            )
+            if info is None:
+                if original.suffix == ".docx" and not (pdf.exists() and pdf.stat().st_size):
+                    documents.docx_to_pdf(
+                        original, pdf, soffice=settings.printing.soffice,
+                        timeout=settings.printing.conversion_timeout_seconds, lock_dir=jobs_dir(settings),
+                    )
+                info = pdf_facts(settings, original)
         except documents.DocumentError as exc:
             raise PrintError(str(exc)) from None
         try:
@@ -239,7 +297,7 @@ def preview_route(session: Session, settings: Settings, user: User, path: Path, 
             if kind == "pdf":
                 pdf = path
             elif kind == "txt":
-                documents.text_to_pdf(path, pdf)
+                documents.text_to_pdf_limited(path, pdf, timeout=settings.printing.conversion_timeout_seconds)
             else:
                 documents.docx_to_pdf(path, pdf, soffice=settings.printing.soffice,
                                       timeout=settings.printing.conversion_timeout_seconds, lock_dir=Path(tmp))
@@ -262,8 +320,8 @@ def preview_pdf_route(session: Session, settings: Settings, user: User, pdf: Pat
     (bad options, unreadable PDF, page ranges outside the document).
     """
     _check_options(settings, options)
-    try:
-        info = pdfprobe.probe(pdf, timeout=settings.printing.pdf_probe_timeout_seconds,
+    try:  # a web request: at most IN_REQUEST_SECONDS (docs/production.md, "Work inside a request")
+        info = pdfprobe.probe(pdf, timeout=min(settings.printing.pdf_probe_timeout_seconds, IN_REQUEST_SECONDS),
                               memory_mb=settings.printing.pdf_probe_memory_mb)
     except documents.DocumentError as exc:
         raise PrintError(str(exc)) from None
@@ -354,10 +412,10 @@ def console_jobs(session: Session, settings: Settings, *, recent: int = 30,
     With `viewer`, only jobs whose 密级 the viewer is cleared for: a classified title never reaches an
     operator below its level (the job stays held for a cleared operator).
     """
-    cleared = PrintJob.classification <= viewer.clearance if viewer is not None else true()
-    active = select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(ACTIVE_STATES), cleared)
+    within = cleared_clause(viewer, PrintJob.classification) if viewer is not None else true()
+    active = select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(ACTIVE_STATES), within)
     done = (
-        select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(FINAL_STATES), cleared)
+        select(PrintJob).where(PrintJob.tier == "central", PrintJob.state.in_(FINAL_STATES), within)
         .order_by(PrintJob.id.desc()).limit(recent)
     )
     return list(session.scalars(active.order_by(PrintJob.id))), list(session.scalars(done))
@@ -450,7 +508,7 @@ def _operator_job(session: Session, operator: User, job_id: int) -> PrintJob:
     if Permission.PRINT_OPERATE not in permissions_of(operator):
         raise PrintError(msg("只有文印室操作员可以放行或改送作业。"))
     job = get_job(session, job_id)
-    if job.classification > operator.clearance:
+    if not cleared(operator, job.classification):
         raise PrintError(msg("没有这个打印作业。"))  # as for a missing one: its existence is not told
     if job.tier != "central" or job.state not in ("queued", "held", "printing"):
         raise PrintError(msg("该作业不在文印室待处理的队列中。"))
@@ -648,12 +706,21 @@ def _resolve_source(
     raise PrintError(msg("不支持的打印来源。"))
 
 
-def _copy_archive_file(settings: Settings, relpath: str, target: Path) -> None:
-    """Copy an archive file for printing, read without following links (indexer.safeopen); raise PrintError."""
+def _archive_identity(session: Session, settings: Settings, user: User, source: Source) -> str | None:
+    """The device/inode the scan saw of an archive file to print (ArchiveFile.identity), else None."""
+    if not isinstance(source, ArchiveSource):
+        return None
+    return _visible_archive_file(session, settings, user, source.file_id).identity
+
+
+def _copy_archive_file(settings: Settings, relpath: str, target: Path, *, identity: str | None = None) -> None:
+    """Copy an archive file for printing, read without following links (indexer.safeopen) and only when it is
+    still the file the scan saw (`identity`); raise PrintError."""
     from indexer.safeopen import UnsafeFile, open_archive_file
 
     try:
-        with open_archive_file(settings.archive_dir, relpath) as src, target.open("wb") as dst:
+        with open_archive_file(settings.archive_dir, relpath, expected_identity=identity) as src, \
+                target.open("wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     except UnsafeFile as exc:
         if exc.missing:

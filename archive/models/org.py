@@ -57,6 +57,9 @@ class User(Base):
     # The directory's stable identifier of the person's entry (entryUUID / objectGUID): the account
     # follows renames by it, and a login name given to someone else never hands them this account.
     directory_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When the directory last saw the password changed (pwdChangedTime / pwdLastSet): a newer one seen at
+    # sign-in or sync ends the account's sessions (directory.sync.apply_person).
+    directory_password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Highest 密级 this person may see: 0 公开, 1 内部, 2 秘密, 3 机密, 4 绝密.
     clearance: Mapped[int] = mapped_column(Integer, default=1)
     locale: Mapped[str | None] = mapped_column(String(8))

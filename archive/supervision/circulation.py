@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.clearance import cleared
 from archive.db import changed_rows
 from archive.messages import msg
 from archive.models import Department, User
@@ -78,7 +79,7 @@ def _resolve(session: Session, recipients: Recipients) -> tuple[list[tuple[User,
 
 
 def _check_cleared(people: Iterable[tuple[User, Department | None]], classification: int) -> list[str]:
-    low = [u.display_name for u, _ in people if u.clearance < classification]
+    low = [u.display_name for u, _ in people if not cleared(u, classification)]
     if low:
         return [msg("以下人员的涉密等级低于该文件密级，不能传阅给他们：%(value)s", value='、'.join(low))]
     return []

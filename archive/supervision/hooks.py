@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from archive.clearance import cleared, cleared_clause
 from archive.db import changed_rows
 from archive.messages import msg
 from archive.models import User
@@ -34,7 +35,7 @@ def may_act(session: Session, actor: User, principal: User, doc: Document, step:
 
     Never for a document above the actor's own clearance (密级), whatever the step.
     """
-    if actor.clearance < doc.classification:
+    if not cleared(actor, doc.classification):
         return False
     return proxy.acting_grant(
         session, actor, principal, kind=doc.kind, step_kind=step.kind, classification=doc.classification,
@@ -51,7 +52,7 @@ def delegated_clause(session: Session, actor: User, *, now: datetime | None = No
                               mine.state == "pending")
     for grant in proxy.active_for_proxy(session, actor.id, now=now):
         # A proxy sees and handles only what their own clearance allows (密级), whatever the principal's.
-        cond = [StepAssignment.user_id == grant.principal_id, Document.classification <= actor.clearance,
+        cond = [StepAssignment.user_id == grant.principal_id, cleared_clause(actor, Document.classification),
                 ~own_part]
         if grant.kinds:
             cond.append(Document.kind.in_(list(grant.kinds)))
@@ -60,7 +61,7 @@ def delegated_clause(session: Session, actor: User, *, now: datetime | None = No
         if not proxy.may_sign(grant, actor, 0):
             cond.append(RouteStep.kind != proxy.SIGN_STEP)
         else:
-            cond.append(or_(RouteStep.kind != proxy.SIGN_STEP, Document.classification <= actor.clearance))
+            cond.append(or_(RouteStep.kind != proxy.SIGN_STEP, cleared_clause(actor, Document.classification)))
         parts.append(and_(*cond))
     return or_(*parts) if parts else false()
 

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.clearance import cleared
 from archive.messages import N_, msg
 from archive.models import User
 from archive.models.base import utcnow
@@ -226,7 +227,7 @@ def acting_grant(
 def may_sign(grant: ProxyGrant, actor: User, classification: int) -> bool:
     """Return True when the window lets `actor` sign (签发) a document of this 密级 for the principal."""
     return (grant.allow_sign and Permission.DOCUMENTS_SIGN in org.permissions_of(actor)
-            and actor.clearance >= classification)
+            and cleared(actor, classification))
 
 
 def sign_refusal(session: Session, actor: User, principal: User, classification: int, *,
@@ -242,7 +243,7 @@ def sign_refusal(session: Session, actor: User, principal: User, classification:
         )
     if Permission.DOCUMENTS_SIGN not in org.permissions_of(actor):
         return msg("您没有签发权限，不能代为签发。")
-    if actor.clearance < classification:
+    if not cleared(actor, classification):
         return msg("该文件密级高于您的涉密等级，不能代为签发。")
     return None
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive.clearance import cleared
 from archive.messages import msg
 from archive.models import User
 from archive.models.base import utcnow
@@ -44,6 +45,8 @@ def delegated_tasks(session: Session, actor: User, *, now: datetime | None = Non
     for doc, step, assignment in rows:
         grant = by_principal[assignment.user_id]
         if not proxy.covers(grant, kind=doc.kind, assigned_at=assignment.created_at):
+            continue
+        if not cleared(actor, doc.classification):  # the principal's task stays theirs; its title is not shown
             continue
         if step.kind == proxy.SIGN_STEP and not proxy.may_sign(grant, actor, doc.classification):
             continue

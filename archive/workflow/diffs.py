@@ -40,10 +40,12 @@ class Paragraph:
     pieces: list[Piece] = field(default_factory=list)
 
 
-def paragraphs(path: Path, *, timeout: float = 30.0, memory_mb: int = 512) -> list[str]:
+def paragraphs(path: Path, *, timeout: float = subproc.IN_REQUEST_SECONDS, memory_mb: int = 512) -> list[str]:
     """Return the paragraphs of a .docx (table cells included), read in a limited child process.
 
-    Raises DiffUnavailable when the file is not a readable Word document or is too large.
+    Called inside web requests (the comparison page, the format check, 识别来文), so the child gets at
+    most `timeout` seconds (2 s: subproc.IN_REQUEST_SECONDS). Raises DiffUnavailable when the file is not
+    a readable Word document, is too large, or takes longer.
     """
     import zipfile
 
@@ -55,7 +57,8 @@ def paragraphs(path: Path, *, timeout: float = 30.0, memory_mb: int = 512) -> li
         done = subproc.run_limited([sys.executable, "-m", "archive.workflow.diffs", str(path)], timeout=timeout,
                                    memory_mb=memory_mb)
     except subproc.LimitExceeded:
-        raise DiffUnavailable(msg("读取该版本超时，无法比较")) from None
+        raise DiffUnavailable(msg(
+            "该版本过大或过于复杂，无法在线比较；请下载两个版本，在 Word 中用“比较”查看修改。")) from None
     if done.returncode != 0:
         raise DiffUnavailable(msg("该版本无法读取（文件可能已损坏），无法比较"))
     try:

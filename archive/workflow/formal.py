@@ -133,7 +133,8 @@ def generate_pending(settings: object, db: Database, *, limit: int = 5) -> int:
             with tempfile.TemporaryDirectory(prefix="eoffice-formal-") as tmp:
                 body = Path(tmp) / "正文.docx"
                 shutil.copyfile(storage.blob_path(files_dir, main_sha), body)
-                docx_path, pdf_path = redhead.build(
+                # In a limited child, the 正文's zip checked first: an inflating .docx never reaches this process.
+                docx_path, pdf_path = redhead.build_limited(
                     facts, body, Path(tmp) / "out", soffice=getattr(printing, "soffice", "soffice"),
                     timeout=float(getattr(printing, "conversion_timeout_seconds", 120.0)))
                 shutil.move(str(docx_path), base / f"{doc_id}.docx")

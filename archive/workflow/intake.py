@@ -49,8 +49,9 @@ class Guess:
     urgency: str = ""
 
 
-def read_lines(path: Path, *, timeout: float = 30.0) -> list[str]:
-    """Return the text lines of a PDF or .docx, read in a limited child; IntakeError when unreadable."""
+def read_lines(path: Path, *, timeout: float = subproc.IN_REQUEST_SECONDS) -> list[str]:
+    """Return the text lines of a PDF or .docx, read in a limited child within `timeout` seconds (a web
+    request: 2 s); IntakeError when unreadable or slower (the file is kept, the clerk fills the form)."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         try:
@@ -69,7 +70,7 @@ def read_lines(path: Path, *, timeout: float = 30.0) -> list[str]:
         from archive.workflow import diffs
 
         try:
-            return [line.strip() for line in diffs.paragraphs(path)]
+            return [line.strip() for line in diffs.paragraphs(path, timeout=timeout)]
         except diffs.DiffUnavailable:
             raise IntakeError(msg("来文 Word 文件无法读取，请手工填写。")) from None
     raise IntakeError(msg("只能识别 PDF 或 Word（.docx）来文，请手工填写。"))

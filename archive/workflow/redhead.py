@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from archive.messages import msg
 from fileformats import office
 
 MM = 36000  # EMU per millimetre
@@ -241,10 +242,14 @@ def pdf_lines(pdf: Path) -> list[list[Line]]:
     import re
     import subprocess
 
-    done = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
-                          timeout=60, check=True)
+    from fileformats import subproc
+
+    done = subproc.run_limited(["pdftotext", "-bbox-layout", str(pdf), "-"], timeout=60, memory_mb=512,
+                               output_mb=64)
+    if done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, "pdftotext", done.stdout, done.stderr)
     pages: list[list[Line]] = []
-    for page in done.stdout.split("<page ")[1:]:
+    for page in done.stdout.decode("utf-8", errors="replace").split("<page ")[1:]:
         lines = []
         for x0, y0, x1, y1, inner in re.findall(
                 r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', page, re.S):
@@ -423,3 +428,77 @@ def _qn(tag: str) -> str:
     from docx.oxml.ns import qn
 
     return str(qn(tag))
+
+
+# ---- the limited child: the whole compose and rendering outside the worker process -------------------
+
+
+def build_limited(facts: FormalFacts, body: Path | None, out_dir: Path, *, soffice: str = "soffice",
+                  timeout: float = 120.0, memory_mb: int = 1536) -> tuple[Path, Path]:
+    """`build` in a child process under fileformats.subproc limits (address space `memory_mb` for it and
+    the LibreOffice it starts, wall-clock for all its renderings, its process group killed at the end).
+
+    The 正文 is checked as a zip first (fileformats.zipguard: declared and actual inflated sizes), so an
+    inflating .docx is refused unread. Raises ValueError with the reason for the user (not a Word file,
+    a zip bomb, too slow, out of memory) or office.ConversionFailed.
+    """
+    import json
+    import sys
+    import zipfile
+    from dataclasses import asdict
+
+    from fileformats import subproc, zipguard
+
+    if body is not None:
+        if body.suffix.lower() != ".docx":
+            raise ValueError(msg("正文须为 Word 文件（.docx）才能套红排版"))
+        try:
+            zipguard.check(body)
+        except zipfile.BadZipFile:
+            raise ValueError(msg("正文不是有效的 Word 文件（.docx），无法套红排版")) from None
+    data = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(facts).items()}
+    command = [sys.executable, "-m", "archive.workflow.redhead", json.dumps(data, ensure_ascii=False),
+               str(body or ""), str(out_dir), soffice, str(timeout)]
+    limit = timeout * 6 + 30  # up to five renderings (版记 page and drop) and the composing
+    try:
+        done = subproc.run_limited(command, timeout=limit, memory_mb=memory_mb, output_mb=256)
+    except subproc.LimitExceeded:
+        raise ValueError(msg("套红排版超过 %(limit)g 秒仍未完成，已终止", limit=limit)) from None
+    lines = done.stdout.decode("utf-8", errors="replace").strip().splitlines()
+    answer = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    if "error" in answer:
+        if answer.get("kind") == "conversion":
+            raise office.ConversionFailed(answer["error"])
+        raise ValueError(answer["error"])
+    docx_path, pdf_path = out_dir / "套红.docx", out_dir / "套红.pdf"
+    if done.returncode != 0 or not pdf_path.exists():
+        why = msg("内存不足") if done.returncode < 0 or b"MemoryError" in done.stderr else msg("正文可能已损坏")
+        raise ValueError(msg("套红排版失败（%(why)s）", why=why))
+    return docx_path, pdf_path
+
+
+def _main(argv: list[str]) -> int:
+    # Child usage (internal): python -m archive.workflow.redhead FACTS_JSON BODY OUT_DIR SOFFICE TIMEOUT
+    import json
+
+    raw = json.loads(argv[0])
+    for key in ("signed_on", "issued_on"):
+        raw[key] = date.fromisoformat(raw[key])
+    raw["attachments"] = tuple(raw["attachments"])
+    facts = FormalFacts(**raw)
+    try:
+        build(facts, Path(argv[1]) if argv[1] else None, Path(argv[2]), soffice=argv[3], timeout=float(argv[4]))
+    except office.ConversionFailed as exc:
+        print(json.dumps({"error": str(exc), "kind": "conversion"}, ensure_ascii=False))
+        return 0
+    except ValueError as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        return 0
+    print(json.dumps({"ok": True}))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.clearance import cleared
 from archive.messages import N_, msg
 from archive.models import Department, Role, User
 from archive.models.base import utcnow
@@ -349,7 +350,7 @@ def resolve_assignees(
     own_draft = step.kind == StepKind.APPROVE and not allow_self_approval
 
     def may_act(u: User) -> bool:
-        return (u.active and u.clearance >= doc.classification and (needed is None or needed in org.permissions_of(u))
+        return (u.active and cleared(u, doc.classification) and (needed is None or needed in org.permissions_of(u))
                 and not (own_draft and u.id == doc.drafter_id))
 
     for people, dept, lead in units:

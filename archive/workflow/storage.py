@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.messages import DomainError, msg
-from fileformats import office, probe, zipguard
+from fileformats import office, probe, subproc, zipguard
 
 MAIN_EXTENSIONS = {".docx", ".pdf"}
 ATTACHMENT_EXTENSIONS = {
@@ -116,6 +116,11 @@ def read(files_dir: Path, sha256: str) -> bytes:
 def page_count(path: Path, filename: str) -> int | None:
     """Return the pages of a PDF or DOCX file, or None when unknown (read in a limited child: fileformats.probe)."""
     return probe.page_count(path, filename)
+
+
+def page_counts(files: list[tuple[Path, str]]) -> list[int | None]:
+    """The pages of each (path, file name), read in one limited child within 2 s in all (a web request)."""
+    return probe.page_counts(files, timeout=subproc.IN_REQUEST_SECONDS)
 
 
 def preview_pdf(files_dir: Path, sha256: str) -> tuple[str, Path | str | None]:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from archive import org
+from archive.clearance import cleared
 from archive.models.documents import Document
 from archive.models.files import ArchiveFile
 from archive.permissions import Permission
@@ -142,7 +143,7 @@ def file(circulation_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     found = dbs.get(ArchiveFile, circ.archive_file_id) if circ.archive_file_id else None
     root = settings().archive_dir
-    if found is None or root is None or user.clearance < found.classification:
+    if found is None or root is None or not cleared(user, found.classification):
         abort(404)
     try:
         response = send_archive_file(Path(root), found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from archive.clearance import cleared
 from archive.models import PrintJob
 from archive.permissions import Permission
 from intranet.access import can, requires
@@ -150,7 +151,7 @@ def preview(job_id: int):  # type: ignore[no-untyped-def]
     """The PDF a held job will print, for the operator to check before 放行 (within their clearance)."""
     job = db_session().get(PrintJob, job_id)
     user = signed_in_user()
-    if job is None or job.classification > user.clearance or not job.pdf_path:
+    if job is None or not cleared(user, job.classification) or not job.pdf_path:
         abort(404)
     path = (settings().data_dir / job.pdf_path).resolve()
     if not path.is_relative_to(settings().data_dir.resolve()) or not path.is_file():
