@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import func, select, update
@@ -43,6 +43,9 @@ class SyncReport:
     skipped: int = 0
     departments_created: int = 0
     notes: list[str] = field(default_factory=list)
+    # Accounts whose entry was seen but left as they were (identity unconfirmed or identifier missing):
+    # their entry still exists, so they are not "vanished" and are never deactivated by the sync.
+    kept: set[int] = field(default_factory=set)
 
     def counts(self) -> dict[str, int]:
         return {k: v for k, v in vars(self).items() if isinstance(v, int)}
@@ -72,6 +75,10 @@ class _Departments:
             if dept is not None:
                 return dept
         return None
+
+
+# What is recorded for an entry that gives no password change time (pwdChangedTime / pwdLastSet).
+PASSWORD_NEVER_CHANGED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def apply_person(
@@ -131,6 +138,15 @@ def apply_person(
     if roles != current:
         org.set_roles(session, user, roles, source=SOURCE)
         outcome = "updated" if outcome == "unchanged" else outcome
+    # An entry that does not say (no ppolicy, or loaded offline) is recorded as NEVER: a time that appears
+    # later is a change. The first sight of an account (NULL) only records.
+    changed_at = person.password_changed_at or PASSWORD_NEVER_CHANGED
+    seen = user.directory_password_changed_at
+    if seen is None or changed_at > seen:
+        if seen is not None:  # the password was changed in the directory: sessions opened before it end
+            org.end_sessions(user)
+            audit.record(session, "directory.password_changed", user=user, detail=person.dn[:200])
+        user.directory_password_changed_at = changed_at
     parked = session.get(DirectoryDeactivation, user.id) if outcome != "created" else None
     if parked is not None:
         session.delete(parked)
@@ -159,6 +175,15 @@ def _match_identity(session: Session, person: DirectoryPerson, name: str, existi
                 same.username = name
             return same
     user = existing if existing is not None else org.user_by_username(session, name)
+    if user is not None and user.source == SOURCE and user.directory_id and not person.uid:
+        # The entry came without its identifier (attribute not returned, misconfigured id_attribute):
+        # the login name alone never decides whose account this is.
+        audit.record(session, "directory.identity_missing", username=name,
+                     detail=f"entry {person.dn} came without its identifier; the account is left as it was")
+        _count(report, "skipped", f"{name}: the entry came without its identifier (check id_attribute)")
+        if report is not None:
+            report.kept.add(user.id)
+        return False
     if user is None or user.source != SOURCE or not person.uid:
         return user
     if user.directory_id and user.directory_id != person.uid:
@@ -172,6 +197,8 @@ def _match_identity(session: Session, person: DirectoryPerson, name: str, existi
         audit.record(session, "directory.identity_unconfirmed", username=name,
                      detail=f"entry {person.dn} ({person.uid}) differs from the last seen {user.directory_dn}")
         _count(report, "skipped", f"{name}: identity not confirmed (run `eoffice directory adopt {name}`)")
+        if report is not None:
+            report.kept.add(user.id)
         return False
     return user
 
@@ -277,7 +304,7 @@ def _deactivate_missing(
 ) -> None:
     with db.session(write_lock=True) as session:
         active = list(session.scalars(select(User).where(User.source == SOURCE, User.active.is_(True))))
-        missing = [u for u in active if u.id not in seen]
+        missing = [u for u in active if u.id not in seen and u.id not in report.kept]
         if not missing:
             return
         share = len(missing) / max(1, len(active))

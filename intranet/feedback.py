@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -97,5 +98,8 @@ def init_app(app: Flask) -> None:
     """Translate Messages printed by templates and handle any DomainError a view lets through."""
     app.jinja_env.finalize = _finalize
     app.jinja_env.filters["say"] = say
+    # A fresh key per rendered form, for forms that change nothing versioned (a comment): the service
+    # refuses a second post of the same key as 「已处理」.
+    app.jinja_env.globals["form_key"] = lambda: secrets.token_hex(16)
     app.jinja_env.filters["stored"] = lambda data: say(from_data(data)) if isinstance(data, dict) else say(data)
     app.register_error_handler(DomainError, _domain_error)

@@ -8,13 +8,17 @@ document is 流转中 (the holders are the people with pending steps) or 退回�
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive import org
+from archive.clearance import cleared, cleared_clause
 from archive.messages import msg
 from archive.models import Department, RoleAssignment, User
 from archive.models import Role as RoleRow
@@ -143,7 +147,7 @@ def open_items(
     today = today or local_today()
     stmt = select(Document).where(Document.state.in_(OPEN_STATES))
     if viewer is not None:
-        stmt = stmt.where(Document.classification <= viewer.clearance)
+        stmt = stmt.where(cleared_clause(viewer, Document.classification))
     if department_id is not None:
         stmt = stmt.where(func.coalesce(Document.lead_department_id, Document.department_id) == department_id)
     docs = list(session.scalars(stmt))
@@ -221,7 +225,7 @@ class ReminderOutcome:
 
 def may_remind(session: Session, actor: User, doc: Document) -> bool:
     """Return True when `actor` may chase the holders of `doc`: 督办 staff, its drafter, its department's head."""
-    if actor.clearance < doc.classification:
+    if not cleared(actor, doc.classification):
         return False  # nobody chases what they may not see
     perms = org.permissions_of(actor)
     if Permission.SUPERVISION in perms and (
@@ -230,6 +234,11 @@ def may_remind(session: Session, actor: User, doc: Document) -> bool:
     ):
         return True
     return actor.id == doc.drafter_id
+
+
+# Set by archive.workflow.standing: move the pending tasks of the given people who lost the standing
+# to whoever holds the step now, (session, settings, user ids) -> None.
+MOVE_TASKS_OF: Callable[[Session, Any, list[int]], object] | None = None
 
 
 def remind(
@@ -244,6 +253,19 @@ def remind(
     if doc.state not in OPEN_STATES:
         raise SupervisionError(msg("该文件已办结，无需催办。"))
     target = session.get(User, target_id)
+    if target is not None and not target.active:
+        # Nobody chases an inactive account: its tasks move to whoever holds the step now (if not yet
+        # moved), and the reply names them.
+        if MOVE_TASKS_OF is not None:  # the workflow engine builds on supervision: it registers the move
+            MOVE_TASKS_OF(session, SimpleNamespace(supervision=cfg), [target.id])
+        now_holding = [u.display_name for u in session.scalars(
+            select(User).join(StepAssignment, StepAssignment.user_id == User.id).where(
+                StepAssignment.document_id == doc.id, StepAssignment.state == "pending", User.active.is_(True)))]
+        who = "、".join(dict.fromkeys(now_holding)) or msg("（暂无在岗办理人，请联系系统管理员指定）")
+        raise SupervisionError(msg(
+            "%(display_name)s 的账户已停用，不能催办；该事项现由 %(who)s 办理。",
+            display_name=target.display_name, who=who,
+        ))
     holds = target is not None and (
         session.scalar(select(func.count(StepAssignment.id)).where(
             StepAssignment.document_id == doc.id, StepAssignment.user_id == target.id,
@@ -252,15 +274,6 @@ def remind(
     )
     if target is None or not holds:
         raise SupervisionError(msg("此人当前没有待办理该文件的事项，无需催办。"))
-    if not target.active:
-        now_holding = [u.display_name for u in session.scalars(
-            select(User).join(StepAssignment, StepAssignment.user_id == User.id).where(
-                StepAssignment.document_id == doc.id, StepAssignment.state == "pending", User.active.is_(True)))]
-        who = "、".join(dict.fromkeys(now_holding)) or msg("（暂无在岗办理人，请联系系统管理员改派）")
-        raise SupervisionError(msg(
-            "%(display_name)s 的账户已停用，不能催办；该事项现由 %(who)s 办理。",
-            display_name=target.display_name, who=who,
-        ))
     if target.id == actor.id:
         raise SupervisionError(msg("不能催办自己。"))
     last = session.scalar(select(func.max(Reminder.at)).where(

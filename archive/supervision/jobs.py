@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from archive.clearance import cleared
 from archive.db import Database
 from archive.messages import msg
 from archive.models import User
@@ -52,31 +53,36 @@ def overdue_digest(session: Session, settings: Settings, *, today: date | None =
     users: dict[int, User] = {}
     for item in items:
         for holder in item.holders:
-            per_user[holder.id].append(item)
-            users[holder.id] = holder
+            if holder.active:  # nothing goes to an inactive account (its tasks are moved by the sweep)
+                per_user[holder.id].append(item)
+                users[holder.id] = holder
     per_head: dict[int, list[deadlines.OpenItem]] = defaultdict(list)
     for item in items:
         for holder in item.holders:
+            # The holder's active department heads; when there is none (or the holder's only head is the
+            # inactive holder), the bureau's active leaders are told instead (heads_of falls back).
             for head in deadlines.heads_of(session, holder):
-                if head.clearance < item.document.classification:
+                if not cleared(head, item.document.classification):
                     continue  # the digest names the document: only to people cleared for it
-                if head.department_id == holder.department_id and item not in per_head[head.id]:
+                if item not in per_head[head.id]:
                     per_head[head.id].append(item)
                     users[head.id] = head
     sent = 0
     for user_id, mine in per_user.items():
-        lines = [f"《{i.document.title}》 期限 {i.due:%Y-%m-%d}，已逾期{i.overdue_days}个工作日" for i in mine]
-        notify.notify(session, users[user_id], "overdue", msg("您有%(n)d件逾期待办", n=len(mine)),
-                      body="以下事项已超过办理期限，请尽快办理：\n" + "\n".join(lines), link="/supervision/mine")
-        sent += 1
+        lines = "\n".join(f"《{i.document.title}》 {i.due:%Y-%m-%d} (+{i.overdue_days})" for i in mine)
+        if notify.notify(session, users[user_id], "overdue", msg("您有%(n)d件逾期待办", n=len(mine)),
+                         body=msg("以下事项已超过办理期限（期限及逾期工作日数），请尽快办理：\n%(lines)s", lines=lines),
+                         link="/supervision/mine") is not None:
+            sent += 1
     for head_id, theirs in per_head.items():
         if head_id in per_user and set(map(id, theirs)) <= set(map(id, per_user[head_id])):
             continue
-        lines = [f"《{i.document.title}》 {'、'.join(h.display_name for h in i.holders)} 已逾期{i.overdue_days}个工作日"
-                 for i in theirs]
-        notify.notify(session, users[head_id], "overdue", msg("本部门有%(n)d件逾期事项", n=len(theirs)),
-                      body="以下事项已超过办理期限，请督促：\n" + "\n".join(lines), link="/supervision/overdue")
-        sent += 1
+        lines = "\n".join(f"《{i.document.title}》 {'、'.join(h.display_name for h in i.holders)} (+{i.overdue_days})"
+                          for i in theirs)
+        if notify.notify(session, users[head_id], "overdue", msg("有%(n)d件逾期事项需要督促", n=len(theirs)),
+                         body=msg("以下事项已超过办理期限（办理人及逾期工作日数），请督促：\n%(lines)s", lines=lines),
+                         link="/supervision/overdue") is not None:
+            sent += 1
     return sent
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from archive.clearance import cleared
 from archive.models import User
 from archive.workflow import filing, ledger
 from archive.workflow.states import CLASSIFICATION_NAMES, RETENTION_NAMES, URGENCY_NAMES
@@ -30,15 +31,19 @@ def incoming(session: Session, year: int) -> list[Any]:
     """The 收文 registered in `year` (by 收文日期, else registration time), in order of registration."""
     from datetime import date
 
-    from sqlalchemy import extract, or_, select
+    from sqlalchemy import or_, select
 
     from archive.models.documents import Document
+    from archive.supervision.calendar import day_end, day_start
     from archive.workflow.states import Kind
 
     first, last = date(year, 1, 1), date(year, 12, 31)
+    # Without a 收文日期, the registration time decides, by the bureau's calendar (Asia/Shanghai): a
+    # 收文 registered at 07:00 on 1 January in Beijing belongs to the new year, although UTC says 31 December.
     stmt = (select(Document).where(Document.kind == Kind.INCOMING, or_(
         Document.received_on.between(first, last),
-        (Document.received_on.is_(None)) & (extract("year", Document.created_at) == year)))
+        (Document.received_on.is_(None)) & (Document.created_at >= day_start(first))
+        & (Document.created_at < day_end(last))))
         .order_by(Document.id))
     return list(session.scalars(stmt))
 
@@ -49,7 +54,7 @@ def incoming_rows(session: Session, year: int, viewer: User | None = None) -> li
 
     rows = []
     for n, doc in enumerate(incoming(session, year), 1):
-        hidden = viewer is not None and doc.classification > viewer.clearance
+        hidden = viewer is not None and not cleared(viewer, doc.classification)
         rows.append([
             n, doc.received_on.isoformat() if doc.received_on else "", doc.source_organ or "", doc.source_number or "",
             HIDDEN_TITLE if hidden else doc.title, CLASSIFICATION_NAMES.get(doc.classification, ""),
@@ -69,7 +74,7 @@ def register_rows(session: Session, year: int, viewer: User | None = None) -> li
     for entry in ledger.entries(session, year=year):
         doc = entry.document
         signer: User | None = doc.signed_by
-        hidden = viewer is not None and doc.classification > viewer.clearance
+        hidden = viewer is not None and not cleared(viewer, doc.classification)
         rows.append([
             entry.serial, entry.number, HIDDEN_TITLE if hidden else doc.title, doc.department.name,
             doc.drafter.display_name,
@@ -87,7 +92,7 @@ def catalogue_rows(session: Session, year: int, viewer: User | None = None) -> l
     """Return the 归档文件目录 of a year as rows under CATALOGUE_HEADERS (titles above `viewer`'s clearance hidden)."""
     return [
         [r.piece, r.archive_number, r.responsible, r.doc_number or "",
-         HIDDEN_TITLE if viewer is not None and r.classification > viewer.clearance else r.title,
+         HIDDEN_TITLE if viewer is not None and not cleared(viewer, r.classification) else r.title,
          r.doc_date.strftime("%Y%m%d") if r.doc_date else "", r.pages or "",
          CLASSIFICATION_NAMES.get(r.classification, ""), RETENTION_NAMES.get(r.retention, r.retention),
          r.department_code, r.remark or ""]

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import False_
 
 from archive import org
+from archive.clearance import cleared, cleared_clause
 from archive.db import begin_write as _begin_write
 from archive.db import changed_rows
 from archive.messages import msg
@@ -102,10 +103,12 @@ def _bump(session: Session, doc: Document, expected_version: int | None) -> None
         .execution_options(synchronize_session=False)
     )
     if changed_rows(result) != 1:
-        raise ConflictError(msg(
-            "已处理：该文件刚刚已被他人处理（或此页面已提交过），本次操作未重复执行。请刷新页面查看最新状态。",
-        ))
+        raise ConflictError(ALREADY_DONE)
     set_committed_value(doc, "version", seen + 1)
+
+
+# The answer to a form posted again (or acted on by someone else since the page was shown).
+ALREADY_DONE = msg("已处理：该文件刚刚已被他人处理（或此页面已提交过），本次操作未重复执行。请刷新页面查看最新状态。")
 
 
 def record_action(
@@ -157,7 +160,7 @@ def can_view(session: Session, doc: Document, user: User) -> bool:
     )
     if is_classified(doc.classification):
         # 秘密 and above: only people on the route and cleared roles, and only with enough clearance.
-        return user.clearance >= doc.classification and (by_role or on_route(session, doc, user))
+        return cleared(user, doc.classification) and (by_role or on_route(session, doc, user))
     return by_role or on_route(session, doc, user)
 
 
@@ -206,7 +209,7 @@ def _check_fields(fields: DraftFields, actor: User, kind: str) -> list[str]:
         problems.append(msg("请选择紧急程度（平件、加急或特急）。"))
     if fields.classification not in CLASSIFICATION_NAMES:
         problems.append(msg("请选择密级。"))
-    elif fields.classification > actor.clearance:
+    elif not cleared(actor, fields.classification):
         problems.append(msg("您的涉密等级低于所选密级，不能起草该密级的文件。"))
     if fields.retention not in RETENTION_NAMES:
         problems.append(msg("保管期限须为永久、定期30年或定期10年。"))
@@ -313,16 +316,20 @@ def update_fields(
 
 
 def add_file(
-    session: Session, files_dir: Any, doc_id: int, actor: User, *, role: str, filename: str, data: bytes,
-    slot: str | None = None, expected_version: int | None = None,
+    session: Session, files_dir: Any, doc_id: int, actor: User, *, role: str, filename: str = "", data: bytes = b"",
+    slot: str | None = None, expected_version: int | None = None, stored: storage.Stored | None = None,
 ) -> DocumentFile:
-    """Store a new file or a new version of one (`slot`); after 签发 this sends it back for 复核."""
+    """Store a new file or a new version of one (`slot`); after 签发 this sends it back for 复核.
+
+    `stored` is an upload already hashed and written by `storage.store` (a web view does that before its
+    write transaction starts, so no lock is held during the file I/O); else `filename` and `data` are stored here.
+    """
     import uuid
 
     if role not in ("main", "attachment"):
         raise WorkflowError(msg("文件类别须为正文或附件。"))
-    # Hash and write first (content-addressed, idempotent): no lock is held during the file I/O.
-    stored = storage.store(files_dir, filename, data, role=role)
+    if stored is None:  # hash and write first (content-addressed, idempotent)
+        stored = storage.store(files_dir, filename, data, role=role)
     doc = _lock(session, doc_id)
     _check_editor(session, doc, actor)
     _bump(session, doc, expected_version)
@@ -564,9 +571,11 @@ def _take_assignment(
     on_behalf_of: User | None,
 ) -> tuple[RouteStep, StepAssignment]:
     rule = transition(doc.state, action)
-    if rule is None:
-        raise ConflictError(msg("文件当前状态下不能进行此操作（可能已被他人处理）。请刷新页面查看最新状态。"))
     assignment = session.get(StepAssignment, assignment_id, populate_existing=True)
+    if rule is None:
+        if assignment is not None and assignment.document_id == doc.id and assignment.state != AssignmentState.PENDING:
+            raise ConflictError(_why_not_pending(session, assignment))  # 已处理 (a repeat, or someone was first)
+        raise ConflictError(msg("文件当前状态下不能进行此操作（可能已被他人处理）。请刷新页面查看最新状态。"))
     if assignment is None or assignment.document_id != doc.id:
         raise NotFound(msg("该办理事项不存在。"))
     holder = on_behalf_of or actor
@@ -585,6 +594,12 @@ def _take_assignment(
         raise WorkflowError(msg(
             "您本人已是本步骤另一单位的办理人，不能再代理他人办理同一步骤的另一部分（一人只能代表一方）。",
         ))
+    if step.kind in PARALLEL_KINDS and _acted_on_other_part(session, step, actor.id, besides=assignment.id):
+        # One person, one voice: whoever already completed one unit's part (for themself or as 代)
+        # cannot complete another unit's part of the same round.
+        raise WorkflowError(msg(
+            "您已办理过本步骤另一单位的部分（本人或代理），不能再办理同一步骤的另一部分（一人只能代表一方）。",
+        ))
     standing = standing_problem(session, doc, step, assignment, holder, actor)
     if standing:
         raise WorkflowError(standing)
@@ -602,7 +617,7 @@ def standing_problem(session: Session, doc: Document, step: RouteStep, assignmen
     for person in {holder.id: holder, actor.id: actor}.values():
         if not person.active:
             return msg("%(display_name)s 的账户已停用，不能办理。", display_name=person.display_name)
-        if person.clearance < doc.classification:
+        if not cleared(person, doc.classification):
             return msg("%(display_name)s 的涉密等级低于该文件的密级，不能办理。", display_name=person.display_name)
     spec = step.spec.get("assignee", {})
     if spec.get("who") in ("person", "drafter"):
@@ -639,9 +654,21 @@ def _holds_part(session: Session, step: RouteStep, user_id: int, *, besides: int
         StepAssignment.state.in_([AssignmentState.PENDING, AssignmentState.DONE])))) or False
 
 
+def _acted_on_other_part(session: Session, step: RouteStep, actor_id: int, *, besides: int) -> bool:
+    """Return True when `actor_id` completed another assignment of this round of `step` (own or as 代)."""
+    return session.scalar(select(exists().where(
+        DocumentAction.step_id == step.id, DocumentAction.actor_id == actor_id,
+        DocumentAction.action.in_([str(a) for a in COMPLETING_ACTIONS]),
+        DocumentAction.assignment_id != besides,
+        DocumentAction.assignment_id.in_(select(StepAssignment.id).where(
+            StepAssignment.step_id == step.id, StepAssignment.round == step.round,
+            StepAssignment.state == AssignmentState.DONE)),
+    ))) or False
+
+
 def _why_not_pending(session: Session, assignment: StepAssignment) -> str:
     if assignment.state == AssignmentState.DONE:
-        return msg("您已处理过此步骤，无需重复提交。")
+        return msg("已处理：您已处理过此步骤，无需重复提交。")
     if assignment.state == AssignmentState.SUPERSEDED:
         other = session.scalar(
             select(DocumentAction)
@@ -650,10 +677,10 @@ def _why_not_pending(session: Session, assignment: StepAssignment) -> str:
             .limit(1)
         )
         who = other.actor.display_name if other else msg("他人")
-        return msg("此步骤已由%(who)s处理，无需重复操作。请刷新页面查看最新状态。", who=who)
+        return msg("已处理：此步骤已由%(who)s处理，无需重复操作。请刷新页面查看最新状态。", who=who)
     if assignment.state == AssignmentState.TRANSFERRED:
-        return msg("此事项已转办他人。")
-    return msg("此步骤已不在您这里（可能已被退回、撤回或已由他人处理）。请刷新页面查看最新状态。")
+        return msg("已处理：此事项已转办他人。")
+    return msg("已处理：此步骤已不在您这里（可能已被退回、撤回或已由他人处理）。请刷新页面查看最新状态。")
 
 
 def _finish_assignment(session: Session, assignment: StepAssignment) -> None:
@@ -873,7 +900,7 @@ def distribute(session: Session, doc: Document, actor: User) -> int:
         if dept is not None:
             staff = [u for u in session.scalars(select(User).where(User.department_id == dept.id,
                                                                    User.active.is_(True)))
-                     if u.clearance >= doc.classification]
+                     if cleared(u, doc.classification)]
             if not staff:
                 empty.append(dept.name)
             for user in staff:
@@ -891,7 +918,7 @@ def distribute(session: Session, doc: Document, actor: User) -> int:
     existing = set(session.scalars(select(ReadReceipt.user_id).where(ReadReceipt.document_id == doc.id)))
     made = 0
     for user in people.values():
-        if user.id in existing or user.clearance < doc.classification:
+        if user.id in existing or not cleared(user, doc.classification):
             continue
         session.add(ReadReceipt(document_id=doc.id, user_id=user.id, source="distribute", created_by_id=actor.id))
         hooks.distributed(session, doc, user, actor)
@@ -1043,13 +1070,25 @@ def withdraw(session: Session, doc_id: int, actor: User, *, expected_version: in
     if own is None or doc.state != State.ACTIVE:
         raise ConflictError(msg("已无法撤回：下一位办理人已经处理，或您没有可撤回的操作。"))
     principal = session.get(User, own.on_behalf_of_id) if own.on_behalf_of_id else None
-    if principal is not None and all(
-            g.principal_id != principal.id for g in hooks.proxy.active_for_proxy(session, actor.id)):
-        # The action was taken as 代: undoing it needs the same authority, still in force now.
+    own_step = session.get(RouteStep, own.step_id) if own.step_id else None
+    own_assignment = session.get(StepAssignment, own.assignment_id) if own.assignment_id else None
+    if principal is not None and (
+        all(g.principal_id != principal.id for g in hooks.proxy.active_for_proxy(session, actor.id))
+        or (own_step is not None and own_assignment is not None
+            and not hooks.may_act(session, actor, principal, doc, own_step, own_assignment))
+    ):
+        # The action was taken as 代: undoing it needs the same authority (window and scope), in force now.
         raise WorkflowError(msg(
             "您代理%(display_name)s的授权已结束，不能再撤回以代理身份办理的操作；请联系%(display_name)s。",
             display_name=principal.display_name,
         ))
+    if own_step is not None and own_assignment is not None:
+        # 撤回 takes the task back: only someone who may still decide the step may take it back.
+        standing = standing_problem(session, doc, own_step, own_assignment, principal or actor, actor)
+        if standing:
+            raise WorkflowError(msg("不能撤回：%(why)s", why=standing))
+    elif not actor.active:
+        raise WorkflowError(msg("%(display_name)s 的账户已停用，不能办理。", display_name=actor.display_name))
     _bump(session, doc, expected_version)
     withdrawn = _pending_holders(session, doc)
     if own.action == Action.SUBMIT:
@@ -1106,7 +1145,7 @@ def _eligible_user(session: Session, doc: Document, username: str, step_kind: St
     user = org.user_by_username(session, username)
     if user is None or not user.active:
         raise WorkflowError(msg("没有在岗的用户「%(username)s」。", username=username))
-    if user.clearance < doc.classification:
+    if not cleared(user, doc.classification):
         raise WorkflowError(msg("%(display_name)s 的涉密等级不足，不能办理此文件。", display_name=user.display_name))
     needed = routes.KIND_PERMISSION.get(step_kind)
     if needed is not None and needed not in org.permissions_of(user):
@@ -1184,9 +1223,14 @@ def transfer(
     return new
 
 
-def comment(session: Session, doc_id: int, actor: User, opinion: str) -> DocumentAction:
-    """Add an opinion to the record without moving the document."""
-    doc = session.get(Document, doc_id)
+def comment(session: Session, doc_id: int, actor: User, opinion: str, *, form_key: str = "") -> DocumentAction:
+    """Add an opinion to the record without moving the document.
+
+    A comment does not change the document's version (others' open pages stay valid); instead the
+    form carries a key of its own (`form_key`, one per rendered form) and a repeat of the same key by
+    the same person is refused as 「已处理」 (ConflictError).
+    """
+    doc = _lock(session, doc_id) if form_key else session.get(Document, doc_id)
     if doc is None or not can_view(session, doc, actor):
         raise NotFound(msg("文件不存在，或您没有查看权限。"))
     if transition(doc.state, Action.COMMENT) is None:
@@ -1194,8 +1238,12 @@ def comment(session: Session, doc_id: int, actor: User, opinion: str) -> Documen
     opinion = (opinion or "").strip()
     if not opinion:
         raise WorkflowError(msg("请填写意见内容。"))
+    if form_key and any((data or {}).get("form_key") == form_key for data in session.scalars(
+            select(DocumentAction.data).where(DocumentAction.document_id == doc.id, DocumentAction.actor_id == actor.id,
+                                              DocumentAction.action == Action.COMMENT))):
+        raise ConflictError(msg("已处理：这条意见已经记录，本次提交未重复执行。"))
     return record_action(session, doc, Action.COMMENT, actor, step=_active_step(session, doc),
-                         opinion=opinion[:MAX_OPINION])
+                         opinion=opinion[:MAX_OPINION], data={"form_key": form_key} if form_key else None)
 
 
 def _review_if_changed(session: Session, doc: Document, actor: User) -> None:
@@ -1374,8 +1422,9 @@ def handled(session: Session, user: User, flt: ListFilter | None = None) -> List
 def mine(session: Session, user: User, flt: ListFilter | None = None) -> Listing:
     """我发起的: documents the user drafted, newest first; rows are (document,)."""
     flt = flt or ListFilter()
-    stmt = _filtered(select(Document).where(Document.drafter_id == user.id), flt)
-    count = _filtered(select(func.count(Document.id)).where(Document.drafter_id == user.id), flt)
+    own = (Document.drafter_id == user.id, cleared_clause(user, Document.classification))  # 密级 raised since: hidden
+    stmt = _filtered(select(Document).where(*own), flt)
+    count = _filtered(select(func.count(Document.id)).where(*own), flt)
     return _page(session, stmt.order_by(Document.created_at.desc(), Document.id.desc()), count, flt)
 
 
@@ -1386,7 +1435,7 @@ def received(session: Session, user: User, *, unread_only: bool = False,
     Read ones stay (已阅): nothing a reader received disappears after one opening.
     """
     stmt = (select(Document, ReadReceipt).join(ReadReceipt, ReadReceipt.document_id == Document.id)
-            .where(ReadReceipt.user_id == user.id, Document.classification <= user.clearance,
+            .where(ReadReceipt.user_id == user.id, cleared_clause(user, Document.classification),
                    ReadReceipt.source != CIRCULATED_RECEIPT))  # 传阅 are listed (and counted) by their circulation
     if unread_only:
         stmt = stmt.where(ReadReceipt.read_at.is_(None))
@@ -1398,7 +1447,8 @@ def to_read(session: Session, user: User) -> list[tuple[Document, ReadReceipt]]:
     """待阅: documents distributed to the user and not read yet."""
     rows = session.execute(
         select(Document, ReadReceipt).join(ReadReceipt, ReadReceipt.document_id == Document.id)
-        .where(ReadReceipt.user_id == user.id, ReadReceipt.read_at.is_(None))
+        .where(ReadReceipt.user_id == user.id, ReadReceipt.read_at.is_(None),
+               cleared_clause(user, Document.classification))
         .order_by(ReadReceipt.created_at.desc()).limit(100)
     ).all()
     return [(d, r) for d, r in rows]

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive import org
-from archive.messages import msg
+from archive.clearance import cleared
+from archive.messages import msg, to_data
 from archive.models import User
 from archive.models.base import utcnow
 from archive.models.documents import Document, DocumentAction, RouteStep, StepAssignment
@@ -87,7 +88,7 @@ def reassign_lost(session: Session, settings: Any, *, user_ids: list[int] | None
             rules = assignment_rules(settings)
             office = org.department_by_code(session, rules["office_department"])
             new_holders = [u for u in org.users_with_role(session, Role.DEPT_HEAD, office.id if office else -1)
-                           if u.active and u.clearance >= doc.classification and u.id not in taken
+                           if u.active and cleared(u, doc.classification) and u.id not in taken
                            and u.id != holder.id]
         if not new_holders:
             log.warning("task of %s on document %s has nobody to move to: %s", holder.username, doc.id, problem)
@@ -107,15 +108,55 @@ def reassign_lost(session: Session, settings: Any, *, user_ids: list[int] | None
 
 def _tell(session: Session, doc: Document, step: RouteStep, assignment: StepAssignment, holder: User,
           names: tuple[str, ...], problem: str) -> None:
-    """Record the 改派 on the document and tell the former holder where the task went."""
+    """Record the 改派 on the document and tell the former holder and the drafter where the task went."""
     record_action(session, doc, Action.REASSIGN, holder, step=step, assignment=assignment,
-                  data={"system": True, "from": holder.display_name, "to": list(names), "reason": problem})
-    notify.notify(session, holder, "info", msg("已改派：%(title)s（%(name)s）", title=doc.title, name=step.name),
-                  body=msg(
-                      "%(problem)s\n此事项由%(value)s办理。",
-                      problem=problem, value='、'.join(names),
-                  ), link=deadlines.document_link(doc.id),
-                  document_id=doc.id)
+                  data={"system": True, "from": holder.display_name, "to": list(names), "reason": to_data(problem)})
+    body = msg("%(problem)s\n此事项由%(value)s办理。", problem=problem, value='、'.join(names))
+    title = msg("已改派：%(title)s（%(name)s）", title=doc.title, name=step.name)
+    told = {holder.id}
+    notify.notify(session, holder, "info", title, body=body, link=deadlines.document_link(doc.id), document_id=doc.id)
+    if doc.drafter_id not in told:  # the drafter follows the document: they learn who holds it now
+        notify.notify(session, doc.drafter_id, "info", title, body=body, link=deadlines.document_link(doc.id),
+                      document_id=doc.id)
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """A pending task whose holder lost the standing and that nobody may take now."""
+
+    document_id: int
+    title: str
+    classification: int
+    step: str
+    holder: str
+    reason: str
+
+
+def unmovable(session: Session) -> list[Stuck]:
+    """Return the pending tasks whose holder lost the standing but that nobody else may take (e.g. a
+    签发 when no other 局领导 is active): the admin page lists them so someone is given the role.
+
+    Cost: one standing check per pending task of an inactive or changed holder (the admin page only).
+    """
+    out: list[Stuck] = []
+    rows = session.execute(
+        select(StepAssignment, RouteStep, Document)
+        .join(RouteStep, RouteStep.id == StepAssignment.step_id)
+        .join(Document, Document.id == StepAssignment.document_id)
+        .where(StepAssignment.state == AssignmentState.PENDING, RouteStep.state == StepState.ACTIVE)
+        .order_by(StepAssignment.id)
+    ).all()
+    for assignment, step, doc in rows:
+        holder = session.get(User, assignment.user_id)
+        if holder is None or step.spec.get("assignee", {}).get("who") in ("person", "drafter"):
+            continue
+        problem = standing_problem(session, doc, step, assignment, holder, holder)
+        if problem is not None:
+            out.append(Stuck(doc.id, doc.title, doc.classification, step.name, holder.display_name, problem))
+    return out
+
+
+deadlines.MOVE_TASKS_OF = lambda session, settings, user_ids: reassign_lost(session, settings, user_ids=user_ids)
 
 
 def recent_moves(session: Session, *, limit: int = 50) -> list[DocumentAction]:

@@ -46,6 +46,7 @@ def index():  # type: ignore[no-untyped-def]
         department_form=DepartmentForm(),
         events=audit.latest(dbs, limit=20),
         moves=standing.recent_moves(dbs, limit=20),
+        stuck=standing.unmovable(dbs),
         audit_kind=audit.kind_name,
     )
 

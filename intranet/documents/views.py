@@ -48,6 +48,7 @@ from archive.workflow.states import StepKind
 from intranet.access import can, requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
+from intranet.downloads import download_name
 from intranet.feedback import form_errors, refuse, say
 from intranet.printing.forms import DocumentPrintForm, print_options
 from intranet.printing.views import queue_name
@@ -209,21 +210,24 @@ def new():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         dbs, user = db_session(), _user()
         try:
-            doc = services.create_document(dbs, user, kind=kind, fields=_fields(form))
-            main = request.files.get("main_file")
-            kept = _intake_file(request.form.get("intake_sha", ""), request.form.get("intake_name", ""))
-            if main and main.filename:
-                services.add_file(dbs, settings().files_dir, doc.id, user, role="main", filename=main.filename,
-                                  data=main.read())
-            elif kept is not None:  # the 来文 read by 识别来文, kept until the clerk confirms
-                services.add_file(dbs, settings().files_dir, doc.id, user, role="main", filename=kept[0],
-                                  data=kept[1])
-            for extra in request.files.getlist("attachments"):
-                if extra and extra.filename:
-                    services.add_file(dbs, settings().files_dir, doc.id, user, role="attachment",
-                                      filename=extra.filename, data=extra.read())
+            # Uploads are read within the document limit, hashed and written before the write transaction
+            # starts (create_document's first query takes the lock), so no other writer waits on the file I/O.
             dbs.commit()
-        except (WorkflowError, storage.FileRefused) as exc:
+            main = request.files.get("main_file")
+            files: list[tuple[str, storage.Stored]] = []
+            if main and main.filename:
+                files.append(("main", _store_upload(main, "main")))
+            else:
+                kept = _intake_file(request.form.get("intake_sha", ""), request.form.get("intake_name", ""))
+                if kept is not None:  # the 来文 read by 识别来文, kept until the clerk confirms
+                    files.append(("main", storage.store(settings().files_dir, kept[0], kept[1], role="main")))
+            files += [("attachment", _store_upload(extra, "attachment"))
+                      for extra in request.files.getlist("attachments") if extra and extra.filename]
+            doc = services.create_document(dbs, user, kind=kind, fields=_fields(form))
+            for role, stored in files:
+                services.add_file(dbs, settings().files_dir, doc.id, user, role=role, stored=stored)
+            dbs.commit()
+        except (WorkflowError, storage.FileRefused, UploadTooLarge) as exc:
             dbs.rollback()
             refuse(exc)
         else:
@@ -391,7 +395,7 @@ def formal_file(doc_id: int, fmt: str):  # type: ignore[no-untyped-def]
     target = formal.path(settings().files_dir, doc, fmt)
     if target is None:
         abort(404)
-    name = f"{doc.doc_number or doc.title}.{fmt}"
+    name = download_name(f"{doc.doc_number or doc.title}.{fmt}", f"formal.{fmt}")  # RFC 6266 / 5987, any 文号
     return send_file(target, as_attachment=fmt == "docx", download_name=name,
                      mimetype="application/pdf" if fmt == "pdf" else
                      "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -543,14 +547,25 @@ def upload(doc_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("documents.show", doc_id=doc.id))
     role = "main" if request.form.get("role") == "main" else "attachment"
     slot = request.form.get("slot") or None
+    version = request.form.get("version", type=int)  # the form's version: a second post of it is 「已处理」
+    db_session().commit()  # end the read (on SQLite it holds the write lock) before the slow hashing and writing
     try:
-        data = read_limited(upload.stream, "document")
-    except UploadTooLarge as exc:
+        stored = _store_upload(upload, role)
+    except (UploadTooLarge, storage.FileRefused) as exc:
         refuse(exc)
         return redirect(url_for("documents.show", doc_id=doc.id))
     return _run(doc.id, lambda s: services.add_file(
-        s, settings().files_dir, doc.id, _user(), role=role, filename=upload.filename or "", data=data, slot=slot,
+        s, settings().files_dir, doc.id, _user(), role=role, stored=stored, slot=slot, expected_version=version,
     ), _("文件已上传。"))
+
+
+def _store_upload(upload: Any, role: str) -> storage.Stored:
+    """Read an upload within the document limit and store it (hash and write), outside any write transaction.
+
+    Raises UploadTooLarge or storage.FileRefused with the message for the user.
+    """
+    return storage.store(settings().files_dir, upload.filename or "", read_limited(upload.stream, "document"),
+                         role=role)
 
 
 @bp.post("/<int:doc_id>/files/<slot>/remove")
@@ -577,7 +592,7 @@ def download(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
     path = storage.blob_path(settings().files_dir, f.sha256)
     # Always a download with a sniff-proof type: an uploaded file must never run as a page.
     return send_file(path, mimetype=f.content_type if f.content_type != "text/html" else "application/octet-stream",
-                     as_attachment=True, download_name=f.filename)
+                     as_attachment=True, download_name=download_name(f.filename))
 
 
 @bp.get("/<int:doc_id>/files/<int:file_id>/preview")
@@ -588,11 +603,11 @@ def preview(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
     ext = storage.extension(f.filename)
     if ext == ".pdf":
         return send_file(storage.blob_path(files_dir, f.sha256), mimetype="application/pdf",
-                         download_name=f.filename)
+                         download_name=download_name(f.filename))
     if ext == ".docx":
         state, found = storage.preview_pdf(files_dir, f.sha256)
         if state == "ready":
-            return send_file(found, mimetype="application/pdf", download_name=f.filename + ".pdf")
+            return send_file(found, mimetype="application/pdf", download_name=download_name(f.filename + ".pdf"))
         return render_template("documents/preview_text.html", file=f, state=state, reason=found)
     return render_template("documents/preview_text.html", file=f, state=None, reason=None)
 
@@ -674,6 +689,9 @@ def cancel(doc_id: int):  # type: ignore[no-untyped-def]
 def withdraw(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     version = request.form.get("version", type=int) or 0
+    if version != doc.version:  # posted again, or the page is stale: nothing is taken back twice
+        refuse(services.ConflictError(services.ALREADY_DONE))
+        return redirect(url_for("documents.show", doc_id=doc.id))
     return _run(doc.id, lambda s: services.withdraw(s, doc.id, _user(), expected_version=version),
                 _("已撤回，您可以重新办理。"))
 
@@ -682,7 +700,9 @@ def withdraw(doc_id: int):  # type: ignore[no-untyped-def]
 @requires(Permission.DOCUMENTS)
 def comment(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
-    return _run(doc.id, lambda s: services.comment(s, doc.id, _user(), request.form.get("opinion", "")),
+    key = (request.form.get("form_key") or "")[:64]  # one key per rendered form: a repeat is 「已处理」
+    return _run(doc.id, lambda s: services.comment(s, doc.id, _user(), request.form.get("opinion", ""),
+                                                   form_key=key),
                 _("意见已记录。"))
 
 
@@ -702,7 +722,11 @@ def act(doc_id: int):  # type: ignore[no-untyped-def]
     opinion = form.opinion.data or ""
     cfg = settings()
     # The version the page showed: the same form posted twice is refused as 「已处理」 (ConflictError).
+    # A form without it (an old page, a script) is refused too: nothing acts without knowing what was seen.
     seen = request.form.get("version", type=int)
+    if seen is None:
+        flash(_("页面已过期，请刷新页面后重新办理。"), "error")
+        return redirect(url_for("documents.show", doc_id=doc.id))
     # 职位代理: acting on someone else's task is acting on their behalf (the service checks the grant).
     proxy_for = hooks.principal_of(db_session(), aid, user)
     if op == "complete":

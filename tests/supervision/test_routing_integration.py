@@ -125,7 +125,8 @@ def test_document_page_offers_acting_for(client: FlaskClient, auth: AuthActions,
     assert 'id="proxy-note"' in page and "张建国" in page
     aid = docs.assignment(doc_id, "director")
     token = auth.csrf(f"/documents/{doc_id}")
+    version = page.split('name="version" value="', 1)[1].split('"', 1)[0]
     resp = client.post(f"/documents/{doc_id}/act", data={"csrf_token": token, "op": "complete", "assignment_id": aid,
-                                                        "opinion": "同意"}, follow_redirects=True)
+                                                        "version": version, "opinion": "同意"}, follow_redirects=True)
     html = resp.get_data(as_text=True)
     assert "代 张建国" in html and 'id="circulate-link"' in html

@@ -46,7 +46,7 @@ def switch(client, auth, username):  # type: ignore[no-untyped-def]
 def act(client, auth, doc_id, **data):  # type: ignore[no-untyped-def]
     html = page(client, doc_id)
     form = {"csrf_token": auth.csrf(f"/documents/{doc_id}"), "op": "complete",
-            "assignment_id": field(html, "assignment_id"), **data}
+            "assignment_id": field(html, "assignment_id"), "version": field(html, "version"), **data}
     return client.post(f"/documents/{doc_id}/act", data=form, follow_redirects=True)
 
 
@@ -70,7 +70,7 @@ def test_draft_submit_approve_in_the_browser_forms(client, auth, db):
     assert client.get("/documents/?q=采伐").get_data(as_text=True).count(f'/documents/{doc_id}"') == 1
     html = page(client, doc_id)
     form = {"csrf_token": auth.csrf(f"/documents/{doc_id}"), "op": "complete",
-            "assignment_id": field(html, "assignment_id"), "opinion": "同意" + XSS}
+            "assignment_id": field(html, "assignment_id"), "version": field(html, "version"), "opinion": "同意" + XSS}
     first = client.post(f"/documents/{doc_id}/act", data=form, follow_redirects=True).get_data(as_text=True)
     assert "已办理" in first
     again = client.post(f"/documents/{doc_id}/act", data=form, follow_redirects=True).get_data(as_text=True)
@@ -94,7 +94,8 @@ def test_return_with_reasons_and_drafter_sees_them(client, auth):
     html = page(client, doc_id)
     resp = client.post(f"/documents/{doc_id}/act", data={
         "csrf_token": auth.csrf("/documents/"), "op": "return", "assignment_id": field(html, "assignment_id"),
-        "reasons": "第一条问题\n\n第二条问题\n", "target_step": ""}, follow_redirects=True)
+        "version": field(html, "version"), "reasons": "第一条问题\n\n第二条问题\n", "target_step": ""},
+        follow_redirects=True)
     assert "一次性告知" in resp.get_data(as_text=True)
     switch(client, auth, "lz_staff")
     html = page(client, doc_id)
@@ -191,7 +192,7 @@ def test_two_heads_click_at_once_one_wins(client, auth, flow, db, app):
     for c, a in ((client, auth), (other, other_auth)):
         html = c.get(f"/documents/{doc_id}").get_data(as_text=True)
         forms.append({"csrf_token": a.csrf(f"/documents/{doc_id}"), "op": "complete",
-                      "assignment_id": field(html, "assignment_id")})
+                      "assignment_id": field(html, "assignment_id"), "version": field(html, "version")})
     one = client.post(f"/documents/{doc_id}/act", data=forms[0], follow_redirects=True).get_data(as_text=True)
     two = other.post(f"/documents/{doc_id}/act", data=forms[1], follow_redirects=True).get_data(as_text=True)
     assert "已办理" in one
@@ -304,7 +305,8 @@ def test_sending_an_incoming_document_back(client, auth, flow):
     html = page(client, doc_id)
     resp = client.post(f"/documents/{doc_id}/act", data={
         "csrf_token": auth.csrf("/documents/"), "op": "send_back", "assignment_id": field(html, "assignment_id"),
-        "reasons": "不属于本局职责\n未加盖公章"}, follow_redirects=True).get_data(as_text=True)
+        "version": field(html, "version"), "reasons": "不属于本局职责\n未加盖公章"},
+        follow_redirects=True).get_data(as_text=True)
     assert "已退回来文单位" in resp and "未加盖公章" in resp
 
 
