@@ -35,6 +35,32 @@ KIND_NAMES: dict[str, str] = {
     "directory.identity_changed": N_("登录名被新人员沿用，旧账户已保留停用"),
     "directory.identity_adopted": N_("确认目录账户身份"),
     "directory.identity_unconfirmed": N_("目录账户身份待确认"),
+    "directory.identity_missing": N_("目录条目缺少身份标识，账户未改动"),
+    "directory.password_changed": N_("目录中已修改密码，该账户的会话已结束"),
+    # 政务信息报送
+    "reporting.submit": N_("报送政务信息"),
+    "reporting.edit": N_("修改政务信息"),
+    "reporting.return": N_("退回政务信息"),
+    "reporting.adopt": N_("采用政务信息"),
+    "reporting.issue": N_("新建信息刊物期次"),
+    "reporting.call": N_("发布约稿"),
+    "reporting.unit": N_("维护报送单位"),
+    # 督查督办
+    "inspection.register": N_("督查督办立项"),
+    "inspection.feedback": N_("督查事项进展反馈"),
+    "inspection.closing": N_("督查事项办结报告"),
+    "inspection.judge": N_("审核督查事项办结"),
+    "inspection.confirm": N_("领导确认督查事项办结"),
+    "inspection.remind": N_("督查事项催办"),
+    "inspection.reassign": N_("更换督查事项责任人"),
+    "inspection.file": N_("督查事项归档"),
+    # 目标绩效考核
+    "assessment.target.create": N_("录入考核目标"),
+    "assessment.target.delete": N_("删除考核目标"),
+    "assessment.targets.import": N_("导入考核目标"),
+    "assessment.self_check.submit": N_("报送季度自查"),
+    "assessment.self_check.return": N_("退回季度自查"),
+    "assessment.analysis.pdf": N_("生成考核分析报告"),
 }
 
 

@@ -35,7 +35,7 @@ class Permission(StrEnum):
     DOCUMENTS_NUMBER = "documents.number"  # 登记编号, 文号 ledger
     DOCUMENTS_SIGN = "documents.sign"  # 签发
     SUPERVISION = "supervision.view"  # 督办 figures
-    REPORTING = "reporting.use"  # 政务信息报送: submit for one's unit, see its items (office work follows org.is_office)
+    REPORTING = "reporting.use"  # 政务信息报送: submit for one's unit, see its items (office: org.is_office)
     INSPECTION = "inspection.use"  # 督查督办事项: see and report on one's items (立项 and judging: the office)
     ASSESSMENT = "assessment.use"  # 目标绩效考核: one's department's targets and 季度自查 (summary: the office)
     ARCHIVE_SEARCH = "archive.search"  # search what one's department and public areas hold

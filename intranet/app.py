@@ -11,6 +11,7 @@ from config import Settings, load_settings
 from indexer.text import set_variant_folding
 from intranet import access, errors, feedback, i18n, navigation, security
 from intranet.admin.views import bp as admin_bp
+from intranet.assessment.views import bp as assessment_bp
 from intranet.auth.views import bp as auth_bp
 from intranet.circulation.views import bp as circulation_bp
 from intranet.converters import BoundedIntConverter
@@ -18,9 +19,11 @@ from intranet.directory.views import bp as directory_bp
 from intranet.documents.views import bp as documents_bp
 from intranet.health import bp as health_bp
 from intranet.home.views import bp as home_bp
+from intranet.inspection.views import bp as inspection_bp
 from intranet.notices.views import bp as notices_bp
 from intranet.notifications.views import bp as notifications_bp
 from intranet.printing.views import bp as printing_bp
+from intranet.reporting.views import bp as reporting_bp
 from intranet.search.views import bp as search_bp
 from intranet.supervision.proxy_views import bp as proxy_bp
 from intranet.supervision.views import bp as supervision_bp
@@ -33,6 +36,9 @@ BLUEPRINTS = [
     documents_bp,
     circulation_bp,
     supervision_bp,
+    reporting_bp,
+    inspection_bp,
+    assessment_bp,
     proxy_bp,
     notifications_bp,
     search_bp,

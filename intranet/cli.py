@@ -213,10 +213,15 @@ def _seed_if_empty(ctx: Context) -> bool:
             session, data_dir=ctx.settings.data_dir, archive_dir=ctx.settings.archive_dir,
             password=ctx.settings.demo_password,
         )
+    from assessment import demo as assessment_demo
+    from inspection import demo as inspection_demo
     from notices import demo as notices_demo
+    from reporting import demo as reporting_demo
 
-    with ctx.db.session(write_lock=True) as session:
-        notices_demo.seed(session, ctx.settings)
+    # The bureau's other offices, each in its own transaction: 通知公告, 督查督办, 信息报送, 目标考核.
+    for office in (notices_demo, inspection_demo, reporting_demo, assessment_demo):
+        with ctx.db.session(write_lock=True) as session:
+            office.seed(session, ctx.settings)
     click.echo("已创建演示单位 示范市林业局 / demo bureau created")
     click.echo(f"  accounts: {', '.join(result.accounts)}")
     if result.generated:

@@ -70,7 +70,15 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     if settings.directory.enabled:  # directory sync: on request from /admin/directory and every interval
         from directory.sync import scheduled_job
 
-        jobs.append(PeriodicJob("directory-sync", 30.0, scheduled_job(settings.directory, db)))
+        directory_tick = scheduled_job(settings.directory, db)
+
+        def sync_then_reassign() -> object:
+            report = directory_tick()
+            if report is not None:  # a sync ran: tasks of people it deactivated or moved move on at once
+                _reassign(settings, db)
+            return report
+
+        jobs.append(PeriodicJob("directory-sync", 30.0, sync_then_reassign))
     if settings.indexer.enabled:  # archive watcher + the single index writer; full rescan every interval
         from indexer.service import IndexerService
 
@@ -95,6 +103,37 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
             return made
 
     jobs.append(PeriodicJob("notices", 60.0, announce))
+    # 督查督办: missed 进展反馈 dates and passed deadlines are marked and the person told once (idempotent).
+    from inspection.service import mark_overdue
+
+    def inspection_overdue() -> int:
+        with db.session(write_lock=True) as session:
+            made = mark_overdue(session, settings)
+            session.commit()
+            return made
+
+    jobs.append(PeriodicJob("inspection", 600.0, inspection_overdue))
+    from inspection.documents import convert_pending as inspection_pdfs  # 督查通报 PDFs (LibreOffice here only)
+
+    jobs.append(PeriodicJob("inspection-pdf", 5.0, lambda: inspection_pdfs(
+        settings.files_dir, soffice=settings.printing.soffice, timeout=settings.printing.conversion_timeout_seconds)))
+    # 政务信息报送: PDFs of issues and 通报 (LibreOffice here, never in a request); Monday quota reminders.
+    from reporting.jobs import scheduled_job as reporting_job
+
+    jobs.append(PeriodicJob("reporting", 5.0, reporting_job(settings, db)))
+    # 目标绩效考核: departments missing their quarterly 自查 are reminded when it is due, the office told who.
+    from assessment.service import remind_due
+
+    def remind_self_checks() -> int:
+        with db.session(write_lock=True) as session:
+            made = remind_due(session, settings)
+            session.commit()
+            return made
+
+    jobs.append(PeriodicJob("assessment", 3600.0, remind_self_checks))
+    from assessment.pdf import generate_pending as assessment_pdfs  # the 分析报告 PDF, asked for on the page
+
+    jobs.append(PeriodicJob("assessment-pdf", 3.0, lambda: assessment_pdfs(settings, db)))
     # 套红: the formal version of numbered documents, asked for at 编号 (archive/workflow/formal.py).
     from archive.workflow.formal import generate_pending
 

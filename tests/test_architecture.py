@@ -7,7 +7,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("fileformats", "config", "archive", "directory", "notices", "indexer", "printing", "intranet")
+PACKAGES = ("fileformats", "config", "archive", "directory", "notices", "reporting", "inspection", "assessment",
+            "indexer", "printing", "intranet")
 # Which top-level packages each may import (besides itself). Keep in step with docs/architecture.md.
 ALLOWED = {
     "fileformats": set(),
@@ -15,9 +16,13 @@ ALLOWED = {
     "archive": {"config", "fileformats"},
     "directory": {"config", "fileformats", "archive"},
     "notices": {"config", "fileformats", "archive"},
+    "reporting": {"config", "fileformats", "archive"},
+    "inspection": {"config", "fileformats", "archive"},
+    "assessment": {"config", "fileformats", "archive", "reporting", "inspection"},
     "indexer": {"config", "fileformats", "archive"},
     "printing": {"config", "fileformats", "archive", "indexer"},
-    "intranet": {"config", "fileformats", "archive", "directory", "notices", "indexer", "printing"},
+    "intranet": {"config", "fileformats", "archive", "directory", "notices", "reporting", "inspection", "assessment",
+                 "indexer", "printing"},
 }
 
 

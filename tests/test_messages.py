@@ -48,7 +48,8 @@ def test_every_domain_message_is_in_the_english_catalog():
     translated = {m.id for m in catalog if m.id and m.string}
     keywords = {"msg": None, "N_": None}
     missing = []
-    for package in ("archive", "directory", "notices", "indexer", "printing", "intranet"):
+    for package in ("archive", "directory", "notices", "reporting", "inspection", "assessment", "indexer", "printing",
+                    "intranet"):
         for filename, _lineno, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=keywords,
         ):

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from archive.clearance import cleared
 from archive.db import changed_rows
 from archive.messages import N_, Message, to_data
 from archive.models import User
@@ -28,7 +29,7 @@ KIND_NAMES = {
     "circulation": N_("传阅"),
     "overdue": N_("逾期"),
     "proxy": N_("职位代理"),
-    "info": N_("通知"),
+    "info": N_("消息"),
     "notice": N_("通知公告"),
 }
 MAX_TITLE = 300
@@ -52,7 +53,7 @@ def notify(
         return None
     if document_id is not None:
         level = session.scalar(select(Document.classification).where(Document.id == document_id))
-        if level is not None and person.clearance < level:
+        if level is not None and not cleared(person, level):
             return None
     note = Notification(
         user_id=person.id, kind=kind, title=title.strip()[:MAX_TITLE], body=body[:MAX_BODY], link=link[:500],

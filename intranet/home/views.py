@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from archive import audit
+from archive import audit, org
 from archive.models import User
 from archive.permissions import ROLE_NAMES, Permission, Role
 from archive.supervision import calendar, circulation, deadlines, notify
 from archive.workflow import services as workflow
+from inspection import service as inspection
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
 from notices import service as notices
+from reporting import service as reporting
 
 bp = Blueprint("home", __name__)
 
@@ -31,7 +33,24 @@ def index():  # type: ignore[no-untyped-def]
     read = notices.read_ids(dbs, user, [n.id for n in visible])
     work = _work_counts(user) | {"notices": len(visible) - len(read)}
     return render_template("home/index.html", user=user, roles=roles, work=work, previous=previous,
-                           notices=visible[:8], notices_read=read, deadlines=_my_deadlines(user))
+                           notices=visible[:8], notices_read=read, deadlines=_my_deadlines(user),
+                           inspection_due=_my_inspection_items(user), office_work=_office_work(user))
+
+
+def _office_work(user: User) -> dict[str, int]:
+    """What waits for the office (its 文书 and 处室负责人): 信息 to review, 办结 reports to judge."""
+    cfg = settings()
+    if not org.is_office(cfg, user) or (Permission.ADMIN in g.permissions and not user.department):
+        return {}
+    dbs = db_session()
+    return {"reporting": reporting.waiting_review(dbs), "inspection": inspection.waiting_judgement(dbs)}
+
+
+def _my_inspection_items(user: User) -> list[inspection.ItemStatus]:
+    """My 督查督办 items that are overdue or due soon (I report on them, lead them or answer for them)."""
+    if Permission.INSPECTION not in g.permissions:
+        return []
+    return inspection.due_items(db_session(), settings(), user)[:8]
 
 
 def _my_deadlines(user: User) -> dict[str, int]:

@@ -91,6 +91,7 @@ def test_a_publicity_takes_objections_in_its_period_only_and_reads_in_english(cl
     switch(client, auth, "clerk")
     page = client.get(f"/notices/{current_id}").get_data(as_text=True)
     assert "该同志群众基础需进一步了解" in page and "周静" in page  # the office sees who sent it
+    assert "匿名（仅办公室可见姓名）" in page  # and that the name must go no further
     client.get("/lang/en")
     english = client.get(f"/notices/{past_id}").get_data(as_text=True)
     assert "Objections are accepted only during the notice period." in english
