@@ -57,7 +57,7 @@ def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type:
 
 def test_supervision_page_shows_charts(page, live_server):  # type: ignore[no-untyped-def]
     switch_user(page, live_server, "director")
-    click_to_load(page, "nav.mainnav >> text=督办")
+    click_to_load(page, 'nav.mainnav >> text="督办"')  # exact: 督查督办 is another area
     assert page.locator("svg.chart").count() == 4
     assert "林政资源管理处" in page.locator("#figures").inner_text()
     screenshot(page, "supervision-dashboard")
