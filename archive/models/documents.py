@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,10 @@ class Document(Base):
     classification: Mapped[int] = mapped_column(Integer, default=1)
     main_recipients: Mapped[str] = mapped_column(Text, default="")
     cc_recipients: Mapped[str] = mapped_column(Text, default="")
+    # 上行文 (to a higher organ: 发文字号 left, 签发人 right, GB/T 9704-2012 §7.2.5); 保密期限 of a classified
+    # document, printed after 密级★ (§7.2.2), e.g. "1年" or "长期".
+    upward: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    secrecy_period: Mapped[str | None] = mapped_column(String(20))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     drafter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     deadline: Mapped[date | None] = mapped_column(Date)

@@ -95,7 +95,10 @@ def facts_for(session: Session, settings: object, doc: Document) -> redhead.Form
         cc_recipients=doc.cc_recipients or "", attachments=attachments,
         classification=CLASSIFICATION_NAMES[doc.classification] if classified else "",
         copy_number=f"{1:06d}" if classified else "",
+        secrecy_period=(doc.secrecy_period or "") if classified else "",
         urgency=URGENCY_NAMES.get(doc.urgency, "") if doc.urgency != "normal" else "",
+        upward=bool(doc.upward),
+        signer=doc.signed_by.display_name if doc.upward and doc.signed_by is not None else "",
     )
 
 

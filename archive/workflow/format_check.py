@@ -5,10 +5,10 @@ Rules and sources:
   leading zeros (不编虚位) and without 第 (GB/T 9704-2012 §7.2.4).
 - title_kind: the 标题 ends with the name of a 文种 (GB/T 9704-2012 §7.3.1; the 15 文种 of
   《党政机关公文处理工作条例》第八条).
-- upward_signer: a 上行文 (请示, 报告, 议案 to a higher organ) carries the 签发人 (GB/T 9704-2012 §7.2.5):
-  its route must have a 签发 step, done by a named person.
-- classified_marks: a classified 公文 (秘密 and above) carries 份号 and 密级 (GB/T 9704-2012 §7.2.1, §7.2.2);
-  eoffice gives the 份号 in the 套红 version, the 保密期限 is noted when missing.
+- upward_signer: a 上行文 (marked 上行文 on the document, or a 请示, 报告, 议案) carries the 签发人
+  (GB/T 9704-2012 §7.2.5): its route must have a 签发 step, done by a named person.
+- classified_marks: a classified 公文 (秘密 and above) carries 份号, 密级 and 保密期限 (GB/T 9704-2012
+  §7.2.1, §7.2.2); eoffice gives the 份号 in the 套红 version, the 保密期限 is the document's field.
 - attachments: 附件说明 in the 正文 matches the attached files (GB/T 9704-2012 §7.3.4).
 - main_recipients: a 发文 names its 主送机关 (GB/T 9704-2012 §7.3.2).
 - signed_date: the 成文日期 is the 签发 date (GB/T 9704-2012 §7.3.5.1): set once signed.
@@ -76,14 +76,14 @@ def check(session: Session, doc: Document, *, blocking: tuple[str, ...], files_d
             title=doc.title)))
     steps = list(session.scalars(select(RouteStep).where(RouteStep.document_id == doc.id,
                                                         RouteStep.route_round == doc.route_round)))
-    upward = doc.kind == Kind.OUTGOING and kind in UPWARD_KINDS
+    upward = doc.kind == Kind.OUTGOING and (bool(doc.upward) or kind in UPWARD_KINDS)
     if upward and not (signer_known or doc.signed_by_id) and not any(s.kind == StepKind.SIGN for s in steps):
         found.append(("upward_signer", msg(
             "%(kind)s是上行文，须标注签发人：请在路由中保留“局领导签发”步骤（GB/T 9704-2012 7.2.5）。",
             kind=kind)))
-    if doc.classification >= CLASSIFIED_FROM:
+    if doc.classification >= CLASSIFIED_FROM and not (doc.secrecy_period or "").strip():
         found.append(("classified_marks", msg(
-            "涉密公文须标注份号、密级和保密期限：份号和密级由套红文件标注，保密期限请在正文首页注明"
+            "涉密公文须标注份号、密级和保密期限：份号和密级由套红文件标注，请在“保密期限”栏填写（如 1年、10年、长期）"
             "（GB/T 9704-2012 7.2.1、7.2.2）。")))
     if doc.kind == Kind.OUTGOING and not (doc.main_recipients or "").strip():
         found.append(("main_recipients", msg("请填写主送机关（GB/T 9704-2012 7.3.2）。")))

@@ -18,13 +18,18 @@ KEY_FIELDS = {
     "main_recipients": "主送",
     "cc_recipients": "抄送",
 }
+# 上行文 and 保密期限 (fields since 2026-12): part of what 签发 approves once they are set.
+OPTIONAL_KEY_FIELDS = {"upward": "上行文", "secrecy_period": "保密期限"}
 ROLE_LABELS = {"main": "正文", "attachment": "附件"}
 
 
 def snapshot(doc: Document, files: list[DocumentFile]) -> dict[str, Any]:
     """Return the content that 签发 approves: key fields and the current version of every file."""
+    fields = {name: getattr(doc, name) for name in KEY_FIELDS}
+    # Marks added later count only when set, so documents signed before they existed keep their fingerprint.
+    fields.update({name: getattr(doc, name) for name in OPTIONAL_KEY_FIELDS if getattr(doc, name, None)})
     return {
-        "fields": {name: getattr(doc, name) for name in KEY_FIELDS},
+        "fields": fields,
         "files": sorted(
             ({"slot": f.slot, "role": f.role, "filename": f.filename, "sha256": f.sha256} for f in files if f.current),
             key=lambda f: (f["role"] != "main", f["slot"]),
@@ -42,10 +47,12 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Describe every difference between two snapshots, as catalog messages (their text is Chinese;
     `as_data` keeps them translatable when stored)."""
     out: list[str] = []
-    for name, label in KEY_FIELDS.items():
+    for name, label in {**KEY_FIELDS, **OPTIONAL_KEY_FIELDS}.items():
         old, new = before["fields"].get(name), after["fields"].get(name)
-        if old != new:
-            if name == "classification":  # the label, not the code
+        if old != new and (old or new):
+            if name == "upward":
+                old, new = (msg("是") if old else msg("否")), (msg("是") if new else msg("否"))
+            elif name == "classification":  # the label, not the code
                 old, new = msg(CLASSIFICATION_NAMES.get(old, str(old))), msg(CLASSIFICATION_NAMES.get(new, str(new)))
             elif name == "urgency":
                 old, new = msg(URGENCY_NAMES.get(old, str(old))), msg(URGENCY_NAMES.get(new, str(new)))

@@ -187,6 +187,8 @@ class DraftFields:
     source_number: str | None = None
     received_on: date | None = None
     retention: str = "D30"
+    upward: bool = False  # 上行文 (GB/T 9704-2012 §7.2.5: 签发人 beside the 发文字号)
+    secrecy_period: str = ""  # 保密期限 of a classified document (§7.2.2), e.g. 1年, 10年, 长期
     # Set at 编号/分发, not by the drafting form: None keeps what the document has (an edit never clears
     # a field its form did not show).
     copies: int | None = None
@@ -215,7 +217,12 @@ def _check_fields(fields: DraftFields, actor: User, kind: str) -> list[str]:
         problems.append(msg("保管期限须为永久、定期30年或定期10年。"))
     if kind == Kind.INCOMING and not (fields.source_organ or "").strip():
         problems.append(msg("收文请填写来文机关。"))
+    if len(fields.secrecy_period.strip()) > MAX_SECRECY_PERIOD:
+        problems.append(msg("保密期限不能超过%(n)d个字，例如：1年、10年、长期。", n=MAX_SECRECY_PERIOD))
     return problems
+
+
+MAX_SECRECY_PERIOD = 20
 
 
 def create_document(
@@ -268,6 +275,10 @@ def _apply_fields(doc: Document, fields: DraftFields) -> None:
         doc.source_number = (fields.source_number or "").strip() or None
     if fields.shows("received_on"):
         doc.received_on = fields.received_on
+    if fields.shows("upward"):
+        doc.upward = bool(fields.upward) and doc.kind != Kind.INCOMING
+    if fields.shows("secrecy_period"):
+        doc.secrecy_period = fields.secrecy_period.strip() or None
 
 
 def files_of(session: Session, doc: Document, *, current_only: bool = True) -> list[DocumentFile]:

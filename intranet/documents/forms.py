@@ -31,6 +31,8 @@ class DocumentForm(FlaskForm):
     source_organ = StringField(_l("来文机关"), validators=[Optional(), Length(max=200)])
     source_number = StringField(_l("来文字号"), validators=[Optional(), Length(max=100)])
     received_on = DateField(_l("收文日期"), validators=[Optional()])
+    upward = BooleanField(_l("上行文（向上级机关报送，版头标注签发人）"))
+    secrecy_period = StringField(_l("保密期限"), validators=[Optional(), Length(max=20)])
 
     def __init__(self, *args, obj=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, obj=obj, **kwargs)

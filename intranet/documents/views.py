@@ -194,7 +194,10 @@ def _fields(form: DocumentForm) -> services.DraftFields:
         cc_recipients=form.cc_recipients.data or "", deadline=form.deadline.data,
         source_organ=form.source_organ.data, source_number=form.source_number.data,
         received_on=form.received_on.data, retention=form.retention.data or "D30",
-        given=frozenset(request.form),  # what the form showed; anything else is kept as it is
+        upward=bool(form.upward.data), secrecy_period=form.secrecy_period.data or "",
+        # What the form showed; anything else is kept as it is (an unticked box posts nothing: its
+        # hidden companion says the box was shown).
+        given=frozenset(request.form) | ({"upward"} if "upward_shown" in request.form else set()),
     )
 
 

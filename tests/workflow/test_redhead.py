@@ -116,3 +116,25 @@ def test_a_pdf_main_text_is_refused_with_the_reason(tmp_path):
     pdf.write_bytes(b"%PDF-1.4")
     with pytest.raises(ValueError, match="正文须为 Word 文件"):
         redhead.build_docx(FACTS, pdf, tmp_path / "x.docx")
+
+
+def test_an_upward_classified_document_has_its_marks_in_place(tmp_path):
+    """§7.2.1-7.2.5: 份号 (6 digits), 密级★保密期限 and 紧急程度 one per line at the 版心's top left; a 上行文's
+    发文字号 one character in from the left and 签发人 one character in from the right, on one line."""
+    import dataclasses
+
+    facts = dataclasses.replace(FACTS, upward=True, signer="张建国", classification="秘密", secrecy_period="1年",
+                                copy_number="000001", title="关于申请森林防火专项经费的请示")
+    _docx, pdf_path = redhead.build(facts, _body(tmp_path / "正文.docx", 3), tmp_path / "out")
+    first = redhead.pdf_lines(pdf_path)[0]
+    copy, secret, urgent = _find(first, "000001"), _find(first, "秘密★1年"), _find(first, "特急")
+    for line in (copy, secret, urgent):
+        assert abs(line.left - 28) < 1  # the 版心's left edge
+    assert abs(copy.top - 37) < 4 and copy.top < secret.top < urgent.top  # from the first line down
+    number, signer = _find(first, "示林发〔2026〕12号"), _find(first, "签发人：张建国")
+    one_char = 16 / 72 * 25.4  # one 3号 character, 5.6 mm
+    assert abs(number.left - (28 + one_char)) < 1  # 居左空一字
+    assert abs(signer.right - (184 - one_char)) < 1  # 居右空一字
+    assert abs(number.top - signer.top) < 1  # on the same line
+    mark = _find(first, "示范市林业局文件")
+    assert abs((mark.left + mark.right) / 2 - CENTRE) < 1.5 and mark.top < number.top
