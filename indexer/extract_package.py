@@ -13,13 +13,13 @@ before parsing, no entities, no network):
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from pathlib import Path
 
 from lxml import etree
 
+from fileformats import ofd
 from indexer.extract_base import Content, ExtractionError
 from indexer.extract_docx import check_sizes, load_part
 
@@ -135,33 +135,11 @@ def _odf_inline(element: etree._Element, buf: list[str]) -> None:
 
 
 def read_ofd(path: Path) -> Content:
-    """Return the text of every page of an OFD document (GB/T 33190), its title and creation year."""
-    with _open(path) as package:
-        root = load_part(package, "OFD.xml")
-        if root is None:
-            raise ExtractionError("damaged", "不是 OFD 文件（找不到 OFD.xml）")
-        title = year = None
-        for info in root.iter("{*}DocInfo"):
-            for el in info:
-                if _local(el) == "Title" and (el.text or "").strip():
-                    title = el.text.strip()
-                elif _local(el) == "CreationDate" and (el.text or "")[:4].isdigit():
-                    year = int(el.text[:4])
-        texts: list[str] = []
-        for doc_root in root.iter("{*}DocRoot"):
-            doc_name = (doc_root.text or "").strip().lstrip("/")
-            document = load_part(package, doc_name)
-            if document is None:
-                continue
-            base = posixpath.dirname(doc_name)
-            for page in document.iter("{*}Page"):
-                loc = (page.get("BaseLoc") or "").strip()
-                name = loc.lstrip("/") if loc.startswith("/") else posixpath.normpath(posixpath.join(base, loc))
-                content = load_part(package, name)
-                if content is None:
-                    continue
-                lines: list[str] = []
-                for obj in content.iter("{*}TextObject"):
-                    lines.append("".join(code.text or "" for code in obj.iter("{*}TextCode")))
-                texts.append("\n".join(lines))
-    return Content("\n".join(texts), title, year)
+    """Return the text of every page of an OFD document (GB/T 33190), its title and creation year
+    (fileformats.ofd reads it; a package it refuses is damaged, with its reason)."""
+    try:
+        found = ofd.read(path)
+    except ofd.OfdError as exc:
+        raise ExtractionError("damaged", str(exc)) from None
+    return Content(found.text, found.title, found.year)
+

@@ -13,6 +13,7 @@ The clerk confirms every field; nothing is saved from a guess alone.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class Guess:
 
 
 def read_lines(path: Path, *, timeout: float = subproc.IN_REQUEST_SECONDS) -> list[str]:
-    """Return the text lines of a PDF or .docx, read in a limited child within `timeout` seconds (a web
+    """Return the text lines of a PDF, OFD or .docx, read in a limited child within `timeout` seconds (a web
     request: 2 s); IntakeError when unreadable or slower (the file is kept, the clerk fills the form)."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
@@ -73,7 +74,20 @@ def read_lines(path: Path, *, timeout: float = subproc.IN_REQUEST_SECONDS) -> li
             return [line.strip() for line in diffs.paragraphs(path, timeout=timeout)]
         except diffs.DiffUnavailable:
             raise IntakeError(msg("来文 Word 文件无法读取，请手工填写。")) from None
-    raise IntakeError(msg("只能识别 PDF 或 Word（.docx）来文，请手工填写。"))
+    if suffix == ".ofd":  # GB/T 33190, read by fileformats.ofd in the same kind of limited child
+        try:
+            done = subproc.run_limited([sys.executable, "-m", "fileformats.ofd", str(path)], timeout=timeout,
+                                       memory_mb=512)
+        except subproc.LimitExceeded:
+            raise IntakeError(msg("来文读取超时，请手工填写。")) from None
+        try:
+            text = str(json.loads(done.stdout)["text"]) if done.returncode == 0 else ""
+        except (ValueError, KeyError, TypeError):
+            text = ""
+        if not text.strip():
+            raise IntakeError(msg("来文 OFD 无法读取或没有文字，请手工填写。"))
+        return [line.strip() for line in text.splitlines()]
+    raise IntakeError(msg("只能识别 PDF、OFD 或 Word（.docx）来文，请手工填写。"))
 
 
 def _number(text: str) -> int:

@@ -18,13 +18,14 @@ from pathlib import Path
 from archive.messages import DomainError, msg
 from fileformats import office, probe, subproc, zipguard
 
-MAIN_EXTENSIONS = {".docx", ".pdf"}
+MAIN_EXTENSIONS = {".docx", ".pdf", ".ofd"}  # OFD (GB/T 33190): 收文 from other organs often arrive so
 ATTACHMENT_EXTENSIONS = {
     ".docx", ".doc", ".pdf", ".xlsx", ".xls", ".pptx", ".txt", ".wps", ".ofd", ".jpg", ".jpeg", ".png",
     ".zip", ".rar", ".7z", ".csv",
 }
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
+    ".ofd": "application/ofd",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".doc": "application/msword",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

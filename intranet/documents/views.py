@@ -263,7 +263,7 @@ def intake_upload():  # type: ignore[no-untyped-def]
     form = DocumentForm(formdata=None)
     form.received_on.data = local_today()
     if not upload or not upload.filename:
-        flash(_("请选择来文文件（PDF 或 Word）。"), "error")
+        flash(_("请选择来文文件（PDF、OFD 或 Word）。"), "error")
         return redirect(url_for("documents.new", kind="incoming"))
     try:
         data = read_limited(upload.stream, "document")

@@ -191,7 +191,11 @@ def test_unreadable_inputs_say_so(tmp_path):
     with pytest.raises(intake.IntakeError):
         intake.read_lines(broken)
     with pytest.raises(intake.IntakeError, match="只能识别"):
-        intake.read_lines(tmp_path / "x.ofd")
+        intake.read_lines(tmp_path / "x.wps")
+    fake = tmp_path / "x.ofd"
+    fake.write_bytes(b"PK not really a zip")
+    with pytest.raises(intake.IntakeError, match="OFD"):
+        intake.read_lines(fake)
     assert intake.guess([]) == intake.Guess()
     assert io  # (io is used by the corpus helpers' callers)
 
@@ -243,3 +247,19 @@ def test_the_incoming_register_lists_and_exports_received_documents(flow, client
     auth.logout()
     auth.login("lz_staff")
     assert client.get("/documents/register/incoming").status_code == 403
+
+
+def test_an_ofd_incoming_document_is_read_like_a_pdf(tmp_path):
+    """GB/T 33190 OFD, as other organs' systems send 收文: the same fields come out as from its PDF."""
+    from tests.indexer.realfiles import ofd
+
+    path = tmp_path / "来文.ofd"
+    ofd(path, "关于做好秋冬季森林防火工作的通知", [[
+        "000003", "秘密★1年", "特急", "四川省林业和草原局文件", "川林发〔2026〕21号",
+        "关于做好秋冬季森林防火工作的通知", "各市（州）林业主管部门：",
+        "为切实做好秋冬季森林防火工作，现将有关事项通知如下。",
+        "四川省林业和草原局", "2026年10月8日"]])
+    lines = intake.read_lines(path)
+    found = intake.guess(lines)
+    assert found.source_number == "川林发〔2026〕21号" and found.title == "关于做好秋冬季森林防火工作的通知"
+    assert found.source_organ == "四川省林业和草原局" and found.classification == 2 and found.urgency == "very_urgent"
