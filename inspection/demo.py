@@ -96,5 +96,29 @@ def seed(session: Session, settings: Settings, *, today: date | None = None) -> 
                            now=_at(done_day + timedelta(days=18), 16))
     service.judge(session, settings, clerk, done.id, accept=True, now=_at(done_day + timedelta(days=19), 10))
     service.confirm(session, settings, user["deputy"], done.id, now=_at(done_day + timedelta(days=20), 9))
+
+    # 5. Items of the other units that have people (办公室, 档案室, 文印室), so the 通报 and the year's
+    # assessment show more than two departments: one closed on time, one in progress, one overdue.
+    others = (
+        ("BGS", "clerk", "修订局机关公文处理办法，统一发文稿纸和套红模板", 60, 25, True),
+        ("DAS", "archivist", "完成2025年度文书档案整理归档和移交进馆准备", 45, 30, False),
+        ("WYS", "printroom", "建立涉密文件印制登记和销毁台账", 35, -5, False),
+    )
+    for code, person_name, content, ago, deadline_in, closed in others:
+        unit, person = org.department_by_code(session, code), org.user_by_username(session, person_name)
+        if unit is None or person is None or not person.active:
+            continue
+        day = today - timedelta(days=ago)
+        item = register(ItemDraft(
+            source_kind="manual", source_text="局长办公会议交办", content=content, leader_id=user["director"].id,
+            lead_department_id=unit.id, person_id=person.id, schedule="monthly",
+            deadline=today + timedelta(days=deadline_in)), day)
+        service.submit_feedback(session, settings, person, item.id, "已制定工作方案，正在推进。",
+                                now=_at(day + timedelta(days=10), 15))
+        if closed:
+            service.submit_closing(session, settings, person, item.id, "已按要求完成，相关制度已印发执行。",
+                                   now=_at(today - timedelta(days=6), 16))
+            service.judge(session, settings, clerk, item.id, accept=True, now=_at(today - timedelta(days=5), 10))
+            service.confirm(session, settings, user["director"], item.id, now=_at(today - timedelta(days=4), 9))
     session.commit()
     return len(made)

@@ -279,7 +279,7 @@ def test_quarterly_bulletin_counts_per_unit_and_year_figures(settings, db):
 
 def test_the_demo_is_believable_and_idempotent(settings, db):
     with db.session(write_lock=True) as s:
-        assert demo.seed(s, settings) == 7
+        assert demo.seed(s, settings) == 10
         assert demo.seed(s, settings) == 0
         items = list(s.scalars(select(InspectionItem)))
         states = {i.state for i in items}
@@ -287,6 +287,7 @@ def test_the_demo_is_believable_and_idempotent(settings, db):
         office = _user(s, "clerk")
         assert any(r.overdue for r in service.items_for(s, settings, office))
         assert {i.source_kind for i in items} == {"instruction", "meeting", "plan", "manual"}
+        assert len({i.lead_department_id for i in items}) >= 5  # more than two units in the 通报
 
 
 def test_the_worker_job_marks_overdue_reports_once(settings, db):
