@@ -121,9 +121,13 @@ def distributed(session: Session, doc: Document, person: User, actor: User) -> N
     """Tell a recipient that a document was distributed (分发) to them: it is in their 收件."""
     title = (msg("收到公文：%(title)s（%(number)s）", title=doc.title, number=doc.doc_number) if doc.doc_number
              else msg("收到公文：%(title)s", title=doc.title))
-    notify.notify(session, person, "info", title,
-                  body=msg("%(name)s 分发给您，请阅知。也可在「收件」中查看。", name=actor.display_name),
-                  link=deadlines.document_link(doc.id), document_id=doc.id)
+    numbered = bool(doc.doc_number) and doc.kind == "outgoing"
+    # A numbered 发文 is read in its formal version (套红, made at 编号): the link opens the page there.
+    who = actor.display_name
+    body = (msg("%(name)s 分发给您，请阅知正式文件（套红 PDF，在页面顶部）。也可在「收件」中查看。", name=who)
+            if numbered else msg("%(name)s 分发给您，请阅知。也可在「收件」中查看。", name=who))
+    link = deadlines.document_link(doc.id) + ("#formal-version" if numbered else "")
+    notify.notify(session, person, "info", title, body=body, link=link, document_id=doc.id)
 
 
 def clear_stale_task_notices(session: Session, doc: Document) -> int:
