@@ -17,6 +17,7 @@ from __future__ import annotations
 import shutil
 import struct
 import threading
+import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -309,8 +310,14 @@ def _unpack(raw: bytes) -> DocMeta:
 
 
 def index_exists(index_dir: Path) -> bool:
-    """Return True when a Whoosh index has been created in `index_dir`."""
-    return index_dir.is_dir() and index.exists_in(str(index_dir))
+    """Return True when a Whoosh index has been created in `index_dir`.
+
+    Looks for a table of contents by name only: opening it (as whoosh.index.exists_in does) races the
+    writer, which deletes the previous generation's TOC when it commits a new one.
+    """
+    if not index_dir.is_dir():
+        return False
+    return index.TOC._latest_generation(FileStorage(str(index_dir)), index._DEF_INDEX_NAME) >= 0
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -468,6 +475,9 @@ def _posting_ids(matcher: Any) -> set[int]:
         matcher._goto(matcher._nextoffset)
 
 
+RACE_RETRIES = 5  # attempts to open the latest generation while the writer commits
+
+
 class IndexView:
     """A process-wide read-only view of the index; `snapshot()` refreshes it when the writer committed."""
 
@@ -483,7 +493,22 @@ class IndexView:
         self.texts = TextReader(index_dir)
 
     def refresh(self) -> bool:
-        """Reopen the index if it changed; return False when there is no index yet. Call under `lock`."""
+        """Reopen the index if it changed; return False when there is no index yet. Call under `lock`.
+
+        The single writer may commit (and remove the previous generation's files) between finding the
+        latest generation and opening it: the view then looks again (a few times, 50 ms apart).
+        """
+        for attempt in range(RACE_RETRIES):
+            try:
+                return self._refresh()
+            except FileNotFoundError:
+                if attempt == RACE_RETRIES - 1:
+                    raise
+                self._close()
+                time.sleep(0.05)
+        return False
+
+    def _refresh(self) -> bool:
         if not index_exists(self.index_dir):
             self._close()
             return False

@@ -38,3 +38,40 @@ def test_failure_before_commit_cancels_and_retries(isettings, db):
     finally:
         pool.close()
         writer.close()
+
+
+def test_readers_never_fail_while_the_writer_commits(tmp_path):
+    """The single writer removes the previous generation's files when it commits; a reader that found
+    that generation a moment before looks again instead of failing (a search during indexing)."""
+    import threading
+
+    index_dir = tmp_path / "index"
+    writer = engine.IndexWriter(index_dir)
+    view = engine.IndexView(index_dir)
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                with view.lock:
+                    view.refresh()
+            except BaseException as exc:  # any failure of a reader is the finding
+                errors.append(exc)
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for n in range(60):
+            writer.put(engine.IndexDoc(fid=n + 1, text=f"第{n}号文件", grams={f"文{n}"}, name=f"{n}.txt", title="",
+                                       name_grams=set(), kind="txt", department_id=None, year=2026, classification=0,
+                                       public=True, mtime_ns=0))
+            writer.commit()
+    finally:
+        done.set()
+        reader.join(10)
+        writer.close()
+    assert errors == []
+    with view.lock:
+        assert view.refresh() and sum(len(s.metas) for s in view.segments) == 60
