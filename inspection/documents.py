@@ -8,12 +8,11 @@ the result or `<key>.failed` the reason. Keys are `bulletin-<year>Q<quarter>`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
-from archive.messages import msg
-from fileformats import office
+from archive.pdfqueue import PdfQueue, PdfState
+
+__all__ = ["KEY_RE", "QUEUE", "PdfState", "bulletin_key", "convert_pending", "folder", "pdf_path", "pdf_state",
+           "request_pdf"]
 
 KEY_RE = re.compile(r"^bulletin-\d{4}Q[1-4]$")
 
@@ -23,75 +22,7 @@ def bulletin_key(year: int, quarter: int) -> str:
     return f"bulletin-{year:04d}Q{quarter}"
 
 
-@dataclass(frozen=True)
-class PdfState:
-    """`status`: "none" (never asked), "pending", "ready" or "failed" (`reason`); `made_at` when ready."""
-
-    status: str
-    reason: str = ""
-    made_at: datetime | None = None
-
-
-def folder(files_dir: Path) -> Path:
-    """Where the 督查通报 PDFs are kept."""
-    return files_dir / "inspection"
-
-
-def _check(key: str) -> str:
-    if not KEY_RE.match(key):
-        raise ValueError(f"bad document key {key!r}")
-    return key
-
-
-def request_pdf(files_dir: Path, key: str, docx: bytes) -> None:
-    """Ask the worker for the PDF of `docx` under `key` (replaces an earlier one)."""
-    base = folder(files_dir)
-    (base / "queue").mkdir(parents=True, exist_ok=True)
-    (base / f"{_check(key)}.docx").write_bytes(docx)
-    for suffix in (".pdf", ".failed"):
-        (base / f"{key}{suffix}").unlink(missing_ok=True)
-    (base / "queue" / key).touch()
-
-
-def pdf_state(files_dir: Path, key: str) -> PdfState:
-    """The state of the PDF under `key`."""
-    base = folder(files_dir)
-    _check(key)
-    if (base / "queue" / key).exists():
-        return PdfState("pending")
-    failed = base / f"{key}.failed"
-    if failed.exists():
-        return PdfState("failed", failed.read_text(encoding="utf-8"))
-    pdf = base / f"{key}.pdf"
-    if pdf.exists():
-        return PdfState("ready", made_at=datetime.fromtimestamp(pdf.stat().st_mtime, UTC))
-    return PdfState("none")
-
-
-def pdf_path(files_dir: Path, key: str) -> Path | None:
-    """The ready PDF under `key`, else None."""
-    path = folder(files_dir) / f"{_check(key)}.pdf"
-    return path if pdf_state(files_dir, key).status == "ready" else None
-
-
-def convert_pending(files_dir: Path, *, soffice: str = "soffice", timeout: float = 120.0, limit: int = 3) -> int:
-    """Convert the asked-for .docx files to PDF (the worker's job); return how many were handled. A failure is
-    kept with its reason for the page to show."""
-    queue = folder(files_dir) / "queue"
-    if not queue.is_dir():
-        return 0
-    done = 0
-    for entry in sorted(queue.iterdir(), key=lambda p: p.stat().st_mtime)[:limit]:
-        key = entry.name
-        if not KEY_RE.match(key):
-            entry.unlink(missing_ok=True)
-            continue
-        base = folder(files_dir)
-        try:
-            office.convert(base / f"{key}.docx", "pdf", base / f"{key}.pdf", input_suffix=".docx", soffice=soffice,
-                           timeout=timeout)
-        except (office.ConversionFailed, OSError) as exc:
-            (base / f"{key}.failed").write_text(str(exc) or msg("PDF 生成失败，请稍后重试。"), encoding="utf-8")
-        entry.unlink(missing_ok=True)
-        done += 1
-    return done
+QUEUE = PdfQueue("inspection", KEY_RE)
+# The queue's operations under the names the pages and the worker use (archive/pdfqueue.py).
+folder, request_pdf, pdf_state = QUEUE.folder, QUEUE.request_pdf, QUEUE.pdf_state
+pdf_path, convert_pending = QUEUE.pdf_path, QUEUE.convert_pending

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 from docx import Document as new_docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -21,9 +19,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.run import Run
 
-from archive.messages import msg
 from archive.models.reporting import Issue, Item
-from fileformats import office
+from archive.pdfqueue import PdfQueue
 from reporting.ranking import LEVELS, Bulletin
 from reporting.service import LEVEL_NAMES, unit_of_item
 
@@ -113,78 +110,8 @@ def bulletin_docx(result: Bulletin, *, organ_name: str, issued_on: date, marked_
     return _bytes(doc)
 
 
-# ---- the worker's PDF queue ---------------------------------------------------------------------------
+# ---- the worker's PDF queue (archive/pdfqueue.py) ------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class PdfState:
-    """`status`: "none" (never asked), "pending", "ready" or "failed" (`reason`); `made_at` when ready."""
-
-    status: str
-    reason: str = ""
-    made_at: datetime | None = None
-
-
-def folder(files_dir: Path) -> Path:
-    """Where the PDFs of this office are kept."""
-    return files_dir / "reporting"
-
-
-def _check(key: str) -> str:
-    if not KEY_RE.match(key):
-        raise ValueError(f"bad document key {key!r}")
-    return key
-
-
-def request_pdf(files_dir: Path, key: str, docx: bytes) -> None:
-    """Ask the worker for the PDF of `docx` under `key` (replaces an earlier one)."""
-    base = folder(files_dir)
-    (base / "queue").mkdir(parents=True, exist_ok=True)
-    (base / f"{_check(key)}.docx").write_bytes(docx)
-    for suffix in (".pdf", ".failed"):
-        (base / f"{key}{suffix}").unlink(missing_ok=True)
-    (base / "queue" / key).touch()
-
-
-def pdf_state(files_dir: Path, key: str) -> PdfState:
-    """The state of the PDF under `key`."""
-    base = folder(files_dir)
-    _check(key)
-    if (base / "queue" / key).exists():
-        return PdfState("pending")
-    failed = base / f"{key}.failed"
-    if failed.exists():
-        return PdfState("failed", failed.read_text(encoding="utf-8"))
-    pdf = base / f"{key}.pdf"
-    if pdf.exists():
-        return PdfState("ready", made_at=datetime.fromtimestamp(pdf.stat().st_mtime, UTC))
-    return PdfState("none")
-
-
-def pdf_path(files_dir: Path, key: str) -> Path | None:
-    """The ready PDF under `key`, else None."""
-    path = folder(files_dir) / f"{_check(key)}.pdf"
-    return path if pdf_state(files_dir, key).status == "ready" else None
-
-
-def convert_pending(files_dir: Path, *, soffice: str = "soffice", timeout: float = 120.0, limit: int = 5) -> int:
-    """Convert the asked-for .docx files to PDF (worker job); return how many were handled. A failure
-    is kept with its reason for the page to show."""
-    queue = folder(files_dir) / "queue"
-    if not queue.is_dir():
-        return 0
-    done = 0
-    for entry in sorted(queue.iterdir(), key=lambda p: p.stat().st_mtime)[:limit]:
-        key = entry.name
-        if not KEY_RE.match(key):
-            entry.unlink(missing_ok=True)
-            continue
-        base = folder(files_dir)
-        source = base / f"{key}.docx"
-        try:
-            office.convert(source, "pdf", base / f"{key}.pdf", input_suffix=".docx", soffice=soffice, timeout=timeout)
-        except (office.ConversionFailed, OSError) as exc:
-            (base / f"{key}.failed").write_text(str(exc) or msg("PDF 生成失败"), encoding="utf-8")
-        entry.unlink(missing_ok=True)
-        done += 1
-    return done
+QUEUE = PdfQueue("reporting", KEY_RE)
+folder, request_pdf, pdf_state = QUEUE.folder, QUEUE.request_pdf, QUEUE.pdf_state
+pdf_path, convert_pending = QUEUE.pdf_path, QUEUE.convert_pending
