@@ -27,30 +27,11 @@ import time
 import zipfile
 from pathlib import Path
 
+from tests.support import inflating_docx
+
 PASSWORD = "bench-Pass-123"
 STEPS = ("print_web", "print_worker", "preview_web", "preview_worker", "formal_worker", "filing_web",
          "soffice_capped")
-
-
-def inflating_docx(inflated_mb: int = 1000, part: str = "word/document.xml") -> bytes:
-    """A small .docx whose `part` inflates to `inflated_mb` MB of zeros."""
-    import docx
-
-    plain = io.BytesIO()
-    document = docx.Document()
-    document.add_paragraph("正常外表")
-    document.save(plain)
-    src = zipfile.ZipFile(io.BytesIO(plain.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for name in src.namelist():
-            if name != part:
-                dst.writestr(name, src.read(name))
-        with dst.open(part, "w", force_zip64=True) as fh:
-            chunk = b"\0" * (1 << 20)
-            for _ in range(inflated_mb):
-                fh.write(chunk)
-    return out.getvalue()
 
 
 def _settings(work: Path):  # type: ignore[no-untyped-def]
@@ -69,8 +50,8 @@ def _prepare(work: Path) -> None:
     with db.session() as session:
         demo.seed(session, data_dir=settings.data_dir, archive_dir=settings.archive_dir, password=PASSWORD)
     db.engine.dispose()
-    (work / "bomb.docx").write_bytes(inflating_docx())
-    (work / "bomb-app.docx").write_bytes(inflating_docx(part="docProps/app.xml"))
+    (work / "bomb.docx").write_bytes(inflating_docx(1000))
+    (work / "bomb-app.docx").write_bytes(inflating_docx(1000, part="docProps/app.xml"))
 
 
 class _Auth:

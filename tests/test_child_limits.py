@@ -12,8 +12,7 @@ import pytest
 
 from fileformats import office, probe, subproc
 from tests.indexer.realfiles import docx_bytes
-from tests.support import make_pdf
-from tests.workflow.test_pages import inflating_docx
+from tests.support import inflating_docx, make_pdf
 
 
 def _processes_mentioning(text: str) -> list[int]:

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import select
-
-from archive.models import User
-
 
 def test_a_monitor_with_the_health_token_gets_details_and_without_it_only_statuses(client, settings, app):
     app.extensions["eoffice.settings"] = settings.replace(web=replace(settings.web, health_token="mon-Token-2026"))
@@ -25,31 +21,6 @@ def test_an_empty_health_token_accepts_no_bearer(client, settings):
     assert settings.web.health_token == ""
     answer = client.get("/healthz", headers={"Authorization": "Bearer "}).get_json()
     assert str(settings.data_dir) not in str(answer)
-
-
-def test_circulation_outsider_gets_the_same_body_for_existing_and_missing_ids(client, auth, db):
-    from archive.models.files import ArchiveFile
-    from archive.supervision import circulation
-
-    with db.session() as session:
-        sender = session.scalar(select(User).where(User.username == "clerk"))
-        item = ArchiveFile(relpath="BGS/2026/通知.txt", name="通知.txt", title="通知", kind="txt",
-                           department_id=sender.department_id, classification=0, outcome="indexed")
-        session.add(item)
-        session.flush()
-        existing = circulation.send(session, sender, recipients=circulation.Recipients(usernames=["lz_staff"]),
-                                    archive_file=item).id
-        session.commit()
-    missing = existing + 987654
-    auth.login("zl_staff")
-    token = auth.csrf("/")
-    for action in ("add", "recall", "remind"):
-        answers = []
-        for cid in (existing, missing):
-            resp = client.post(f"/circulation/{cid}/{action}", data={"csrf_token": token, "note": ""})
-            # the page echoes its own address once (the 「English」 link back to it): that is not an answer
-            answers.append((resp.status_code, resp.get_data(as_text=True).replace(f"/circulation/{cid}/", "/ID/")))
-        assert answers[0] == answers[1], action
 
 
 def test_the_formal_version_download_name_is_safe_for_any_document_number(client, auth, db, settings):

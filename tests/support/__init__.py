@@ -1,4 +1,4 @@
-"""Test support shared by every test package: free ports, waiting for a condition.
+"""Test support shared by every test package (and bench/): free ports, waiting for a condition, file makers.
 
 Loaded by `pytest_plugins` in tests/conftest.py; tests import these functions from here, never from a
 conftest module of another package.
@@ -45,4 +45,29 @@ def make_pdf(text: str = "正文") -> bytes:
     c.drawString(72, 720, text.encode("ascii", "replace").decode())
     c.showPage()
     c.save()
+    return out.getvalue()
+
+
+def inflating_docx(inflated_mb: int = 200, part: str = "word/document.xml") -> bytes:
+    """A small .docx (python-docx) whose `part` inflates to `inflated_mb` MB of zeros: a zip bomb in Word's
+    clothes, about 1 KB per inflated MB."""
+    import io
+    import zipfile
+
+    import docx
+
+    plain = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("正常外表")
+    document.save(plain)
+    src = zipfile.ZipFile(io.BytesIO(plain.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for name in src.namelist():
+            if name != part:
+                dst.writestr(name, src.read(name))
+        with dst.open(part, "w", force_zip64=True) as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(inflated_mb):
+                fh.write(chunk)
     return out.getvalue()

@@ -9,7 +9,8 @@ import pytest
 
 from archive import org
 from archive.workflow import formal, services
-from tests.workflow.test_pages import inflating_docx, page
+from tests.support import inflating_docx
+from tests.workflow.test_pages import page
 
 pytestmark = pytest.mark.slow
 

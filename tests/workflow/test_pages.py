@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from archive.models.documents import Document, StepAssignment
 from tests.indexer.realfiles import docx_bytes
+from tests.support import inflating_docx
 from tests.workflow.conftest import make_pdf
 
 XSS = "<script>alert('x')</script>"
@@ -308,23 +309,6 @@ def test_sending_an_incoming_document_back(client, auth, flow):
         "version": field(html, "version"), "reasons": "不属于本局职责\n未加盖公章"},
         follow_redirects=True).get_data(as_text=True)
     assert "已退回来文单位" in resp and "未加盖公章" in resp
-
-
-def inflating_docx(inflated_mb: int = 200, part: str = "word/document.xml") -> bytes:
-    """A small .docx whose `part` inflates to `inflated_mb` MB of zeros (a zip bomb in Word's clothes)."""
-    import zipfile
-
-    src = zipfile.ZipFile(io.BytesIO(docx_bytes("正常外表")))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for name in src.namelist():
-            if name != part:
-                dst.writestr(name, src.read(name))
-        with dst.open(part, "w", force_zip64=True) as fh:
-            chunk = b"\0" * (1 << 20)
-            for _ in range(inflated_mb):
-                fh.write(chunk)
-    return out.getvalue()
 
 
 def _upload(client, auth, doc_id: int, name: str, data: bytes) -> str:  # type: ignore[no-untyped-def]
