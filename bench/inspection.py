@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import logging
 import random
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from archive import demo, migrate, org
-from archive.db import connect
+from archive import org
 from archive.models import Department
 from archive.models.base import BUREAU_ZONE
 from archive.models.inspection import InspectionFeedback, InspectionItem
-from bench.web import PASSWORD, _login_cookie, _serve, load, percentiles
-from config import load_settings
+from bench.web import _login_cookie, _serve, demo_bureau, load, percentiles
 from inspection import report
 from intranet import create_app
 
@@ -88,43 +84,35 @@ def run(quick: bool = False) -> dict:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     rounds = 10 if quick else 40
     out: dict[str, object] = {"units": UNITS, "years": len(YEARS)}
-    with tempfile.TemporaryDirectory(prefix="eoffice-bench-inspection-") as tmp:
-        settings = load_settings(env={"EOFFICE_DATA_DIR": str(Path(tmp) / "var"), "EOFFICE_DEMO_PASSWORD": PASSWORD})
-        db = connect(settings.database_url)
+    with demo_bureau("eoffice-bench-inspection-") as (settings, db):
+        t0 = time.perf_counter()
+        out["items"] = _generate(db, random.Random(14))
+        out["generate_s"] = round(time.perf_counter() - t0, 2)
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        with db.session() as s:
+            out["feedback"] = s.scalar(select(func.count(InspectionFeedback.id)))
+            samples = []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                rows = report.lines(s, settings, 2026, 3, today=TODAY)
+                samples.append(time.perf_counter() - t0)
+            assert len(rows) == UNITS
+            out.update({f"service_quarter_{k}": v for k, v in percentiles(samples).items()})
+            samples = []
+            for _ in range(max(3, rounds // 4)):
+                t0 = time.perf_counter()
+                report.year_figures(s, settings, 2025)
+                samples.append(time.perf_counter() - t0)
+            out.update({f"year_figures_{k}": v for k, v in percentiles(samples).items()})
+        server, port = _serve(create_app(settings, db=db))
         try:
-            migrate.upgrade(db)
-            with db.session() as s:
-                demo.seed(s, data_dir=settings.data_dir, archive_dir=settings.archive_dir, password=PASSWORD)
-            t0 = time.perf_counter()
-            out["items"] = _generate(db, random.Random(14))
-            out["generate_s"] = round(time.perf_counter() - t0, 2)
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
-            with db.session() as s:
-                out["feedback"] = s.scalar(select(func.count(InspectionFeedback.id)))
-                samples = []
-                for _ in range(rounds):
-                    t0 = time.perf_counter()
-                    rows = report.lines(s, settings, 2026, 3, today=TODAY)
-                    samples.append(time.perf_counter() - t0)
-                assert len(rows) == UNITS
-                out.update({f"service_quarter_{k}": v for k, v in percentiles(samples).items()})
-                samples = []
-                for _ in range(max(3, rounds // 4)):
-                    t0 = time.perf_counter()
-                    report.year_figures(s, settings, 2025)
-                    samples.append(time.perf_counter() - t0)
-                out.update({f"year_figures_{k}": v for k, v in percentiles(samples).items()})
-            server, port = _serve(create_app(settings, db=db))
-            try:
-                cookie = _login_cookie(port)  # the office clerk
-                quarter_page = lambda: "/inspection/report?year=2026&q=3"  # noqa: E731
-                out["report_quarter_single"] = load(port, quarter_page, cookie, 1, rounds)
-                out["report_quarter_4_clients"] = load(port, quarter_page, cookie, 4, max(5, rounds // 4))
-            finally:
-                server.close()  # type: ignore[attr-defined]
+            cookie = _login_cookie(port)  # the office clerk
+            quarter_page = lambda: "/inspection/report?year=2026&q=3"  # noqa: E731
+            out["report_quarter_single"] = load(port, quarter_page, cookie, 1, rounds)
+            out["report_quarter_4_clients"] = load(port, quarter_page, cookie, 4, max(5, rounds // 4))
         finally:
-            db.engine.dispose()
+            server.close()  # type: ignore[attr-defined]
     return out
 
 

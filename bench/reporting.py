@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import logging
 import random
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from archive import demo, migrate, org
-from archive.db import connect
+from archive import org
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.reporting import Adoption, Issue, Item, OutsideUnit
-from bench.web import PASSWORD, _login_cookie, _serve, load, percentiles
-from config import load_settings
+from bench.web import _login_cookie, _serve, demo_bureau, load, percentiles
 from intranet import create_app
 from reporting import ranking, service
 
@@ -92,47 +88,39 @@ def run(quick: bool = False) -> dict:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     rounds = 10 if quick else 40
     out: dict[str, object] = {"units": UNITS, "years": len(YEARS)}
-    with tempfile.TemporaryDirectory(prefix="eoffice-bench-reporting-") as tmp:
-        settings = load_settings(env={"EOFFICE_DATA_DIR": str(Path(tmp) / "var"), "EOFFICE_DEMO_PASSWORD": PASSWORD})
-        db = connect(settings.database_url)
-        try:
-            migrate.upgrade(db)
-            with db.session() as s:
-                demo.seed(s, data_dir=settings.data_dir, archive_dir=settings.archive_dir, password=PASSWORD)
+    with demo_bureau("eoffice-bench-reporting-") as (settings, db):
+        t0 = time.perf_counter()
+        out["items"] = _generate(db, random.Random(14))
+        out["generate_s"] = round(time.perf_counter() - t0, 2)
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        with db.session() as s:
+            out["adoptions"] = s.scalar(select(func.count(Adoption.id)))
+            for name, period in (("service_year", ranking.Period(2026)),
+                                 ("service_quarter", ranking.Period(2026, 3))):
+                ranking.bulletin(s, settings, period, today=date(2027, 1, 1))  # warm the caches
+                samples = []
+                for _ in range(rounds):
+                    t0 = time.perf_counter()
+                    result = ranking.bulletin(s, settings, period, today=date(2027, 1, 1))
+                    samples.append(time.perf_counter() - t0)
+                assert len(result.rows) == UNITS
+                out.update({f"{name}_{k}": v for k, v in percentiles(samples).items()})
             t0 = time.perf_counter()
-            out["items"] = _generate(db, random.Random(14))
-            out["generate_s"] = round(time.perf_counter() - t0, 2)
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
-            with db.session() as s:
-                out["adoptions"] = s.scalar(select(func.count(Adoption.id)))
-                for name, period in (("service_year", ranking.Period(2026)),
-                                     ("service_quarter", ranking.Period(2026, 3))):
-                    ranking.bulletin(s, settings, period, today=date(2027, 1, 1))  # warm the caches
-                    samples = []
-                    for _ in range(rounds):
-                        t0 = time.perf_counter()
-                        result = ranking.bulletin(s, settings, period, today=date(2027, 1, 1))
-                        samples.append(time.perf_counter() - t0)
-                    assert len(result.rows) == UNITS
-                    out.update({f"{name}_{k}": v for k, v in percentiles(samples).items()})
-                t0 = time.perf_counter()
-                scores = ranking.year_scores(s, settings, 2025)
-                out["year_scores_ms"] = round(1000 * (time.perf_counter() - t0), 2)
-                out["year_scores_departments"] = len(scores)
-            server, port = _serve(create_app(settings, db=db))
-            try:
-                cookie = _login_cookie(port)  # the office clerk
-                year_page = lambda: "/reporting/bulletin?year=2026&quarter=all"  # noqa: E731
-                quarter_page = lambda: "/reporting/bulletin?year=2025&quarter=2"  # noqa: E731
-                out["bulletin_year_single"] = load(port, year_page, cookie, 1, rounds)
-                out["bulletin_quarter_single"] = load(port, quarter_page, cookie, 1, rounds)
-                out["bulletin_year_4_clients"] = load(port, year_page, cookie, 4, max(5, rounds // 4))
-                out["items_list_single"] = load(port, lambda: "/reporting/", cookie, 1, rounds)
-            finally:
-                server.close()  # type: ignore[attr-defined]
+            scores = ranking.year_scores(s, settings, 2025)
+            out["year_scores_ms"] = round(1000 * (time.perf_counter() - t0), 2)
+            out["year_scores_departments"] = len(scores)
+        server, port = _serve(create_app(settings, db=db))
+        try:
+            cookie = _login_cookie(port)  # the office clerk
+            year_page = lambda: "/reporting/bulletin?year=2026&quarter=all"  # noqa: E731
+            quarter_page = lambda: "/reporting/bulletin?year=2025&quarter=2"  # noqa: E731
+            out["bulletin_year_single"] = load(port, year_page, cookie, 1, rounds)
+            out["bulletin_quarter_single"] = load(port, quarter_page, cookie, 1, rounds)
+            out["bulletin_year_4_clients"] = load(port, year_page, cookie, 4, max(5, rounds // 4))
+            out["items_list_single"] = load(port, lambda: "/reporting/", cookie, 1, rounds)
         finally:
-            db.engine.dispose()
+            server.close()  # type: ignore[attr-defined]
     return out
 
 

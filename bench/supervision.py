@@ -8,21 +8,17 @@ on time or late, open ones with pending steps), then the same queries the pages 
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from archive import demo, migrate, org
-from archive.db import connect
+from archive import org
 from archive.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
 from archive.models.supervision import Notification
 from archive.supervision import calendar, circulation, deadlines, figures, notify
 from archive.supervision.calendar import LOCAL_TZ
-from bench.web import percentiles
-from config import load_settings
+from bench.web import demo_bureau, percentiles
 
 PASSWORD = "bench-Pass-123"
 
@@ -72,61 +68,53 @@ def _generate(db, n: int) -> None:  # type: ignore[no-untyped-def]
 def run(quick: bool = False) -> dict:
     n = 3000 if quick else 30000
     out: dict[str, float] = {"documents": n}
-    with tempfile.TemporaryDirectory(prefix="eoffice-bench-supervision-") as tmp:
-        settings = load_settings(env={"EOFFICE_DATA_DIR": str(Path(tmp) / "var"), "EOFFICE_DEMO_PASSWORD": PASSWORD})
-        db = connect(settings.database_url)
-        try:
-            migrate.upgrade(db)
-            with db.session() as s:
-                demo.seed(s, data_dir=settings.data_dir, archive_dir=settings.archive_dir, password=PASSWORD)
+    with demo_bureau("eoffice-bench-supervision-") as (settings, db):
+        t0 = time.perf_counter()
+        _generate(db, n)
+        out["generate_s"] = round(time.perf_counter() - t0, 2)
+        cfg = settings.supervision
+        today = date(2026, 11, 25)
+        with db.session() as s:
+            cal = calendar.load(s)
             t0 = time.perf_counter()
-            _generate(db, n)
-            out["generate_s"] = round(time.perf_counter() - t0, 2)
-            cfg = settings.supervision
-            today = date(2026, 11, 25)
-            with db.session() as s:
-                cal = calendar.load(s)
+            tbl = figures.table(s, cfg, cal, figures.months(2026), today=today)
+            out["dashboard_year_by_month_s"] = round(time.perf_counter() - t0, 3)
+            out["due_in_year"] = sum(tbl.get(p, None).due for p in tbl.periods)
+            t0 = time.perf_counter()
+            figures.table(s, cfg, cal, figures.quarters(2026), today=today)
+            out["dashboard_year_by_quarter_s"] = round(time.perf_counter() - t0, 3)
+            t0 = time.perf_counter()
+            items = deadlines.open_items(s, cfg, cal, today=today)
+            out["overdue_list_s"] = round(time.perf_counter() - t0, 3)
+            out["open_items"] = len(items)
+            out["overdue_items"] = len(deadlines.overdue(items))
+            lz = org.user_by_username(s, "lz_staff")
+            assert lz is not None
+            for i in range(500 if quick else 5000):
+                notify.notify(s, lz, "task", f"新待办 {i}")
+            s.flush()
+            samples = []
+            for _ in range(200):
                 t0 = time.perf_counter()
-                tbl = figures.table(s, cfg, cal, figures.months(2026), today=today)
-                out["dashboard_year_by_month_s"] = round(time.perf_counter() - t0, 3)
-                out["due_in_year"] = sum(tbl.get(p, None).due for p in tbl.periods)
+                notify.unread_count(s, lz)
+                samples.append(time.perf_counter() - t0)
+            out.update({f"bell_unread_{k}": v for k, v in percentiles(samples).items()})
+            sender = org.user_by_username(s, "office_head")
+            assert sender is not None
+            t0 = time.perf_counter()
+            any_doc = s.get(Document, 1)
+            for _ in range(50 if quick else 300):
+                circulation.send(s, sender, document=any_doc,
+                                 recipients=circulation.Recipients(department_codes=["LZC", "ZLC", "BGS"]))
+            out["circulation_send_ms_each"] = round(1000 * (time.perf_counter() - t0) / (50 if quick else 300), 2)
+            samples = []
+            for _ in range(100):
                 t0 = time.perf_counter()
-                figures.table(s, cfg, cal, figures.quarters(2026), today=today)
-                out["dashboard_year_by_quarter_s"] = round(time.perf_counter() - t0, 3)
-                t0 = time.perf_counter()
-                items = deadlines.open_items(s, cfg, cal, today=today)
-                out["overdue_list_s"] = round(time.perf_counter() - t0, 3)
-                out["open_items"] = len(items)
-                out["overdue_items"] = len(deadlines.overdue(items))
-                lz = org.user_by_username(s, "lz_staff")
-                assert lz is not None
-                for i in range(500 if quick else 5000):
-                    notify.notify(s, lz, "task", f"新待办 {i}")
-                s.flush()
-                samples = []
-                for _ in range(200):
-                    t0 = time.perf_counter()
-                    notify.unread_count(s, lz)
-                    samples.append(time.perf_counter() - t0)
-                out.update({f"bell_unread_{k}": v for k, v in percentiles(samples).items()})
-                sender = org.user_by_username(s, "office_head")
-                assert sender is not None
-                t0 = time.perf_counter()
-                any_doc = s.get(Document, 1)
-                for _ in range(50 if quick else 300):
-                    circulation.send(s, sender, document=any_doc,
-                                     recipients=circulation.Recipients(department_codes=["LZC", "ZLC", "BGS"]))
-                out["circulation_send_ms_each"] = round(1000 * (time.perf_counter() - t0) / (50 if quick else 300), 2)
-                samples = []
-                for _ in range(100):
-                    t0 = time.perf_counter()
-                    circulation.inbox(s, lz, unread_only=True)
-                    samples.append(time.perf_counter() - t0)
-                out.update({f"circulation_inbox_{k}": v for k, v in percentiles(samples).items()})
-                out["notifications"] = int(s.scalar(select(Notification.id).order_by(Notification.id.desc()).limit(1))
-                                           or 0)
-        finally:
-            db.engine.dispose()
+                circulation.inbox(s, lz, unread_only=True)
+                samples.append(time.perf_counter() - t0)
+            out.update({f"circulation_inbox_{k}": v for k, v in percentiles(samples).items()})
+            out["notifications"] = int(s.scalar(select(Notification.id).order_by(Notification.id.desc()).limit(1))
+                                       or 0)
     return out
 
 

@@ -9,8 +9,10 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask
@@ -22,6 +24,22 @@ from intranet import create_app
 from intranet.server import make_server
 
 PASSWORD = "bench-password-1"
+
+
+@contextmanager
+def demo_bureau(prefix: str) -> Iterator[tuple[Any, Any]]:
+    """Yield (settings, database) of a fresh demo bureau in a temporary data dir (SQLite), migrated and
+    seeded with the demo accounts; the engine is disposed and the folder removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        settings = load_settings(env={"EOFFICE_DATA_DIR": str(Path(tmp) / "var"), "EOFFICE_DEMO_PASSWORD": PASSWORD})
+        db = connect(settings.database_url)
+        try:
+            migrate.upgrade(db)
+            with db.session() as s:
+                demo.seed(s, data_dir=settings.data_dir, archive_dir=settings.archive_dir, password=PASSWORD)
+            yield settings, db
+        finally:
+            db.engine.dispose()
 
 
 def _serve(app: Flask) -> tuple[object, int]:
