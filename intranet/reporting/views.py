@@ -138,9 +138,8 @@ def _item_or_404(item_id: int):  # type: ignore[no-untyped-def]
 
 
 def issue_label(issue: Issue) -> str:
-    """The issue's name in the reader's language (信息专报 2026年第3期)."""
-    return _("%(publication)s %(year)d年第%(number)d期", publication=issue.publication, year=issue.year,
-             number=issue.number)
+    """The issue's name in the reader's language (信息专报 2026年第3期): the service's message, translated."""
+    return say(service.issue_name(issue))
 
 
 @bp.app_template_filter("issue_label")
