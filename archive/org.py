@@ -298,3 +298,16 @@ def office_people(session: Session, settings: Any) -> list[User]:
         return []
     people = session.scalars(select(User).where(User.department_id == dept.id, User.active.is_(True)))
     return [u for u in people if is_office(settings, u)]
+
+def heads_of(session: Session, user: User) -> list[User]:
+    """Return whom a reminder escalates to: the heads of the user's department, else the bureau's leaders."""
+    def holders_of(role: str, department_id: int | None) -> list[User]:
+        stmt = (select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                .join(Role, Role.id == RoleAssignment.role_id)
+                .where(Role.code == role, User.active.is_(True), User.id != user.id))
+        if department_id is not None:
+            stmt = stmt.where(User.department_id == department_id)
+        return list(dict.fromkeys(session.scalars(stmt.order_by(User.id))))
+
+    heads = holders_of(RoleCode.DEPT_HEAD, user.department_id) if user.department_id else []
+    return heads or holders_of(RoleCode.LEADER, None)

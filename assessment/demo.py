@@ -9,10 +9,9 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import org
+from archive import calendar, org
 from archive.models.assessment import AssessmentTarget
 from archive.models.base import BUREAU_ZONE
-from archive.supervision import calendar
 from assessment import service
 from assessment.service import ItemEntry, TargetDraft
 from config import Settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from archive.supervision import calendar
+from archive import calendar
 from assessment.service import CATEGORIES, QUARTER_NAMES, REPORT_STATES, STATUSES, QuarterSummary
 from fileformats import tables
 

@@ -10,7 +10,7 @@ Rules (issue 14 §4, ../shared/docs/domain.md "目标绩效考核", Chengdu seed
   what was done is required for 已完成 and 滞后) and an overall summary, optionally one attachment.
   It is due within `settings.assessment.self_check_days` days after the quarter ends: calendar days by
   default (Q1 due 4月5日), or working days on the bureau's calendar when `self_check_day_kind` is
-  "working" (archive/supervision/calendar.py: holidays and 调休 count). A report may be submitted from
+  "working" (archive/calendar.py: holidays and 调休 count). A report may be submitted from
   the first day of the quarter's last month. Submitted after the due date (bureau date), it is marked
   late; the mark is judged at the first submission and kept when the office returns it.
 - The department's 处室负责人 submits (the office may submit on a department's behalf, recorded as
@@ -34,15 +34,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from archive import audit, org
+from archive import audit, calendar, org, storage
 from archive.messages import N_, DomainError, msg
 from archive.models import Department, User
 from archive.models.assessment import AssessmentTarget, SelfCheck, SelfCheckItem, SelfCheckReminder
 from archive.models.base import utcnow
 from archive.permissions import Role
-from archive.supervision import calendar, notify
-from archive.workflow import storage
 from config import Settings
+from notifications import notify
 
 CATEGORIES: dict[str, str] = {
     "work": N_("业务工作目标"),

@@ -27,7 +27,7 @@ BENCHMARKS: dict[str, str] = {
     "indexer_scale": "archive at 100k documents: worker peak RSS during a rebuild, search p50/p95, web RSS",
     "printing": "route + submit to a local cupsd, docx conversion",
     "directory": "LDAP login p50/p95 and sync throughput against a local slapd",
-    "workflow": "待办 and document pages with many documents and actions",
+    "documents": "待办 and document pages with many documents and actions",
     "supervision": "督办 figures, overdue lists, bell count, 传阅 inbox",
     "reporting": "信息报送 通报 and ranking: 60 units, 3 years (~10,000 items), service and pages p95",
     "inspection": "督查通报 and year figures: 60 units, 3 years (~10,000 items with monthly reports), p95",

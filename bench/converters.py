@@ -43,7 +43,7 @@ TARGET = {".doc": ("docx", "MS Word 2007 XML"), ".rtf": ("docx", "MS Word 2007 X
 
 
 def _paragraphs() -> list[str]:
-    seeds = sorted((ROOT / "archive" / "demo_data").glob("*.txt"))
+    seeds = sorted((ROOT / "demo" / "data").glob("*.txt"))
     text = "\n".join(p.read_text(encoding="utf-8") for p in seeds)
     lines = [line.strip() for line in text.splitlines() if len(line.strip()) > 20]
     return lines or ["示范市林业局关于加强森林资源保护的通知"]

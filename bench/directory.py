@@ -11,7 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from archive import demo, migrate
+import demo
+from archive import migrate
 from archive.db import connect
 from config import load_settings
 from directory import client, presets

@@ -32,7 +32,8 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from archive import demo, migrate, org
+import demo
+from archive import migrate, org
 from archive.db import connect
 from archive.models.base import utcnow
 from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask

@@ -41,7 +41,8 @@ def _settings(work: Path):  # type: ignore[no-untyped-def]
 
 
 def _prepare(work: Path) -> None:
-    from archive import demo, migrate
+    import demo
+    from archive import migrate
     from archive.db import connect
 
     settings = _settings(work)
@@ -120,7 +121,7 @@ def _step(name: str, work: Path) -> dict[str, object]:
         file_id = re.search(rf"/documents/{doc_id}/files/(\d+)/preview", html).group(1)  # type: ignore[union-attr]
         outcome = f"preview HTTP {client.get(f'/documents/{doc_id}/files/{file_id}/preview').status_code}"
     elif name == "preview_worker":
-        from archive.workflow import storage
+        from archive import storage
 
         storage.convert_previews(settings.files_dir, soffice=settings.printing.soffice, timeout=120)
         failed = list((settings.files_dir / "previews").glob("*.failed"))
@@ -128,7 +129,7 @@ def _step(name: str, work: Path) -> dict[str, object]:
     elif name == "formal_worker":
         from datetime import date
 
-        from archive.workflow import redhead
+        from documents import redhead
 
         facts = redhead.FormalFacts(organ_name="示范市林业局", doc_number="示林发〔2026〕1号", title="炸弹正文",
                                     main_recipients="各处室", signed_on=date.today(), issued_by="示范市林业局办公室",
@@ -139,7 +140,7 @@ def _step(name: str, work: Path) -> dict[str, object]:
         except ValueError as exc:
             outcome = str(exc)
     elif name == "filing_web":
-        from archive.workflow import storage
+        from archive import storage
 
         outcome = f"pages {storage.page_counts([(work / 'bomb-app.docx', 'bomb-app.docx')])}"
     elif name == "soffice_capped":

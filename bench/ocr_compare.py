@@ -8,7 +8,7 @@ site-packages on PYTHONPATH:
     python3 -m venv /tmp/ocrvenv && /tmp/ocrvenv/bin/pip install rapidocr-onnxruntime==1.4.4
     PYTHONPATH=.:/tmp/ocrvenv/lib/python3.11/site-packages .venv/bin/python -m bench.ocr_compare [--pages 4]
 
-Scans: lines of the seed reports (archive/demo_data) in 3号 type (WenQuanYi Micro Hei), 28 characters a
+Scans: lines of the seed reports (demo/data) in 3号 type (WenQuanYi Micro Hei), 28 characters a
 line, turned up to 1.5°, with salt noise and a slight blur, at 200 and 300 dpi. Tesseract runs as the
 product runs it (`tesseract -l chi_sim+eng --psm 3`, one OpenMP thread); RapidOCR with its default
 models on the same image, both one page at a time. CER: Levenshtein distance between the recognised

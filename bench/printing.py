@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from archive import demo, migrate, org
+import demo
+from archive import migrate, org
 from archive.db import connect
 from config import load_settings
 from printing import service

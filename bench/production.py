@@ -86,7 +86,8 @@ def run(quick: bool = False) -> dict[str, Any]:
 def _prepare(server: Any, work: Path) -> dict[str, str]:
     import psycopg
 
-    from archive import demo, migrate
+    import demo
+    from archive import migrate
     from archive.db import connect
     from config import load_settings
 
@@ -203,7 +204,7 @@ def _clone(conn: Any, table: str, source_id: int, n: int, overrides: dict[str, s
 
 
 def _archive_files(archive_dir: Path, count: int) -> None:
-    from archive import demo
+    import demo
 
     texts = [(demo.DEMO_DATA / source).read_text(encoding="utf-8") for source, *_ in demo.ARCHIVE_FILES]
     paragraphs = [p.strip() for t in texts for p in t.split("\n") if len(p.strip()) > 20]

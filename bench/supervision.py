@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from archive import org
+from archive import calendar, org
+from archive.calendar import LOCAL_TZ
 from archive.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
 from archive.models.supervision import Notification
-from archive.supervision import calendar, circulation, deadlines, figures, notify
-from archive.supervision.calendar import LOCAL_TZ
 from bench.web import demo_bureau, percentiles
+from circulation import service as circulation
+from notifications import notify
+from supervision import deadlines, figures
 
 PASSWORD = "bench-Pass-123"
 

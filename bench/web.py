@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 
 from flask import Flask
 
-from archive import demo, migrate
+import demo
+from archive import migrate
 from archive.db import connect
 from config import load_settings
 from intranet import create_app

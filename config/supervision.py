@@ -21,7 +21,7 @@ class SupervisionSettings:
     office_department: str
     # Format check (GB/T 9704) at 核稿 and 签发: the rules that block the step; the others only warn.
     # Rule codes: number_form, title_kind, upward_signer, classified_marks, attachments, main_recipients,
-    # signed_date, cc_duplicates (archive/workflow/format_check.py).
+    # signed_date, cc_duplicates (documents/format_check.py).
     format_blocking: tuple[str, ...]
     # Local hour (Asia/Shanghai) after which the daily overdue digest goes out, on working days.
     digest_hour: int

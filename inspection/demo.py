@@ -8,10 +8,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import org
+from archive import calendar, org
 from archive.models.documents import Document
 from archive.models.inspection import InspectionItem
-from archive.supervision import calendar
 from config import Settings
 from inspection import service
 from inspection.service import ItemDraft

@@ -19,11 +19,10 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from archive import org
+from archive import calendar, org
 from archive.messages import msg
 from archive.models import Department
 from archive.models.inspection import InspectionItem
-from archive.supervision import calendar
 from config import Settings
 from fileformats.tables import xlsx_bytes
 from inspection.service import facts_of, report_schedule

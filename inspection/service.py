@@ -34,7 +34,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive import audit, org
+from archive import audit, calendar, org
+from archive.calendar import WorkCalendar
 from archive.messages import N_, DomainError, msg
 from archive.models import Department, User
 from archive.models.base import utcnow
@@ -47,10 +48,8 @@ from archive.models.inspection import (
     InspectionReminder,
 )
 from archive.permissions import Role
-from archive.supervision import calendar, notify
-from archive.supervision.calendar import WorkCalendar
-from archive.supervision.deadlines import heads_of
 from config import Settings
+from notifications import notify
 
 SOURCE_NAMES = {
     "instruction": N_("批示件"),
@@ -822,7 +821,7 @@ def remind(session: Session, settings: Settings, actor: User, item_id: int, *, n
                   body=body, link=link_for(item.id))
     escalated: list[User] = []
     if count >= cfg.escalate_after_reminders:
-        escalated = heads_of(session, target)
+        escalated = org.heads_of(session, target)
         for head in escalated:
             notify.notify(session, head, "escalation", msg("催办升级：%(content)s", content=_short(item.content)),
                           body=msg("%(name)s 经%(count)s次催办仍未报送《%(content)s》的办理进展，请督促。",

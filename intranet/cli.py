@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from archive import demo, migrate, org
+import demo
+from archive import migrate, org
 from config import SettingsError
 from intranet import backup_cli, logs
 from intranet.cli_support import Context, pass_ctx
@@ -145,7 +146,7 @@ def demo_seed(ctx: Context, with_history: bool) -> None:
         click.echo("database already has users; nothing seeded")
         return
     if with_history:
-        from archive.supervision import demo as supervision_demo
+        from supervision import demo as supervision_demo
 
         with ctx.db.session(write_lock=True) as session:
             made = supervision_demo.seed_history(session, ctx.settings)

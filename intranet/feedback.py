@@ -34,7 +34,7 @@ def say(text: object) -> str:
 
 def refuse(exc: DomainError, category: str = "error") -> None:
     """Flash each problem of `exc` on its own line, translated."""
-    from archive.workflow.errors import ConflictError
+    from documents.errors import ConflictError
 
     if isinstance(exc, ConflictError):
         category = "warning"

@@ -22,7 +22,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("通知公告"), "notices.index", Permission.NOTICES),
     NavItem(_l("待办"), "documents.inbox", Permission.DOCUMENTS),
     NavItem(_l("收件"), "circulation.inbox", Permission.DOCUMENTS),  # 分发 and 传阅 received, read or not
-    NavItem(_l("督办"), "supervision.index", Permission.SUPERVISION),  # 公文 deadlines (archive.supervision)
+    NavItem(_l("督办"), "supervision.index", Permission.SUPERVISION),  # 公文 deadlines (supervision)
     NavItem(_l("督查督办"), "inspection.index", Permission.INSPECTION),  # items registered on their own
     NavItem(_l("信息报送"), "reporting.index", Permission.REPORTING),
     NavItem(_l("目标考核"), "assessment.index", Permission.ASSESSMENT),

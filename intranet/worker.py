@@ -89,7 +89,7 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     # directory or an admin, clearance lowered) move to whoever holds the step now.
     jobs.append(PeriodicJob("standing", 600.0, lambda: _reassign(settings, db)))  # admin edits and sign-ins act at once
     # Previews of uploaded .docx files: LibreOffice runs here, never in a web request.
-    from archive.workflow.storage import convert_previews
+    from archive.storage import convert_previews
 
     jobs.append(PeriodicJob("previews", 2.0, lambda: convert_previews(
         settings.files_dir, soffice=settings.printing.soffice, timeout=settings.printing.conversion_timeout_seconds)))
@@ -134,19 +134,19 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     from assessment.pdf import generate_pending as assessment_pdfs  # the 分析报告 PDF, asked for on the page
 
     jobs.append(PeriodicJob("assessment-pdf", 3.0, lambda: assessment_pdfs(settings, db)))
-    # 套红: the formal version of numbered documents, asked for at 编号 (archive/workflow/formal.py).
-    from archive.workflow.formal import generate_pending
+    # 套红: the formal version of numbered documents, asked for at 编号 (documents/formal.py).
+    from documents.formal import generate_pending
 
     jobs.append(PeriodicJob("formal", 3.0, lambda: generate_pending(settings, db)))
     # 督办: the daily overdue digest, proxy window summaries, notification e-mail.
-    from archive.supervision.jobs import scheduled_job as supervision_job
+    from supervision.jobs import scheduled_job as supervision_job
 
     jobs.append(PeriodicJob("supervision", settings.supervision.interval_seconds, supervision_job(settings, db)))
     return jobs, services
 
 
 def _reassign(settings: Settings, db: Database) -> int:
-    from archive.workflow.standing import reassign_lost
+    from documents.standing import reassign_lost
 
     with db.session(write_lock=True) as session:
         return len(reassign_lost(session, settings))

@@ -8,10 +8,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import org
+from archive import calendar, org
 from archive.models.base import utcnow
 from archive.models.notices import Notice
-from archive.supervision import calendar
 from config import Settings
 from notices import service
 from notices.service import Audience, NoticeDraft

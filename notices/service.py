@@ -27,15 +27,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from archive import org
+from archive import calendar, org, storage
 from archive.messages import N_, DomainError, msg
 from archive.models import User
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.notices import Notice, NoticeAttachment, NoticeReceipt, Objection
 from archive.permissions import Role
-from archive.supervision import calendar, notify
-from archive.workflow import storage
 from config import Settings
+from notifications import notify
 
 KIND_NOTICE = "notice"
 KIND_PUBLICITY = "publicity"

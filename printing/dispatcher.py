@@ -24,8 +24,8 @@ from archive.messages import msg
 from archive.models import PrinterStatus, PrintJob
 from archive.models.base import utcnow
 from archive.permissions import Role
-from archive.supervision import notify
 from config import Settings
+from notifications import notify
 from printing import documents, service
 from printing.backends import (
     ABORTED,

@@ -315,7 +315,7 @@ def preview_pdf_route(session: Session, settings: Settings, user: User, pdf: Pat
     """Return where a PDF already at hand would print (the document page's print form), printing nothing.
 
     The page facts are read by the bounded child of printing.pdfprobe (time and memory limits), so a
-    web request may call this; Word files are previewed from the worker's PDF (archive.workflow.storage
+    web request may call this; Word files are previewed from the worker's PDF (archive.storage
     .preview_pdf), never converted here. `classification` is the document's 密级. Raises PrintError
     (bad options, unreadable PDF, page ranges outside the document).
     """

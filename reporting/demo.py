@@ -14,11 +14,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import org
+from archive import calendar, org
 from archive.models import User
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.reporting import Adoption, Issue, Item, OutsideUnit
-from archive.supervision import calendar
 from config import Settings
 from reporting import service
 from reporting.service import ItemDraft, Unit

@@ -26,9 +26,9 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from archive import calendar
 from archive.messages import N_, msg
 from archive.models.reporting import Adoption, Item
-from archive.supervision import calendar
 from config import Settings
 from reporting.service import LEVEL_NAMES, Unit, key_of, units, week_start
 

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive import audit, org
+from archive import audit, calendar, org, storage
 from archive.messages import N_, DomainError, msg
 from archive.models import Department, User
 from archive.models.base import utcnow
@@ -45,9 +45,8 @@ from archive.models.reporting import (
     UnitMember,
 )
 from archive.permissions import Role
-from archive.supervision import calendar, notify
-from archive.workflow import storage
 from config import Settings
+from notifications import notify
 
 CATEGORY_NAMES = {"work": N_("工作动态"), "practice": N_("经验做法"), "suggestion": N_("问题建议"),
                   "emergency": N_("突发事件")}

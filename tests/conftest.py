@@ -26,7 +26,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from archive import demo, migrate
+import demo
+from archive import migrate
 from archive.db import Database, connect
 from config import Settings, load_settings
 from intranet import create_app
@@ -37,7 +38,7 @@ TEMPLATE_DB = "eoffice_template"
 
 
 # Shared test support (free ports, waiting), importable as tests.support by every package's tests.
-pytest_plugins = ["tests.support"]
+pytest_plugins = ["tests.support", "tests.support.bureau", "tests.support.mail"]
 
 
 def database_kind() -> str:

@@ -7,22 +7,27 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("fileformats", "config", "archive", "directory", "notices", "reporting", "inspection", "assessment",
-            "indexer", "printing", "intranet")
+PACKAGES = ("fileformats", "config", "archive", "notifications", "circulation", "documents", "supervision",
+            "directory", "notices", "reporting", "inspection", "assessment", "indexer", "printing", "demo", "intranet")
 # Which top-level packages each may import (besides itself). Keep in step with docs/architecture.md.
 ALLOWED = {
     "fileformats": set(),
     "config": set(),
     "archive": {"config", "fileformats"},
+    "notifications": {"config", "fileformats", "archive"},
+    "circulation": {"config", "fileformats", "archive", "notifications"},
+    "documents": {"config", "fileformats", "archive", "notifications", "circulation"},
+    "supervision": {"config", "fileformats", "archive", "notifications", "documents"},
     "directory": {"config", "fileformats", "archive"},
-    "notices": {"config", "fileformats", "archive"},
-    "reporting": {"config", "fileformats", "archive"},
-    "inspection": {"config", "fileformats", "archive"},
-    "assessment": {"config", "fileformats", "archive", "reporting", "inspection"},
+    "notices": {"config", "fileformats", "archive", "notifications"},
+    "reporting": {"config", "fileformats", "archive", "notifications"},
+    "inspection": {"config", "fileformats", "archive", "notifications"},
+    "assessment": {"config", "fileformats", "archive", "notifications", "reporting", "inspection"},
     "indexer": {"config", "fileformats", "archive"},
-    "printing": {"config", "fileformats", "archive", "indexer"},
-    "intranet": {"config", "fileformats", "archive", "directory", "notices", "reporting", "inspection", "assessment",
-                 "indexer", "printing"},
+    "printing": {"config", "fileformats", "archive", "notifications", "indexer"},
+    "demo": {"config", "fileformats", "archive", "documents"},
+    "intranet": {"config", "fileformats", "archive", "notifications", "circulation", "documents", "supervision",
+                 "directory", "notices", "reporting", "inspection", "assessment", "indexer", "printing", "demo"},
 }
 
 

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from archive.models import PrintJob
 from archive.models.base import utcnow
 from archive.models.documents import Document, FilingRecord, NumberEntry
-from archive.supervision import jobs, proxy
-from archive.supervision.proxy import GrantRequest
-from archive.workflow import ledger, services
-from archive.workflow.services import DraftFields
-from tests.supervision.conftest import Docs, People
+from documents import ledger, proxy, services
+from documents.proxy import GrantRequest
+from documents.services import DraftFields
+from supervision import jobs
+from tests.support.bureau import Docs, People
 
 TITLE = "关于边境林区机密部署的请示"
 INCOMING = "省厅关于机密防火部署的来文"

@@ -6,7 +6,8 @@ import stat
 
 import pytest
 
-from archive import demo, migrate, org
+import demo
+from archive import migrate, org
 from archive.db import connect
 from tests.conftest import make_settings
 
@@ -113,7 +114,7 @@ def test_make_run_seed_gives_the_supervision_charts_history(tmp_path):
 
 
 def test_home_page_shows_what_waits_for_me(client, auth, db):
-    from archive.supervision import notify
+    from notifications import notify
 
     auth.login("lz_staff")
     html = client.get("/").get_data(as_text=True)

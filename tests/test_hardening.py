@@ -119,7 +119,7 @@ def test_healthz_details_only_for_admins_and_token_holders(client, auth, setting
 
 def test_circulation_outsider_gets_the_same_answer_for_existing_and_missing_ids(client, auth, db):
     from archive.models.files import ArchiveFile
-    from archive.supervision import circulation
+    from circulation import service as circulation
 
     with db.session() as session:
         sender = session.scalar(select(User).where(User.username == "clerk"))

@@ -25,8 +25,8 @@ def test_an_empty_health_token_accepts_no_bearer(client, settings):
 
 def test_the_formal_version_download_name_is_safe_for_any_document_number(client, auth, db, settings):
     from archive.models.documents import Document
-    from archive.workflow import formal
-    from tests.workflow.conftest import Flow
+    from documents import formal
+    from tests.support.bureau import Flow
 
     doc_id = Flow(db, settings).draft("lz_staff", title="套红下载名")
     with db.session() as session:

@@ -10,11 +10,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from archive.messages import DomainError, Message, msg, translate
-from archive.workflow.errors import ConflictError, WorkflowError
+from documents.errors import ConflictError, WorkflowError
 from indexer.library import UploadError
 from intranet.uploads import UploadTooLarge
 from printing.service import PrintError
-from tests.workflow.test_pages import submit_without_main_text
+from tests.documents.test_pages import submit_without_main_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "intranet" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -48,8 +48,8 @@ def test_every_domain_message_is_in_the_english_catalog():
     translated = {m.id for m in catalog if m.id and m.string}
     keywords = {"msg": None, "N_": None}
     missing = []
-    for package in ("archive", "directory", "notices", "reporting", "inspection", "assessment", "indexer", "printing",
-                    "intranet"):
+    for package in ("archive", "notifications", "circulation", "documents", "supervision", "demo", "directory",
+                    "notices", "reporting", "inspection", "assessment", "indexer", "printing", "intranet"):
         for filename, _lineno, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=keywords,
         ):

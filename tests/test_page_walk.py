@@ -17,11 +17,12 @@ import lxml.html
 import pytest
 from sqlalchemy import JSON, String, Text, select
 
-from archive import audit, demo
+import demo
+from archive import audit
 from archive.models import Department
 from archive.models.base import Base
 from archive.permissions import ROLE_NAMES
-from archive.workflow.states import CLASSIFICATION_NAMES, RETENTION_NAMES
+from documents.states import CLASSIFICATION_NAMES, RETENTION_NAMES
 from intranet.i18n import LANGUAGES
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
@@ -130,8 +131,8 @@ def _around(text: str, match: re.Match[str]) -> str:
 def history(settings, db):
     from archive import org
     from archive.models.documents import Document
-    from archive.supervision import circulation
-    from archive.supervision import demo as supervision_demo
+    from circulation import service as circulation
+    from supervision import demo as supervision_demo
 
     with db.session(write_lock=True) as session:
         supervision_demo.seed_history(session, settings)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from archive import demo, migrate
+import demo
+from archive import migrate
 from archive.db import connect
 from archive.models import User
 from archive.models.printing import PrintJob

@@ -1,7 +1,7 @@
 """Official documents and their routing: documents, file versions, route templates and steps, the
 append-only action log, the 文号 ledger, filing records (档号) and read receipts.
 
-States and transitions are NOT here: they live in archive/workflow/states.py.
+States and transitions are NOT here: they live in documents/states.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from archive.models.org import Department, User
 
 
 class RouteTemplate(Base):
-    """A route as data: an ordered list of step specifications (see archive/workflow/routes.py)."""
+    """A route as data: an ordered list of step specifications (see documents/routes.py)."""
 
     __tablename__ = "route_template"
 

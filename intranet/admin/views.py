@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from archive import audit, org
 from archive.models import User
 from archive.permissions import ROLE_NAMES, Permission
-from archive.workflow import standing
+from documents import standing
 from intranet.access import requires
 from intranet.admin.forms import DepartmentForm, UserForm
 from intranet.context import current_user, db_session, settings

@@ -17,12 +17,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import org
+from archive import calendar, org, storage
 from archive.messages import msg
 from archive.models import Department, User
 from archive.permissions import Permission
-from archive.supervision import calendar
-from archive.workflow import storage
 from assessment import exports, importer, pdf, service
 from assessment.service import AssessmentError, Attachment, ItemEntry, TargetDraft
 from intranet.access import requires

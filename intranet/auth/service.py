@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from archive import audit, org
 from archive.models import User
 from archive.models.base import utcnow
-from archive.workflow import standing
 from config import Settings
 from directory import client, presets
 from directory import sync as directory_sync
 from directory.errors import DirectoryConfigError, DirectoryError
+from documents import standing
 
 # Directory reason codes (directory/errors.py) -> what the login page says.
 DIRECTORY_MESSAGES = {

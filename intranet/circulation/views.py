@@ -12,11 +12,11 @@ from archive.clearance import cleared
 from archive.models.documents import Document
 from archive.models.files import ArchiveFile
 from archive.permissions import Permission
-from archive.supervision import circulation
-from archive.supervision.circulation import Recipients
-from archive.supervision.errors import NotFound, SupervisionError
-from archive.workflow import services as workflow
-from archive.workflow.errors import WorkflowError
+from circulation import service as circulation
+from circulation.errors import CirculationError, NotFound
+from circulation.service import Recipients
+from documents import services as workflow
+from documents.errors import WorkflowError
 from indexer.access import visible_file
 from indexer.safeopen import UnsafeFile
 from intranet.access import requires
@@ -41,7 +41,7 @@ def _names(field: str) -> list[str]:
     return out
 
 
-def _flash_problems(exc: SupervisionError) -> None:
+def _flash_problems(exc: CirculationError) -> None:
     refuse(exc)
 
 
@@ -97,7 +97,7 @@ def new():  # type: ignore[no-untyped-def]
                 allow_pass_on=request.form.get("allow_pass_on") == "1",
                 recipients=Recipients(usernames=_names("users"), department_codes=request.form.getlist("departments")),
             )
-        except SupervisionError as exc:
+        except CirculationError as exc:
             dbs.rollback()
             _flash_problems(exc)
         else:
@@ -165,7 +165,7 @@ def _act(circulation_id: int, work, success: str):  # type: ignore[no-untyped-de
         result = work(dbs, form)
     except NotFound:
         abort(404)
-    except SupervisionError as exc:
+    except CirculationError as exc:
         dbs.rollback()
         _flash_problems(exc)
     else:

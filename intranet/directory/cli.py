@@ -75,7 +75,7 @@ def directory_sync_command(ctx: Context, force: bool) -> None:
     )
     for note in report.notes[:20]:
         click.echo(f"  - {note}")
-    from archive.workflow.standing import reassign_lost
+    from documents.standing import reassign_lost
 
     with ctx.db.session(write_lock=True) as session:  # tasks of people deactivated or moved move on now
         moved = reassign_lost(session, ctx.settings)

@@ -27,7 +27,8 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from archive import org
+from archive import calendar, org, storage
+from archive.calendar import local_today
 from archive.messages import DomainError
 from archive.models import User
 from archive.models.documents import (
@@ -40,11 +41,9 @@ from archive.models.documents import (
     StepAssignment,
 )
 from archive.permissions import ROLE_NAMES, Permission
-from archive.supervision import calendar, deadlines, hooks
-from archive.supervision.calendar import local_today
-from archive.workflow import exports, filing, formal, ledger, routes, services, states, storage
-from archive.workflow.errors import NotFound, WorkflowError
-from archive.workflow.states import StepKind
+from documents import exports, filing, formal, hooks, ledger, routes, services, states
+from documents.errors import NotFound, WorkflowError
+from documents.states import StepKind
 from intranet.access import can, requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.documents.forms import ActionForm, DocumentForm, TemplateForm
@@ -55,6 +54,7 @@ from intranet.printing.views import queue_name
 from intranet.supervision.forms import RemindForm
 from intranet.uploads import UploadTooLarge, read_limited
 from printing import service as print_service
+from supervision import deadlines
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -256,7 +256,7 @@ def _intake_file(sha: str, name: str) -> tuple[str, bytes] | None:
 def intake_upload():  # type: ignore[no-untyped-def]
     """识别来文: read an uploaded incoming 公文 and pre-fill the 收文登记 form; the clerk confirms."""
     from archive.models.documents import Document as DocumentModel
-    from archive.workflow import intake
+    from documents import intake
 
     ActionForm().validate_on_submit()
     upload = request.files.get("intake_file")
@@ -368,7 +368,7 @@ def _since_my_last_action(dbs: Any, doc: Any, user: User) -> tuple[int, int] | N
 @requires(Permission.DOCUMENTS)
 def diff(doc_id: int):  # type: ignore[no-untyped-def]
     """The text differences between two versions of the 正文 (default: the last two)."""
-    from archive.workflow import diffs
+    from documents import diffs
 
     dbs = db_session()
     doc = _doc_or_404(doc_id)

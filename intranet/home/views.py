@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from archive import audit, org
+from archive import audit, calendar, org
 from archive.models import User
 from archive.permissions import ROLE_NAMES, Permission, Role
-from archive.supervision import calendar, circulation, deadlines, notify
-from archive.workflow import services as workflow
+from circulation import service as circulation
+from documents import services as workflow
 from inspection import service as inspection
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
 from notices import service as notices
+from notifications import notify
 from reporting import service as reporting
+from supervision import deadlines
 
 bp = Blueprint("home", __name__)
 

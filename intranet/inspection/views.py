@@ -12,10 +12,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from archive import org
+from archive import calendar, org
 from archive.models import User
 from archive.permissions import Permission
-from archive.supervision import calendar
 from inspection import documents, report, service
 from inspection.service import Filters, InspectionError, ItemDraft
 from intranet.access import requires

@@ -8,12 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import org
+from archive import calendar, org, storage
 from archive.db import begin_write
 from archive.models.base import BUREAU_ZONE
 from archive.permissions import ROLE_NAMES, Permission
-from archive.supervision import calendar
-from archive.workflow import storage
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.feedback import form_errors, perform, refuse

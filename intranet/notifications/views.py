@@ -8,9 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from archive.permissions import Permission
-from archive.supervision import notify, proxy
+from documents import proxy
 from intranet.access import requires
 from intranet.context import current_user, db_session, signed_in_user
+from notifications import notify
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 50

@@ -9,12 +9,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import org
+from archive import calendar, org, storage
 from archive.models.base import BUREAU_ZONE
 from archive.models.reporting import Issue
 from archive.permissions import Permission
-from archive.supervision import calendar
-from archive.workflow import storage
 from fileformats import tables
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user

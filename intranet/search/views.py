@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from archive import audit, org
 from archive.models.files import OUTCOMES
 from archive.permissions import Permission
-from archive.workflow.states import RETENTION_NAMES
+from documents.states import RETENTION_NAMES
 from indexer import library, search, service
 from indexer.access import visible_file
 from indexer.safeopen import UnsafeFile

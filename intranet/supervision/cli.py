@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from archive.calendar import LOCAL_TZ
 from archive.models.base import utcnow
-from archive.supervision import demo, jobs, mail
-from archive.supervision.calendar import LOCAL_TZ
 from intranet.cli_support import Context, pass_ctx
+from notifications import mail
+from supervision import demo, jobs
 
 
 @click.group("supervision")

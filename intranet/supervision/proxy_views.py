@@ -7,15 +7,16 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from archive import org
+from archive.messages import DomainError
 from archive.models import User
 from archive.permissions import Permission
-from archive.supervision import proxy, tasks
-from archive.supervision.errors import SupervisionError
-from archive.supervision.proxy import GrantRequest
+from documents import proxy
+from documents.proxy import GrantRequest
 from intranet.access import can, requires
 from intranet.context import db_session, signed_in_user
 from intranet.feedback import form_errors, refuse
 from intranet.supervision.forms import ProxyForm
+from supervision import tasks
 
 bp = Blueprint("proxy", __name__, url_prefix="/proxy")
 
@@ -47,11 +48,11 @@ def _create(form: ProxyForm, for_admin: bool) -> bool:
             kinds=form.kinds.data or [], allow_sign=form.allow_sign.data, move_existing=form.move_existing.data,
             reason=form.reason.data or "",
         ))
-    except SupervisionError as exc:
+    except DomainError as exc:
         dbs.rollback()
         refuse(exc)
         return False
-    from archive.supervision import notify
+    from notifications import notify
 
     notify.notify(dbs, deputy, "proxy", _("%(name)s 请您代理其工作", name=principal.display_name),
                   body=_("代理期限：%(a)s 至 %(b)s；范围：%(scope)s%(sign)s。", a=grant.starts_on.isoformat(),
@@ -98,7 +99,7 @@ def cancel(grant_id: int):  # type: ignore[no-untyped-def]
     dbs = db_session()
     try:
         grant = proxy.cancel(dbs, user, grant_id)
-    except SupervisionError as exc:
+    except DomainError as exc:
         refuse(exc)
     else:
         dbs.commit()

@@ -8,16 +8,16 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from archive import org
+from archive import calendar, org
+from archive.messages import DomainError
 from archive.permissions import Permission
-from archive.supervision import calendar, deadlines, figures
-from archive.supervision.errors import SupervisionError
-from archive.supervision.figures import Period
 from intranet.access import requires
 from intranet.context import current_user, db_session, settings, signed_in_user
 from intranet.feedback import form_errors, perform, refuse, say
 from intranet.supervision import charts
 from intranet.supervision.forms import CalendarBlockForm, CalendarDayForm, CalendarYearForm, RemindForm
+from supervision import deadlines, figures
+from supervision.figures import Period
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
@@ -148,7 +148,7 @@ def remind():  # type: ignore[no-untyped-def]
     try:
         outcome = deadlines.remind(dbs, settings().supervision, user, int(form.document_id.data),
                                    int(form.target_id.data), note=form.note.data or "")
-    except SupervisionError as exc:
+    except DomainError as exc:
         dbs.rollback()
         refuse(exc)
         return redirect(target)
@@ -202,7 +202,7 @@ def _dates(text: str) -> list[date]:
             try:
                 out.append(date.fromisoformat(part))
             except ValueError:
-                raise SupervisionError(_("调休日期「%(v)s」格式不对，请写成 2027-02-20。", v=part)) from None
+                raise calendar.CalendarError(_("调休日期「%(v)s」格式不对，请写成 2027-02-20。", v=part)) from None
     return out
 
 
@@ -231,7 +231,7 @@ def calendar_year():  # type: ignore[no-untyped-def]
     year = int(form.year.data)
     try:
         calendar.save_year(dbs, user, year, source=form.source.data or "", provisional=form.provisional.data)
-    except SupervisionError as exc:
+    except DomainError as exc:
         dbs.rollback()
         refuse(exc)
     else:

@@ -10,13 +10,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from archive import org
+from archive import calendar, org
 from archive.models.assessment import AssessmentTarget, SelfCheck
 from archive.models.base import BUREAU_ZONE
-from archive.supervision import calendar
 from assessment import importer, service
 from assessment.service import ItemEntry, TargetDraft
-from tests.workflow.test_pages import switch
+from tests.support.bureau import switch
 
 # A quarter long past, whatever day the tests run: every due date has passed.
 YEAR = calendar.local_today().year - 1

@@ -12,12 +12,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from archive import org
+from archive import calendar, org
 from archive.models import AuditEvent
 from archive.models.assessment import AssessmentTarget, SelfCheck, SelfCheckReminder
 from archive.models.base import BUREAU_ZONE
 from archive.models.supervision import Notification
-from archive.supervision import calendar
 from assessment import demo, exports, importer, service
 from assessment.service import AssessmentError, ItemEntry, TargetDraft
 

@@ -83,9 +83,10 @@ def test_an_account_without_an_identifier_adopts_one_only_from_its_last_dn(priva
 
 
 def test_an_ou_move_and_a_lost_group_take_the_tasks_along(private_slapd, directory_settings, db, settings):
-    from archive.workflow import services, standing
-    from archive.workflow.services import DraftFields
-    from tests.workflow.conftest import complete_all_of, make_pdf
+    from documents import services, standing
+    from documents.services import DraftFields
+    from tests.support import make_pdf
+    from tests.support.bureau import complete_all_of
 
     config = _config(private_slapd, directory_settings)
     directory_sync.sync_all(db, config, trigger="cli")
@@ -178,9 +179,9 @@ def test_an_entry_without_its_identifier_never_matches_by_name(private_slapd, di
 def test_an_ou_move_at_sign_in_takes_a_department_review_along(private_slapd, directory_settings, make_app, db,
                                                                settings):
     """李四 heads 造林绿化处 through his OU; moved out of it, his 处室审核 stays with 杨海涛 alone."""
-    from archive.workflow import services
-    from archive.workflow.services import DraftFields
-    from tests.workflow.conftest import make_pdf
+    from documents import services
+    from documents.services import DraftFields
+    from tests.support import make_pdf
 
     groups = {f"cn=局领导,{GROUPS}": ["leader"], "文书组": ["clerk"], "eoffice-users": ["dept_head"]}
     dsettings = directory_settings([private_slapd.url], group_roles=groups)

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from archive.demo import DEMO_DATA
+from demo import DEMO_DATA
 from tests.e2e.conftest import click_to_load, login, screenshot
 from tests.printing.conftest import A3_SIZE, make_pdf
 

@@ -6,10 +6,11 @@ import pytest
 
 from archive import org
 from archive.db import connect
-from archive.workflow import services
-from archive.workflow.services import DraftFields
+from documents import services
+from documents.services import DraftFields
 from tests.e2e.conftest import click_to_load, screenshot, switch_user
-from tests.workflow.conftest import complete_all_of, make_pdf
+from tests.support import make_pdf
+from tests.support.bureau import complete_all_of
 
 pytestmark = pytest.mark.e2e
 TITLE = "关于国有林场改革实施方案的请示"

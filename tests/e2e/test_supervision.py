@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from archive.supervision.demo import minimal_pdf
+from supervision.demo import minimal_pdf
 from tests.e2e.conftest import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from archive.demo import DEMO_DATA
+from demo import DEMO_DATA
 
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 

@@ -18,7 +18,7 @@ def _build(isettings, db, count=48):
     root = isettings.archive_dir
     texts = corpus.documents(count, seed=11)
     corpus.write_mixed(root / "BGS" / "2023", texts)
-    from archive.demo import place_archive_files
+    from demo import place_archive_files
 
     place_archive_files(root)  # the real seed reports (UTF-8 and a GB18030 copy)
     result = service.rebuild(isettings, db)

@@ -8,11 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from archive import org
+from archive import calendar, org
 from archive.models.inspection import InspectionItem
-from archive.supervision import calendar
 from inspection import demo
-from tests.workflow.test_pages import switch
+from tests.support.bureau import switch
 
 
 def _flashes(html: str) -> str:

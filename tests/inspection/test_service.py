@@ -8,11 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from archive import org
+from archive import calendar, org
 from archive.models.base import utcnow
 from archive.models.inspection import InspectionItem, InspectionOverdueMark
 from archive.models.supervision import Notification
-from archive.supervision import calendar
 from inspection import demo, report, service
 from inspection.report import year_figures
 from inspection.service import Filters, InspectionError, ItemDraft
@@ -71,8 +70,8 @@ def test_register_refuses_bad_input_listing_every_problem_and_a_double_post(sett
 
 
 def test_an_item_from_a_shouwen_links_it_and_takes_its_title(settings, db):
-    from archive.workflow import services
-    from archive.workflow.services import DraftFields
+    from documents import services
+    from documents.services import DraftFields
 
     with db.session(write_lock=True) as s:
         doc = services.create_document(s, _user(s, "clerk"), kind="incoming", fields=DraftFields(

@@ -13,8 +13,8 @@ from archive.models.base import utcnow
 from archive.models.notices import Notice, NoticeReceipt, Objection
 from notices import service
 from notices.service import NoticeDraft
-from tests.workflow.conftest import make_pdf
-from tests.workflow.test_pages import switch
+from tests.support import make_pdf
+from tests.support.bureau import switch
 
 
 def _flashes(html: str) -> str:

@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from archive import org
+from archive import calendar, org
 from archive.models.supervision import Notification
-from archive.supervision import calendar
 from notices import service
 from notices.service import Audience, NoticeDraft, NoticeError
 

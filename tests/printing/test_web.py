@@ -7,7 +7,8 @@ import json
 
 from sqlalchemy import select
 
-from archive import demo, org
+import demo
+from archive import org
 from archive.models import PrintJob
 from archive.models.files import ArchiveFile
 from printing import service

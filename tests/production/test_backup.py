@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import make_url
 
-from archive import audit, backup, demo, org
+import demo
+from archive import audit, backup, org
 from archive.db import Database, connect
 from archive.models import WorkerState
 from config import Settings

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from archive.db import connect
 from archive.models.documents import SequenceCounter
-from archive.workflow import ledger
+from documents import ledger
 
 PROCESSES = 6
 PER_PROCESS = 12

@@ -17,8 +17,8 @@ from archive import org
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.reporting import Adoption, Item, OutsideUnit
 from reporting import demo, documents
-from tests.workflow.conftest import make_pdf
-from tests.workflow.test_pages import switch
+from tests.support import make_pdf
+from tests.support.bureau import switch
 
 
 def _flashes(html: str) -> str:

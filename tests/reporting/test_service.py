@@ -9,11 +9,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from archive import org
+from archive import calendar, org
 from archive.models.base import BUREAU_ZONE
 from archive.models.reporting import Adoption, Item, QuotaReminder
 from archive.models.supervision import Notification
-from archive.supervision import calendar
 from reporting import ranking, service
 from reporting.ranking import Period, competition_ranks, marks, year_scores
 from reporting.service import ItemDraft, ReportingError

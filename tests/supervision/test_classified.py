@@ -10,11 +10,10 @@ from sqlalchemy import select
 from archive.models import PrintJob
 from archive.models.base import utcnow
 from archive.models.supervision import Notification
-from archive.supervision import proxy
-from archive.supervision.proxy import GrantRequest
-from archive.workflow import services
+from documents import proxy, services
+from documents.proxy import GrantRequest
 from printing import service as printing
-from tests.supervision.conftest import People
+from tests.support.bureau import People
 
 SECRET_TITLE = "关于边境林区机密部署的请示"
 
@@ -86,7 +85,7 @@ def test_registers_and_exports_hide_titles_above_clearance(docs, db, client, aut
     from datetime import UTC, datetime
 
     from archive.models.documents import NumberEntry
-    from archive.workflow import ledger
+    from documents import ledger
 
     doc_id = _secret_overdue(docs, db)
     year = ledger.local_year()

@@ -7,23 +7,24 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from archive import calendar, org
 from archive.db import Database
 from archive.models.documents import Document
 from archive.models.supervision import Notification, Reminder
-from archive.supervision import calendar, deadlines
-from archive.supervision.errors import NotFound, SupervisionError
-from archive.workflow import services
 from config import Settings
-from tests.supervision.conftest import Docs, People, at
+from documents import due, services
+from supervision import deadlines
+from supervision.errors import NotFound, SupervisionError
+from tests.support.bureau import Docs, People, at
 
 
 def test_default_deadline_by_urgency(db: Database, settings: Settings) -> None:
     cfg = settings.supervision
     with db.session() as s:
         cal = calendar.load(s)
-    assert deadlines.default_deadline(cfg, cal, "very_urgent", date(2026, 9, 30)) == date(2026, 10, 8)
-    assert deadlines.default_deadline(cfg, cal, "urgent", date(2026, 10, 9)) == date(2026, 10, 13)
-    assert deadlines.default_deadline(cfg, cal, "normal", date(2026, 9, 18)) == date(2026, 10, 9)
+    assert due.default_deadline(cfg, cal, "very_urgent", date(2026, 9, 30)) == date(2026, 10, 8)
+    assert due.default_deadline(cfg, cal, "urgent", date(2026, 10, 9)) == date(2026, 10, 13)
+    assert due.default_deadline(cfg, cal, "normal", date(2026, 9, 18)) == date(2026, 10, 9)
 
 
 def _returned_to_drafter(db: Database, settings: Settings, docs: Docs, **fields) -> int:  # type: ignore[no-untyped-def]
@@ -102,5 +103,5 @@ def test_reminders_escalate_to_the_head(db: Database, settings: Settings, docs: 
 def test_head_without_head_escalates_to_leaders(db: Database) -> None:
     with db.session() as s:
         p = People(s)
-        assert sorted(u.username for u in deadlines.heads_of(s, p.lz_head)) == ["deputy", "director"]
-        assert [u.username for u in deadlines.heads_of(s, p.zl_staff)] == ["zl_head"]
+        assert sorted(u.username for u in org.heads_of(s, p.lz_head)) == ["deputy", "director"]
+        assert [u.username for u in org.heads_of(s, p.zl_staff)] == ["zl_head"]

@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from archive import calendar
 from archive.db import Database
 from archive.models.documents import Document, DocumentAction
-from archive.supervision import calendar, demo, figures
 from config import Settings
+from supervision import demo, figures
 
 TODAY = date(2026, 11, 25)
 

@@ -8,12 +8,13 @@ from datetime import date
 
 from sqlalchemy import select
 
+from archive import calendar
 from archive.db import Database
 from archive.models.documents import Document, DocumentAction, RouteTemplate
-from archive.supervision import calendar, figures
-from archive.supervision.figures import Period
 from config import Settings
-from tests.supervision.conftest import People, at
+from supervision import figures
+from supervision.figures import Period
+from tests.support.bureau import People, at
 
 TODAY = date(2026, 11, 25)
 

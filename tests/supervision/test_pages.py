@@ -8,11 +8,12 @@ from datetime import date, timedelta
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from archive import calendar
 from archive.db import Database
 from archive.models.supervision import CirculationReceipt, ProxyGrant
-from archive.supervision import calendar, notify
+from notifications import notify
 from tests.conftest import AuthActions
-from tests.supervision.conftest import Docs, People
+from tests.support.bureau import Docs, People
 
 
 def test_bell_shows_unread_count(client: FlaskClient, auth: AuthActions, db: Database) -> None:
@@ -154,7 +155,7 @@ def test_calendar_admin(client: FlaskClient, auth: AuthActions, db: Database) ->
 def test_circulated_archive_file_is_served_to_recipients(client: FlaskClient, auth: AuthActions, db: Database,
                                                          settings) -> None:  # type: ignore[no-untyped-def]
     from archive.models.files import ArchiveFile
-    from archive.supervision import circulation
+    from circulation import service as circulation
 
     target = settings.archive_dir / "BGS" / "2026" / "值班表.txt"
     target.parent.mkdir(parents=True, exist_ok=True)

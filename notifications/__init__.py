@@ -1,0 +1,1 @@
+"""通知 (notifications): in-app notices and their mail digest (the only SMTP module)."""
