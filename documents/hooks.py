@@ -1,4 +1,4 @@
-"""What document routing calls at its moments (documents/services.py): 职位代理, deadlines, notifications.
+"""What document routing calls at its moments (documents/engine.py): 职位代理, deadlines, notifications.
 
 Each function is a plain call the routing module makes inside its own transaction; none of them commits.
 - `may_act`: may `actor` act on `assignment` (held by someone else) as their proxy, now?

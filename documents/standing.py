@@ -27,8 +27,9 @@ from archive.models.base import utcnow
 from archive.models.documents import Document, DocumentAction, RouteStep, StepAssignment
 from archive.permissions import Role
 from documents import hooks, routes
+from documents.common import record_action
+from documents.engine import assignment_rules, standing_problem
 from documents.errors import WorkflowError
-from documents.services import assignment_rules, record_action, standing_problem
 from documents.states import Action, AssignmentState, StepKind, StepState
 from notifications import notify
 

@@ -21,8 +21,8 @@ from archive.calendar import LOCAL_TZ, WorkCalendar
 from archive.models.base import utcnow
 from archive.models.documents import Document, DocumentAction, FilingRecord, RouteStep, StepAssignment
 from archive.models.supervision import Notification
-from documents import due, services
-from documents.services import DraftFields
+from documents import drafting, due, engine
+from documents.drafting import DraftFields
 
 TITLES = [
     "关于申请{m}月份森林防火巡护经费的请示", "关于{m}月份林木采伐限额执行情况的报告",
@@ -107,24 +107,24 @@ def seed_history(session: Session, settings: Any, *, count: int = 48, today: dat
         drafter = people[plan.drafter]
         assert drafter is not None
         deadline = due.default_deadline(settings.supervision, cal, plan.urgency, plan.submitted)
-        doc = services.create_document(session, drafter, kind="request", fields=DraftFields(
+        doc = drafting.create_document(session, drafter, kind="request", fields=DraftFields(
             title=title, urgency=plan.urgency, main_recipients="局领导", deadline=deadline))
-        services.add_file(session, settings.files_dir, doc.id, drafter, role="main", filename="签报.pdf",
+        drafting.add_file(session, settings.files_dir, doc.id, drafter, role="main", filename="签报.pdf",
                           data=minimal_pdf(f"demo {doc.id}"))
-        services.submit(session, settings, doc.id, drafter, expected_version=doc.version)
+        drafting.submit(session, settings, doc.id, drafter, expected_version=doc.version)
         if plan.returned and plan.durations[0] is not None:
             head = people[plan.head]
             assert head is not None
-            services.return_document(session, settings, doc.id, head, _pending(session, doc.id, head.id),
+            engine.return_document(session, settings, doc.id, head, _pending(session, doc.id, head.id),
                                      reasons=["请补充经费测算依据", "请核对附件清单"])
-            services.submit(session, settings, doc.id, drafter, expected_version=session.get(Document, doc.id).version)
+            drafting.submit(session, settings, doc.id, drafter, expected_version=session.get(Document, doc.id).version)
         for days, who in zip(plan.durations, [plan.head, "office_head", rnd.choice(["director", "deputy"]), "clerk"],
                              strict=True):
             if days is None:
                 break
             actor = people[who]
             assert actor is not None
-            services.complete(session, settings, doc.id, actor, _pending(session, doc.id, actor.id), opinion="同意")
+            engine.complete(session, settings, doc.id, actor, _pending(session, doc.id, actor.id), opinion="同意")
         _backdate(session, cal, doc.id, plan)
         made += 1
     # The history's bell notices were all written now, about months-old steps: the demo starts with them
@@ -226,17 +226,17 @@ def seed_outgoing(session: Session, settings: Any) -> int | None:
     body.save(data)
     drafter = people["lz_staff"]
     assert drafter is not None
-    doc = services.create_document(session, drafter, kind="outgoing", fields=DraftFields(
+    doc = drafting.create_document(session, drafter, kind="outgoing", fields=DraftFields(
         title=OUTGOING_TITLE, urgency="urgent", main_recipients="各区县林业局，局机关各处室",
         cc_recipients="市政府办公室，市应急管理局"))
-    services.add_file(session, settings.files_dir, doc.id, drafter, role="main", filename="冬春森林防火通知.docx",
+    drafting.add_file(session, settings.files_dir, doc.id, drafter, role="main", filename="冬春森林防火通知.docx",
                       data=data.getvalue())
-    services.submit(session, settings, doc.id, drafter, expected_version=doc.version)
+    drafting.submit(session, settings, doc.id, drafter, expected_version=doc.version)
     for who, opinion in (("lz_head", "同意，请办公室核稿。"), ("office_head", "核稿无误。"), ("director", "同意印发。"),
                          ("clerk", "")):
         actor = people[who]
         assert actor is not None
-        services.complete(session, settings, doc.id, actor, _pending(session, doc.id, actor.id), opinion=opinion,
-                          params=services.StepInput(copies=60) if who == "clerk" else None)
+        engine.complete(session, settings, doc.id, actor, _pending(session, doc.id, actor.id), opinion=opinion,
+                          params=engine.StepInput(copies=60) if who == "clerk" else None)
     session.flush()
     return doc.id

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from archive.models import PrintJob
 from archive.models.base import utcnow
 from archive.models.documents import Document, FilingRecord, NumberEntry
-from documents import ledger, proxy, services
+from documents import drafting, ledger, proxy
+from documents.drafting import DraftFields
 from documents.proxy import GrantRequest
-from documents.services import DraftFields
 from supervision import jobs
 from tests.support.bureau import Docs, People
 
@@ -35,7 +35,7 @@ def _setup(db, settings) -> int:  # type: ignore[no-untyped-def]
     year = ledger.local_year()
     with db.session(write_lock=True) as s:
         p = People(s)
-        incoming = services.create_document(s, p.clerk, kind="incoming", fields=DraftFields(
+        incoming = drafting.create_document(s, p.clerk, kind="incoming", fields=DraftFields(
             title=INCOMING, classification=2, source_organ="省林业厅", source_number="川林密〔2026〕3号",
             received_on=today))
         incoming.classification = 3  # the 来文 bears 机密: above the clerk who registered it

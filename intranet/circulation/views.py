@@ -15,7 +15,7 @@ from archive.permissions import Permission
 from circulation import service as circulation
 from circulation.errors import CirculationError, NotFound
 from circulation.service import Recipients
-from documents import services as workflow
+from documents import lists, visibility
 from documents.errors import WorkflowError
 from indexer.access import visible_file
 from indexer.safeopen import UnsafeFile
@@ -56,8 +56,8 @@ def inbox():  # type: ignore[no-untyped-def]
     rows = circulation.inbox(dbs, user, unread_only=tab == "unread") if tab != "sent" else []
     sent = circulation.sent(dbs, user) if tab == "sent" else []
     # 收件: documents distributed to the person are listed here too, read or not, each with its kind.
-    documents = workflow.received(dbs, user, unread_only=tab == "unread") if tab != "sent" else []
-    unread = circulation.unread_count(dbs, user) + workflow.counts(dbs, user, inbox_total=0)["to_read"]
+    documents = lists.received(dbs, user, unread_only=tab == "unread") if tab != "sent" else []
+    unread = circulation.unread_count(dbs, user) + lists.counts(dbs, user, inbox_total=0)["to_read"]
     return render_template("circulation/inbox.html", tab=tab, rows=rows, sent=sent, documents=documents,
                            unread=unread)
 
@@ -69,7 +69,7 @@ def _item_for_new() -> tuple[Document | None, ArchiveFile | None]:
     file_id = request.values.get("file_id", type=int)
     if doc_id:
         try:
-            return workflow.get_document(dbs, doc_id, user), None
+            return visibility.get_document(dbs, doc_id, user), None
         except WorkflowError:
             abort(404)
     if file_id:

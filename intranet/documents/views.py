@@ -41,7 +41,20 @@ from archive.models.documents import (
     StepAssignment,
 )
 from archive.permissions import ROLE_NAMES, Permission
-from documents import exports, filing, formal, hooks, ledger, routes, services, states
+from documents import (
+    common,
+    drafting,
+    engine,
+    exports,
+    filing,
+    formal,
+    hooks,
+    ledger,
+    lists,
+    routes,
+    states,
+    visibility,
+)
 from documents.errors import NotFound, WorkflowError
 from documents.states import StepKind
 from intranet.access import can, requires
@@ -58,7 +71,7 @@ from supervision import deadlines
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
-LISTS = {"inbox": services.inbox, "handled": services.handled, "mine": services.mine}
+LISTS = {"inbox": lists.inbox, "handled": lists.handled, "mine": lists.mine}
 
 
 def _user() -> User:
@@ -78,7 +91,7 @@ def _labels() -> dict[str, Any]:
 
 def _doc_or_404(doc_id: int):  # type: ignore[no-untyped-def]
     try:
-        return services.get_document(db_session(), doc_id, _user())
+        return visibility.get_document(db_session(), doc_id, _user())
     except NotFound:
         abort(404)
 
@@ -145,7 +158,7 @@ def _outcome(dbs: Any, doc_id: int, number_before: str | None, actor: User) -> l
 
 def _listing(which: str) -> str:
     dbs, user = db_session(), _user()
-    flt = services.ListFilter(
+    flt = lists.ListFilter(
         kind=request.args.get("kind") or None, state=request.args.get("state") or None,
         q=(request.args.get("q") or "")[:100] or None, page=request.args.get("page", 1, type=int) or 1,
     )
@@ -153,8 +166,8 @@ def _listing(which: str) -> str:
     known = listing.total if which == "inbox" and not _filtering(flt) else None
     return render_template(
         "documents/list.html", which=which, listing=listing, flt=flt,
-        counts=services.counts(dbs, user, inbox_total=known),
-        to_read=services.to_read(dbs, user) if which == "inbox" else [],
+        counts=lists.counts(dbs, user, inbox_total=known),
+        to_read=lists.to_read(dbs, user) if which == "inbox" else [],
         marks=_due_marks([row[0] for row in listing.rows]), **_labels(),
     )
 
@@ -165,7 +178,7 @@ def _due_marks(docs: list[Any]) -> dict[int, deadlines.DueMark]:
     return deadlines.due_marks(dbs, settings().supervision, calendar.load(dbs), docs)
 
 
-def _filtering(flt: services.ListFilter) -> bool:
+def _filtering(flt: lists.ListFilter) -> bool:
     return bool(flt.kind or flt.state or flt.q)
 
 
@@ -187,8 +200,8 @@ def mine():  # type: ignore[no-untyped-def]
     return _listing("mine")
 
 
-def _fields(form: DocumentForm) -> services.DraftFields:
-    return services.DraftFields(
+def _fields(form: DocumentForm) -> drafting.DraftFields:
+    return drafting.DraftFields(
         title=form.title.data or "", urgency=form.urgency.data or "normal",
         classification=int(form.classification.data or 0), main_recipients=form.main_recipients.data or "",
         cc_recipients=form.cc_recipients.data or "", deadline=form.deadline.data,
@@ -226,9 +239,9 @@ def new():  # type: ignore[no-untyped-def]
                     files.append(("main", storage.store(settings().files_dir, kept[0], kept[1], role="main")))
             files += [("attachment", _store_upload(extra, "attachment"))
                       for extra in request.files.getlist("attachments") if extra and extra.filename]
-            doc = services.create_document(dbs, user, kind=kind, fields=_fields(form))
+            doc = drafting.create_document(dbs, user, kind=kind, fields=_fields(form))
             for role, stored in files:
-                services.add_file(dbs, settings().files_dir, doc.id, user, role=role, stored=stored)
+                drafting.add_file(dbs, settings().files_dir, doc.id, user, role=role, stored=stored)
             dbs.commit()
         except (WorkflowError, storage.FileRefused, UploadTooLarge) as exc:
             dbs.rollback()
@@ -297,33 +310,33 @@ def intake_upload():  # type: ignore[no-untyped-def]
 def show(doc_id: int):  # type: ignore[no-untyped-def]
     dbs, user = db_session(), _user()
     doc = _doc_or_404(doc_id)
-    acknowledge = services.needs_acknowledgement(dbs, doc)
-    to_sign = services.unread(dbs, doc, user)
+    acknowledge = engine.needs_acknowledgement(dbs, doc)
+    to_sign = engine.unread(dbs, doc, user)
     if to_sign and not acknowledge:
-        # A GET reads without the write lock; take it before this one write (see services.begin_write).
-        services.begin_write(dbs)
-        services.mark_read(dbs, doc, user)
+        # A GET reads without the write lock; take it before this one write (see common.begin_write).
+        common.begin_write(dbs)
+        engine.mark_read(dbs, doc, user)
         hooks.document_read(dbs, doc, user)
         dbs.commit()
         to_sign = False
-    steps = services.steps_of(dbs, doc)
-    files = services.files_of(dbs, doc, current_only=False)
+    steps = common.steps_of(dbs, doc)
+    files = common.files_of(dbs, doc, current_only=False)
     record = dbs.scalar(select(FilingRecord).where(FilingRecord.document_id == doc.id))
     form = DocumentForm(obj=doc) if doc.drafter_id == user.id else None
-    offer = services.offer(dbs, doc, user)
+    offer = engine.offer(dbs, doc, user)
     # The people list is only needed for 加签 / 转办.
     people = [u for u in org.users(dbs) if u.active and u.id != user.id] if offer.assignment else []
     return render_template(
-        "documents/show.html", doc=doc, steps=steps, people=services.step_people(dbs, steps),
+        "documents/show.html", doc=doc, steps=steps, people=lists.step_people(dbs, steps),
         files=[f for f in files if f.current], old_files=[f for f in files if not f.current],
-        timeline=services.timeline(dbs, doc), offer=offer, record=record,
-        action_form=ActionForm(), edit_form=form, departments=services.departments_for_choice(dbs),
+        timeline=engine.timeline(dbs, doc), offer=offer, record=record,
+        action_form=ActionForm(), edit_form=form, departments=lists.departments_for_choice(dbs),
         users=people, draft_stage=routes.DRAFT_STAGE,
         plan_steps=doc.template.steps, print_url=_print_url(doc),
-        old_number=services.held_number_from_another_year(dbs, doc) if offer.assignment else None,
+        old_number=engine.held_number_from_another_year(dbs, doc) if offer.assignment else None,
         marks=_due_marks([doc]), holders=_holders(dbs, doc), remind_form=RemindForm(),
         can_remind=deadlines.may_remind(dbs, user, doc), to_sign=to_sign, acknowledge_needed=acknowledge,
-        receipts=services.receipts(dbs, doc) if (user.id == doc.drafter_id or can(Permission.DOCUMENTS_NUMBER))
+        receipts=engine.receipts(dbs, doc) if (user.id == doc.drafter_id or can(Permission.DOCUMENTS_NUMBER))
         else [],
         record_department=_department_name(dbs, record.department_code) if record else None,
         formal_state=formal.state(settings().files_dir, doc), format_problems=_format_problems(dbs, doc, offer),
@@ -337,9 +350,9 @@ def _format_problems(dbs: Any, doc: Any, offer: Any) -> list[Any]:
     """The GB/T 9704 format check, shown to whoever holds the 核稿 or 签发 step (and blocking there)."""
     assignment = offer.assignment
     step = dbs.get(RouteStep, assignment.step_id) if assignment is not None else None
-    if step is None or not services.is_format_checkpoint(step):
+    if step is None or not engine.is_format_checkpoint(step):
         return []
-    return services.format_problems(dbs, settings(), doc, signing=step.kind == states.StepKind.SIGN)
+    return engine.format_problems(dbs, settings(), doc, signing=step.kind == states.StepKind.SIGN)
 
 
 def _main_versions(dbs: Any, doc: Any) -> list[DocumentFile]:
@@ -517,7 +530,7 @@ def acknowledge(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
     dbs, user = db_session(), _user()
-    if services.mark_read(dbs, doc, user):
+    if engine.mark_read(dbs, doc, user):
         hooks.document_read(dbs, doc, user)
         dbs.commit()
         flash(_("已签收《%(title)s》。", title=doc.title), "success")
@@ -535,7 +548,7 @@ def edit(doc_id: int):  # type: ignore[no-untyped-def]
         flash(_("请检查表单：") + "；".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("documents.show", doc_id=doc.id))
     version = request.form.get("version", type=int) or 0
-    return _run(doc.id, lambda s: services.update_fields(s, doc.id, _user(), _fields(form), expected_version=version),
+    return _run(doc.id, lambda s: drafting.update_fields(s, doc.id, _user(), _fields(form), expected_version=version),
                 _("已保存修改。"))
 
 
@@ -557,7 +570,7 @@ def upload(doc_id: int):  # type: ignore[no-untyped-def]
     except (UploadTooLarge, storage.FileRefused) as exc:
         refuse(exc)
         return redirect(url_for("documents.show", doc_id=doc.id))
-    return _run(doc.id, lambda s: services.add_file(
+    return _run(doc.id, lambda s: drafting.add_file(
         s, settings().files_dir, doc.id, _user(), role=role, stored=stored, slot=slot, expected_version=version,
     ), _("文件已上传。"))
 
@@ -576,7 +589,7 @@ def _store_upload(upload: Any, role: str) -> storage.Stored:
 def remove_file(doc_id: int, slot: str):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     version = request.form.get("version", type=int) or 0
-    return _run(doc.id, lambda s: services.remove_file(s, doc.id, _user(), slot, expected_version=version),
+    return _run(doc.id, lambda s: drafting.remove_file(s, doc.id, _user(), slot, expected_version=version),
                 _("附件已移除。"))
 
 
@@ -634,7 +647,7 @@ def sheet(doc_id: int):  # type: ignore[no-untyped-def]
         dept = org.department_by_code(dbs, record.department_code)
         stamp = filing.Stamp(record.fonds, record.year, record.piece, dept.name if dept else record.department_code,
                              record.retention, record.pages)
-    pdf = filing.processing_sheet(dbs, settings(), doc, record, stamp, services.files_of(dbs, doc))
+    pdf = filing.processing_sheet(dbs, settings(), doc, record, stamp, common.files_of(dbs, doc))
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": "inline; filename=processing-sheet.pdf"})
 
@@ -645,7 +658,7 @@ def plan(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
     version = request.form.get("version", type=int) or 0
-    return _run(doc.id, lambda s: services.set_plan(s, doc.id, _user(), _posted_plan(doc), expected_version=version),
+    return _run(doc.id, lambda s: drafting.set_plan(s, doc.id, _user(), _posted_plan(doc), expected_version=version),
                 _("路由已调整。"))
 
 
@@ -671,9 +684,9 @@ def submit(doc_id: int):  # type: ignore[no-untyped-def]
     def work(s: Any) -> Any:
         seen = version
         if shown:  # the route as the form showed it when 提交 was pressed (refused with reasons, never dropped)
-            services.set_plan(s, doc.id, _user(), _posted_plan(doc), expected_version=version)
+            drafting.set_plan(s, doc.id, _user(), _posted_plan(doc), expected_version=version)
             seen = version + 1
-        return services.submit(s, settings(), doc.id, _user(), expected_version=seen)
+        return drafting.submit(s, settings(), doc.id, _user(), expected_version=seen)
 
     return _run(doc.id, work, _("已提交，文件已送下一步办理。"))
 
@@ -683,7 +696,7 @@ def submit(doc_id: int):  # type: ignore[no-untyped-def]
 def cancel(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     version = request.form.get("version", type=int) or 0
-    return _run(doc.id, lambda s: services.cancel(s, doc.id, _user(), expected_version=version,
+    return _run(doc.id, lambda s: drafting.cancel(s, doc.id, _user(), expected_version=version,
                                                  reason=request.form.get("opinion", "")), _("草稿已作废。"))
 
 
@@ -693,9 +706,9 @@ def withdraw(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     version = request.form.get("version", type=int) or 0
     if version != doc.version:  # posted again, or the page is stale: nothing is taken back twice
-        refuse(services.ConflictError(services.ALREADY_DONE))
+        refuse(engine.ConflictError(common.ALREADY_DONE))
         return redirect(url_for("documents.show", doc_id=doc.id))
-    return _run(doc.id, lambda s: services.withdraw(s, doc.id, _user(), expected_version=version),
+    return _run(doc.id, lambda s: engine.withdraw(s, doc.id, _user(), expected_version=version),
                 _("已撤回，您可以重新办理。"))
 
 
@@ -704,7 +717,7 @@ def withdraw(doc_id: int):  # type: ignore[no-untyped-def]
 def comment(doc_id: int):  # type: ignore[no-untyped-def]
     doc = _doc_or_404(doc_id)
     key = (request.form.get("form_key") or "")[:64]  # one key per rendered form: a repeat is 「已处理」
-    return _run(doc.id, lambda s: services.comment(s, doc.id, _user(), request.form.get("opinion", ""),
+    return _run(doc.id, lambda s: engine.comment(s, doc.id, _user(), request.form.get("opinion", ""),
                                                    form_key=key),
                 _("意见已记录。"))
 
@@ -733,7 +746,7 @@ def act(doc_id: int):  # type: ignore[no-untyped-def]
     # 职位代理: acting on someone else's task is acting on their behalf (the service checks the grant).
     proxy_for = hooks.principal_of(db_session(), aid, user)
     if op == "complete":
-        params = services.StepInput(
+        params = engine.StepInput(
             lead_department=request.form.get("lead_department") or None,
             co_departments=request.form.getlist("co_departments"),
             retention=request.form.get("retention") or None,
@@ -742,27 +755,27 @@ def act(doc_id: int):  # type: ignore[no-untyped-def]
             number_year=request.form.get("number_year") or None,
             void_reason=(request.form.get("void_reason") or "")[:500],
         )
-        return _run(doc.id, lambda s: services.complete(
+        return _run(doc.id, lambda s: engine.complete(
             s, cfg, doc.id, user, aid, opinion=opinion, params=params, attach=_attach_metadata(),
             on_behalf_of=proxy_for, expected_version=seen), _("已办理。"), outcome=True)
     if op == "return":
         target = request.form.get("target_step", type=int)
-        return _run(doc.id, lambda s: services.return_document(
+        return _run(doc.id, lambda s: engine.return_document(
             s, cfg, doc.id, user, aid, reasons=_lines(request.form.get("reasons")), target_step_id=target,
             opinion=opinion, on_behalf_of=proxy_for, expected_version=seen), _("已退回，退回理由已一次性告知。"),
             outcome=True)
     reasons = _lines(request.form.get("reasons"))
     username = request.form.get("username", "")
     if op == "send_back":
-        return _run(doc.id, lambda s: services.send_back(s, doc.id, user, aid, reasons=reasons, on_behalf_of=proxy_for,
+        return _run(doc.id, lambda s: engine.send_back(s, doc.id, user, aid, reasons=reasons, on_behalf_of=proxy_for,
                                                          expected_version=seen),
                     _("已退回来文单位。"))
     if op == "add_signer":
-        return _run(doc.id, lambda s: services.add_signer(s, doc.id, user, aid, username=username, opinion=opinion,
+        return _run(doc.id, lambda s: engine.add_signer(s, doc.id, user, aid, username=username, opinion=opinion,
                                                           on_behalf_of=proxy_for, expected_version=seen),
                     _("已加签，您完成本步骤后将送加签人审核。"), outcome=True)
     if op == "transfer":
-        return _run(doc.id, lambda s: services.transfer(s, doc.id, user, aid, username=username, opinion=opinion,
+        return _run(doc.id, lambda s: engine.transfer(s, doc.id, user, aid, username=username, opinion=opinion,
                                                         on_behalf_of=proxy_for, expected_version=seen),
                     _("已转办。"), outcome=True)
     flash(_("未知的操作，请从页面上的按钮进行操作。"), "error")

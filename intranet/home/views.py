@@ -8,7 +8,7 @@ from archive import audit, calendar, org
 from archive.models import User
 from archive.permissions import ROLE_NAMES, Permission, Role
 from circulation import service as circulation
-from documents import services as workflow
+from documents import lists
 from inspection import service as inspection
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
@@ -67,7 +67,7 @@ def _my_deadlines(user: User) -> dict[str, int]:
 def _work_counts(user: User) -> dict[str, int]:
     """The numbers on the home page's 我的工作 card: what waits for this person."""
     dbs = db_session()
-    counts = workflow.counts(dbs, user) if Permission.DOCUMENTS in g.permissions else {}
+    counts = lists.counts(dbs, user) if Permission.DOCUMENTS in g.permissions else {}
     return {
         "inbox": counts.get("inbox", 0),
         "mine": counts.get("mine", 0),

@@ -12,7 +12,7 @@ from archive.models.supervision import Notification, Reminder
 from circulation import service as circulation
 from circulation.errors import CirculationError, NotFound
 from circulation.service import Recipients
-from documents import services
+from documents import visibility
 from tests.support.bureau import Docs, People
 
 
@@ -20,7 +20,7 @@ def test_receipts_read_and_recall(db: Database, docs: Docs) -> None:
     doc_id = docs.draft("lz_head", title="关于加强林地保护的通知")
     with db.session() as s:
         p = People(s)
-        doc = services.get_document(s, doc_id, p.lz_head)
+        doc = visibility.get_document(s, doc_id, p.lz_head)
         circ = circulation.send(s, p.lz_head, document=doc, note="请各位阅知",
                                 recipients=Recipients(usernames=["zl_head"], department_codes=["LZC"]))
         cid = circ.id
@@ -30,7 +30,7 @@ def test_receipts_read_and_recall(db: Database, docs: Docs) -> None:
         assert sorted(r.user.username for r in st.unread) == ["lz_staff", "zl_head"]  # the sender is left out
         assert circulation.unread_count(s, p.lz_staff) == 1
         # The recipient may now open the document page (routing's visibility reads the read receipt).
-        assert services.can_view(s, services.get_document(s, doc_id, p.lz_head), p.lz_staff)
+        assert visibility.can_view(s, visibility.get_document(s, doc_id, p.lz_head), p.lz_staff)
         # Notified in-app.
         note = s.scalar(select(Notification).where(Notification.user_id == p.lz_staff.id))
         assert note is not None and note.kind == "circulation" and note.link == f"/circulation/{cid}"
@@ -51,7 +51,7 @@ def test_receipts_read_and_recall(db: Database, docs: Docs) -> None:
             circulation.recall(s, p.lz_head, cid)
         with pytest.raises(NotFound):
             circulation.get_for(s, p.zl_head, cid)
-        assert not services.can_view(s, services.get_document(s, doc_id, p.lz_head), p.zl_head)
+        assert not visibility.can_view(s, visibility.get_document(s, doc_id, p.lz_head), p.zl_head)
         st = circulation.status(s, circulation.get_for(s, p.lz_head, cid)[0])
         assert [r.user.username for r in st.recalled] == ["zl_head"] and len(st.read) == 1
         rows = circulation.sent(s, p.lz_head)
@@ -62,7 +62,7 @@ def test_add_recipients_pass_on_and_remind(db: Database, docs: Docs) -> None:
     doc_id = docs.draft("office_head", title="关于节假日值班安排的通知")
     with db.session() as s:
         p = People(s)
-        doc = services.get_document(s, doc_id, p.office_head)
+        doc = visibility.get_document(s, doc_id, p.office_head)
         cid = circulation.send(s, p.office_head, document=doc, recipients=Recipients(usernames=["lz_head"])).id
         circulation.add_recipients(s, p.office_head, cid, Recipients(usernames=["zl_head"]))
         with pytest.raises(CirculationError, match="都已在传阅范围内"):
@@ -85,7 +85,7 @@ def test_pass_on_not_allowed_and_clearance(db: Database, docs: Docs) -> None:
     doc_id = docs.draft("lz_head", title="涉密：林权改革方案", classification=2)
     with db.session() as s:
         p = People(s)
-        doc = services.get_document(s, doc_id, p.lz_head)
+        doc = visibility.get_document(s, doc_id, p.lz_head)
         with pytest.raises(CirculationError, match="涉密等级低于") as info:
             circulation.send(s, p.lz_head, document=doc, recipients=Recipients(usernames=["lz_staff", "nobody"]))
         assert len(info.value.problems) == 2  # every problem at once

@@ -83,8 +83,8 @@ def test_an_account_without_an_identifier_adopts_one_only_from_its_last_dn(priva
 
 
 def test_an_ou_move_and_a_lost_group_take_the_tasks_along(private_slapd, directory_settings, db, settings):
-    from documents import services, standing
-    from documents.services import DraftFields
+    from documents import drafting, engine, standing
+    from documents.drafting import DraftFields
     from tests.support import make_pdf
     from tests.support.bureau import complete_all_of
 
@@ -93,15 +93,15 @@ def test_an_ou_move_and_a_lost_group_take_the_tasks_along(private_slapd, directo
     assert "leader" in _user(db, "lisi").role_codes
     with db.session(write_lock=True) as s:
         drafter = org.user_by_username(s, "deputy")
-        doc = services.create_document(s, drafter, kind="outgoing", fields=DraftFields(title="目录变更签发测试",
+        doc = drafting.create_document(s, drafter, kind="outgoing", fields=DraftFields(title="目录变更签发测试",
                                                                                    main_recipients="各区县林业局"))
-        services.add_file(s, settings.files_dir, doc.id, drafter, role="main", filename="正文.pdf",
+        drafting.add_file(s, settings.files_dir, doc.id, drafter, role="main", filename="正文.pdf",
                           data=make_pdf("x"))
         doc_id = doc.id
     # Straight to 签发 for the test: the sign step's holders are the leaders, 李四 among them.
     with db.session(write_lock=True) as s:
-        doc = s.get(services.Document, doc_id)
-        services.submit(s, settings, doc_id, org.user_by_username(s, "deputy"), expected_version=doc.version)
+        doc = s.get(engine.Document, doc_id)
+        drafting.submit(s, settings, doc_id, org.user_by_username(s, "deputy"), expected_version=doc.version)
     complete_all_of(db, settings, doc_id, "office_head")  # 处室审核, 核稿: then 签发
     with db.session() as s:
         lisi_id = org.user_by_username(s, "lisi").id
@@ -179,8 +179,8 @@ def test_an_entry_without_its_identifier_never_matches_by_name(private_slapd, di
 def test_an_ou_move_at_sign_in_takes_a_department_review_along(private_slapd, directory_settings, make_app, db,
                                                                settings):
     """李四 heads 造林绿化处 through his OU; moved out of it, his 处室审核 stays with 杨海涛 alone."""
-    from documents import services
-    from documents.services import DraftFields
+    from documents import drafting
+    from documents.drafting import DraftFields
     from tests.support import make_pdf
 
     groups = {f"cn=局领导,{GROUPS}": ["leader"], "文书组": ["clerk"], "eoffice-users": ["dept_head"]}
@@ -190,10 +190,10 @@ def test_an_ou_move_at_sign_in_takes_a_department_review_along(private_slapd, di
     assert lisi.department.code == "ZLC" and "dept_head" in lisi.role_codes
     with db.session(write_lock=True) as s:
         drafter = org.user_by_username(s, "zl_staff")
-        doc = services.create_document(s, drafter, kind="outgoing", fields=DraftFields(
+        doc = drafting.create_document(s, drafter, kind="outgoing", fields=DraftFields(
             title="造林处审核的目录调岗测试", main_recipients="各区县林业局"))
-        services.add_file(s, settings.files_dir, doc.id, drafter, role="main", filename="正文.pdf", data=make_pdf("x"))
-        services.submit(s, settings, doc.id, drafter, expected_version=doc.version)
+        drafting.add_file(s, settings.files_dir, doc.id, drafter, role="main", filename="正文.pdf", data=make_pdf("x"))
+        drafting.submit(s, settings, doc.id, drafter, expected_version=doc.version)
         doc_id = doc.id
     with db.session() as s:
         holders = set(s.scalars(select(User.username).join(StepAssignment, StepAssignment.user_id == User.id).where(

@@ -9,7 +9,7 @@ from docx import Document
 from lxml import etree
 
 from archive import org
-from documents import diffs, services
+from documents import diffs, drafting, engine
 from tests.support.bureau import page
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -61,17 +61,17 @@ def test_not_a_word_file_cannot_be_compared(tmp_path):
 def test_a_returned_draft_shows_the_reviewer_what_changed(flow, db, settings, client, auth):
     doc_id = flow.draft(title="关于做好春季造林工作的通知")
     with db.session(write_lock=True) as s:
-        services.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
+        drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
                           filename="正文.docx", data=_docx(["各区县林业局：", "请于3月底前完成造林任务。"]))
         s.commit()
     flow.submit(doc_id)
     aid = flow.assignment(doc_id, "lz_head")
     with db.session(write_lock=True) as s:
-        services.return_document(s, settings, doc_id, org.user_by_username(s, "lz_head"), aid,
+        engine.return_document(s, settings, doc_id, org.user_by_username(s, "lz_head"), aid,
                                  reasons=["完成时限请改为4月底"])
         s.commit()
     with db.session(write_lock=True) as s:
-        services.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
+        drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
                           filename="正文.docx", data=_docx(["各区县林业局：", "请于4月底前完成造林任务。"]))
         s.commit()
     flow.submit(doc_id)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from archive import org
 from archive.models.base import BUREAU_ZONE, utcnow
 from archive.models.documents import FilingRecord
-from documents import filing, services
+from documents import engine, filing
 from indexer import search, service
 from indexer.records import attach_record_metadata
 from tests.indexer import corpus
@@ -19,7 +19,7 @@ from tests.indexer import corpus
 def test_a_filed_document_is_one_hit_with_filters(flow, db, settings):
     doc_id = flow.draft(title="关于松材线虫病疫情防控的报告")
     with db.session(write_lock=True) as s:
-        doc = s.get(services.Document, doc_id)
+        doc = s.get(engine.Document, doc_id)
         doc.doc_number = "示林发〔2026〕7号"
         record = filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"), retention="D30",
                                       attach=attach_record_metadata)
@@ -61,7 +61,7 @@ def test_a_filed_document_is_one_hit_with_filters(flow, db, settings):
 def test_search_page_filters_and_document_link(flow, db, settings, client, auth):
     doc_id = flow.draft(title="关于湿地公园建设的请示")
     with db.session(write_lock=True) as s:
-        doc = s.get(services.Document, doc_id)
+        doc = s.get(engine.Document, doc_id)
         filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"), retention="D10",
                              attach=attach_record_metadata)
         s.commit()
@@ -83,7 +83,7 @@ def test_a_recipient_in_another_department_opens_searches_and_prints_the_filed_c
     with db.session(write_lock=True) as s:
         clerk = org.user_by_username(s, "clerk")
         for did in (doc_id, other_id):
-            filing.file_document(s, settings, s.get(services.Document, did), clerk, retention="D30",
+            filing.file_document(s, settings, s.get(engine.Document, did), clerk, retention="D30",
                                  attach=attach_record_metadata)
         s.add(ReadReceipt(document_id=doc_id, user_id=org.user_by_username(s, "zl_staff").id, source="distribute"))
         s.commit()

@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from archive import org
-from documents import formal, services
+from documents import drafting, formal
 from tests.indexer.realfiles import docx_bytes
 from tests.support.bureau import page
 
@@ -18,7 +18,7 @@ def _to_numbered(flow, db, settings, *, word: bool) -> int:  # type: ignore[no-u
     doc_id = flow.draft(title="关于开展古树名木普查的通知")
     if word:
         with db.session(write_lock=True) as s:
-            services.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
+            drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
                               filename="正文.docx", data=docx_bytes("各区县林业局：请于5月底前完成古树名木普查。"))
             s.commit()
     flow.submit(doc_id)

@@ -8,7 +8,7 @@ import resource
 import pytest
 
 from archive import org
-from documents import formal, services
+from documents import drafting, formal
 from tests.support import inflating_docx
 from tests.support.bureau import page
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_an_inflating_main_text_fails_the_formal_version_with_its_reason(flow, db, settings, client, auth):
     doc_id = flow.draft(title="关于炸弹正文的通知")
     with db.session(write_lock=True) as s:
-        services.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
+        drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
                           filename="正文.docx", data=inflating_docx(300))
     flow.submit(doc_id)
     for username in ("lz_head", "office_head", "director"):

@@ -57,30 +57,30 @@ def test_warnings_do_not_block(flow, client, auth):
 
 
 def test_attachments_without_an_attachment_note_are_named(flow, db, settings):
-    from documents import services
+    from documents import drafting, engine
     from tests.indexer.realfiles import docx_bytes
     from tests.support import make_pdf
 
     doc_id = flow.draft(title="关于报送统计报表的通知")
     with db.session(write_lock=True) as s:
         drafter = org.user_by_username(s, "lz_staff")
-        services.add_file(s, settings.files_dir, doc_id, drafter, role="main", filename="正文.docx",
+        drafting.add_file(s, settings.files_dir, doc_id, drafter, role="main", filename="正文.docx",
                           data=docx_bytes("各区县林业局：请按时报送统计报表。"))
-        services.add_file(s, settings.files_dir, doc_id, drafter, role="attachment", filename="报表.pdf",
+        drafting.add_file(s, settings.files_dir, doc_id, drafter, role="attachment", filename="报表.pdf",
                           data=make_pdf("table"))
         s.commit()
-        problems = services.format_problems(s, settings, s.get(services.Document, doc_id))
+        problems = engine.format_problems(s, settings, s.get(engine.Document, doc_id))
     assert [p.rule for p in problems] == ["attachments"] and "1个附件" in problems[0].message
 
 
 def test_the_marks_are_document_fields_checked_and_carried_into_the_formal_version(flow, db, settings, client, auth):
     """上行文 marked on the document (a 函 to a higher organ is upward too) needs its 签发人; a classified
     document needs its 保密期限; both reach the 套红 facts; an edit on the page sets and clears them."""
-    from documents import formal, freeze, services
+    from documents import common, engine, formal, freeze
 
     doc_id = flow.draft("lz_head", title="关于商请支持林区道路建设的函", upward=True, classification=2)
     with db.session() as s:
-        doc = s.get(services.Document, doc_id)
+        doc = s.get(engine.Document, doc_id)
         found = {p.rule: str(p.message) for p in format_check.check(s, doc, blocking=())}
         assert "classified_marks" in found and "保密期限" in found["classified_marks"]
         assert "函是上行文" in found["upward_signer"]  # the mark, not only the 文种, makes it upward (no route yet)
@@ -95,11 +95,11 @@ def test_the_marks_are_document_fields_checked_and_carried_into_the_formal_versi
         "cc_recipients": "", "secrecy_period": "1年", "upward_shown": "1", "upward": "y"}, follow_redirects=True)
     assert 'id="doc-secrecy">1年<' in resp.get_data(as_text=True) and 'id="doc-upward"' in resp.get_data(as_text=True)
     with db.session() as s:
-        doc = s.get(services.Document, doc_id)
+        doc = s.get(engine.Document, doc_id)
         assert doc.secrecy_period == "1年" and doc.upward
         assert "classified_marks" not in {p.rule for p in format_check.check(s, doc, blocking=())}
         assert formal.facts_for(s, settings, doc).secrecy_period == "1年"
-        snap = freeze.snapshot(doc, services.files_of(s, doc))
+        snap = freeze.snapshot(doc, common.files_of(s, doc))
         assert snap["fields"]["secrecy_period"] == "1年"
     html = page(client, doc_id)
     version = html.split('name="version" value="', 1)[1].split('"', 1)[0]
@@ -108,14 +108,14 @@ def test_the_marks_are_document_fields_checked_and_carried_into_the_formal_versi
         "urgency": "normal", "classification": "2", "retention": "D30", "main_recipients": "省林业局",
         "cc_recipients": "", "secrecy_period": "1年", "upward_shown": "1"})
     with db.session() as s:
-        assert not s.get(services.Document, doc_id).upward
+        assert not s.get(engine.Document, doc_id).upward
 
 
 def test_documents_signed_before_the_marks_existed_keep_their_fingerprint(flow, db):
-    from documents import freeze, services
+    from documents import common, engine, freeze
 
     doc_id = flow.draft(title="关于开展春季造林绿化工作的通知")
     with db.session() as s:
-        doc = s.get(services.Document, doc_id)
-        snap = freeze.snapshot(doc, services.files_of(s, doc))
+        doc = s.get(engine.Document, doc_id)
+        snap = freeze.snapshot(doc, common.files_of(s, doc))
     assert set(snap["fields"]) == set(freeze.KEY_FIELDS)  # unset marks add nothing: old hashes still match

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from archive import org
 from archive.models.documents import DocumentAction, FilingRecord
-from documents import exports, filing, services
-from documents.services import DraftFields
+from documents import drafting, engine, exports, filing
+from documents.drafting import DraftFields
 from tests.support import make_pdf
 
 
@@ -25,7 +25,7 @@ def test_change_after_signing_goes_back_to_signer(flow, db, settings):
     assert flow.active(doc_id) == "编号"
     # The drafter replaces the 正文 after sign-off.
     with db.session(write_lock=True) as s:
-        services.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
+        drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
                           filename="正文（修改）.pdf", data=make_pdf("changed"))
     assert flow.active(doc_id) == "复核（签发后内容变更）"
     assert flow.assignment(doc_id, "director") and not flow.assignment(doc_id, "clerk")
@@ -39,9 +39,9 @@ def test_change_after_signing_goes_back_to_signer(flow, db, settings):
     assert flow.active(doc_id) == "编号"
     # A change of a key field is caught too.
     with db.session(write_lock=True) as s:
-        fields = services._fields_of(doc)
+        fields = drafting.fields_of(doc)
         fields.title = doc.title + "（修订）"
-        services.update_fields(s, doc_id, org.user_by_username(s, "lz_staff"), fields, expected_version=doc.version)
+        drafting.update_fields(s, doc_id, org.user_by_username(s, "lz_staff"), fields, expected_version=doc.version)
     assert flow.active(doc_id) == "复核（签发后内容变更）"
     with db.session() as s:
         review = s.scalars(select(DocumentAction).where(DocumentAction.document_id == doc_id,
@@ -82,7 +82,7 @@ def test_incoming_sent_back_at_screening(flow, db, settings):
     flow.submit(doc_id, "clerk")
     aid = flow.assignment(doc_id, "clerk")
     with db.session(write_lock=True) as s:
-        services.send_back(s, doc_id, org.user_by_username(s, "clerk"), aid,
+        engine.send_back(s, doc_id, org.user_by_username(s, "clerk"), aid,
                            reasons=["不属于本局职责范围", "未加盖公章"])
     doc = flow.doc(doc_id)
     assert doc.state == "sent_back"
@@ -95,7 +95,7 @@ def test_archive_numbers_per_year_retention_department(flow, db, settings):
     for retention in ("Y", "Y", "D30"):
         doc_id = flow.draft()
         with db.session(write_lock=True) as s:
-            doc = s.get(services.Document, doc_id)
+            doc = s.get(engine.Document, doc_id)
             numbers.append(filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"),
                                                 retention=retention).archive_number)
     assert [n.rsplit("-", 3)[1:] for n in numbers] == [["Y", "LZC", "0001"], ["Y", "LZC", "0002"],
@@ -107,7 +107,7 @@ def test_processing_sheet_and_catalogue(flow, db, settings):
     flow.submit(doc_id)
     aid = flow.assignment(doc_id, "lz_head")
     with db.session(write_lock=True) as s:
-        services.return_document(s, settings, doc_id, org.user_by_username(s, "lz_head"), aid,
+        engine.return_document(s, settings, doc_id, org.user_by_username(s, "lz_head"), aid,
                                  reasons=["数据需核实", "格式不规范"])
     flow.submit(doc_id)
     flow.approve(doc_id, "lz_head", "同意上报")
@@ -153,9 +153,9 @@ def test_draft_fields_validated(db):
     with db.session(write_lock=True) as s:
         staff = org.user_by_username(s, "lz_staff")
         try:
-            services.create_document(s, staff, kind="outgoing",
+            drafting.create_document(s, staff, kind="outgoing",
                                      fields=DraftFields(title="", classification=3, urgency="bad"))
-        except services.WorkflowError as exc:
+        except engine.WorkflowError as exc:
             assert len(exc.problems) == 3
         else:
             raise AssertionError("accepted")
@@ -169,12 +169,12 @@ def test_return_before_signing_drops_the_old_fingerprint(flow, db, settings):
     assert flow.doc(doc_id).frozen_hash
     aid = flow.assignment(doc_id, "clerk")
     with db.session(write_lock=True) as s:
-        services.return_document(s, settings, doc_id, org.user_by_username(s, "clerk"), aid,
+        engine.return_document(s, settings, doc_id, org.user_by_username(s, "clerk"), aid,
                                  reasons=["请办公室重新核稿"], target_step_id=flow.step_id(doc_id, "办公室核稿"))
     assert flow.doc(doc_id).frozen_hash is None
     # An edit now needs no 复核: the signer will sign again in the normal course.
     with db.session(write_lock=True) as s:
-        services.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="attachment",
+        drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="attachment",
                           filename="附件.pdf", data=make_pdf("a"))
     assert flow.active(doc_id) == "办公室核稿"
     flow.approve(doc_id, "office_head")
@@ -185,7 +185,7 @@ def test_return_before_signing_drops_the_old_fingerprint(flow, db, settings):
 def test_rolled_back_filing_leaves_no_folder_and_gives_the_number_back(flow, db, settings):
     doc_id = flow.draft(title="关于回滚归档的测试报告")
     with db.session(write_lock=True) as s:
-        doc = s.get(services.Document, doc_id)
+        doc = s.get(engine.Document, doc_id)
         record = filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"), retention="D10")
         folder = settings.archive_dir / record.folder
         number = record.archive_number
@@ -193,7 +193,7 @@ def test_rolled_back_filing_leaves_no_folder_and_gives_the_number_back(flow, db,
         s.rollback()  # e.g. a later step of the same action failed
     assert not folder.exists()
     with db.session(write_lock=True) as s:
-        doc = s.get(services.Document, doc_id)
+        doc = s.get(engine.Document, doc_id)
         again = filing.file_document(s, settings, doc, org.user_by_username(s, "clerk"), retention="D10")
         assert again.archive_number == number
     assert (settings.archive_dir / again.folder / "发文稿纸.pdf").is_file()

@@ -11,7 +11,7 @@ from archive.db import Database
 from archive.models.documents import Document, RouteStep, StepAssignment
 from archive.models.supervision import Notification
 from config import Settings
-from documents import hooks, proxy, services
+from documents import hooks, lists, proxy
 from documents.proxy import GrantRequest
 from tests.support.bureau import Docs, People, to_sign
 
@@ -44,7 +44,7 @@ def test_proxy_may_sign_for_the_director(db: Database, docs: Docs) -> None:
                          .join(RouteStep, RouteStep.id == StepAssignment.step_id)
                          .where(StepAssignment.state == "pending", hooks.delegated_clause(s, p.deputy))).all()
         assert rows == []
-        assert [r[0].id for r in services.inbox(s, p.deputy).rows].count(doc_id) == 1
+        assert [r[0].id for r in lists.inbox(s, p.deputy).rows].count(doc_id) == 1
         assert s.execute(select(StepAssignment.id).join(Document, Document.id == StepAssignment.document_id)
                          .join(RouteStep, RouteStep.id == StepAssignment.step_id)
                          .where(hooks.delegated_clause(s, p.lz_staff))).all() == []

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from archive import org
 from archive.db import connect
 from archive.models.documents import DocumentAction, NumberEntry
-from documents import exports, ledger, services
+from documents import common, engine, exports, ledger, visibility
 from documents.errors import WorkflowError
 from documents.routes import save_template
 
@@ -44,7 +44,7 @@ def test_void_needs_reason_and_is_kept(flow, db, settings):
     doc_id = flow.draft()
     with db.session(write_lock=True) as s:
         clerk = org.user_by_username(s, "clerk")
-        doc = services.get_document(s, doc_id, org.user_by_username(s, "lz_staff"))
+        doc = visibility.get_document(s, doc_id, org.user_by_username(s, "lz_staff"))
         entry = ledger.issue_number(s, doc, "示林发", clerk, year=2026)
         with pytest.raises(WorkflowError, match="原因"):
             ledger.void_number(s, entry, clerk, "  ")
@@ -77,14 +77,14 @@ def _sign(url: str, organ_code: str, doc_id: int, start_at: float, out: multipro
             try:
                 with db.session(write_lock=True) as s:
                     director = org.user_by_username(s, "director")
-                    aid = services._my_assignment(s, s.get(services.Document, doc_id), director).id
-                    services.complete(s, settings, doc_id, director, aid, opinion="同意")
+                    aid = common.my_assignment(s, s.get(engine.Document, doc_id), director).id
+                    engine.complete(s, settings, doc_id, director, aid, opinion="同意")
                 break
             except OperationalError as exc:
                 if attempt == 5 or not is_busy(exc):
                     raise
         with db.session() as s:
-            out.put((doc_id, s.get(services.Document, doc_id).doc_number))
+            out.put((doc_id, s.get(engine.Document, doc_id).doc_number))
     except Exception as exc:  # reported to the parent, which fails the test
         out.put((doc_id, f"ERROR {type(exc).__name__}: {exc}"))
     finally:

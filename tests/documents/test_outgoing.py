@@ -8,7 +8,7 @@ from sqlalchemy import select
 from archive import org
 from archive.models.documents import DocumentAction, FilingRecord, NumberEntry, ReadReceipt
 from archive.permissions import Role
-from documents import services
+from documents import drafting, engine
 from documents.errors import ConflictError, WorkflowError
 
 FULL_PLAN = {"departments": {"countersign": ["ZLC"]}}
@@ -52,10 +52,10 @@ def test_outgoing_end_to_end(flow, db, settings):
 def test_drafter_sees_every_problem_at_once(flow, db, settings):
     with db.session(write_lock=True) as s:
         actor = org.user_by_username(s, "lz_staff")
-        doc = services.create_document(s, actor, kind="outgoing", fields=services.DraftFields(title="无正文"))
+        doc = drafting.create_document(s, actor, kind="outgoing", fields=drafting.DraftFields(title="无正文"))
         doc.title = ""  # as if cleared by an edit
         with pytest.raises(WorkflowError) as err:
-            services.submit(s, settings, doc.id, actor, expected_version=doc.version)
+            drafting.submit(s, settings, doc.id, actor, expected_version=doc.version)
     assert len(err.value.problems) >= 2
     assert any("正文" in p for p in err.value.problems) and any("标题" in p for p in err.value.problems)
 
@@ -70,7 +70,7 @@ def test_return_during_countersign_lists_all_reasons(flow, db, settings):
     flow.approve(doc_id, "jh_head")  # one department agrees
     aid = flow.assignment(doc_id, "zl_head")
     with db.session(write_lock=True) as s:
-        services.return_document(s, settings, doc_id, org.user_by_username(s, "zl_head"), aid,
+        engine.return_document(s, settings, doc_id, org.user_by_username(s, "zl_head"), aid,
                                  reasons=["造林面积数据与规划不符", "缺少资金来源说明", ""])
     doc = flow.doc(doc_id)
     assert doc.state == "returned"
@@ -93,7 +93,7 @@ def test_return_to_an_earlier_step(flow, db, settings):
     target = flow.step_id(doc_id, "处室审核")
     aid = flow.assignment(doc_id, "office_head")
     with db.session(write_lock=True) as s:
-        services.return_document(s, settings, doc_id, org.user_by_username(s, "office_head"), aid,
+        engine.return_document(s, settings, doc_id, org.user_by_username(s, "office_head"), aid,
                                  reasons=["请处室再核"], target_step_id=target)
     assert flow.active(doc_id) == "处室审核"
     flow.approve(doc_id, "lz_head")
@@ -108,20 +108,20 @@ def test_withdraw_before_next_person_acts(flow, db, settings):
     flow.approve(doc_id, "lz_head")
     assert flow.active(doc_id) == "办公室核稿"
     with db.session(write_lock=True) as s:
-        services.withdraw(s, doc_id, org.user_by_username(s, "lz_head"), expected_version=flow.version(doc_id))
+        engine.withdraw(s, doc_id, org.user_by_username(s, "lz_head"), expected_version=flow.version(doc_id))
     assert flow.active(doc_id) == "处室审核"
     assert flow.assignment(doc_id, "lz_head") and not flow.assignment(doc_id, "office_head")
     flow.approve(doc_id, "lz_head")
     flow.approve(doc_id, "office_head")
     with db.session(write_lock=True) as s, pytest.raises(ConflictError):
-        services.withdraw(s, doc_id, org.user_by_username(s, "lz_head"), expected_version=flow.version(doc_id))
+        engine.withdraw(s, doc_id, org.user_by_username(s, "lz_head"), expected_version=flow.version(doc_id))
 
 
 def test_drafter_withdraws_submission(flow, db):
     doc_id = flow.draft()
     flow.submit(doc_id)
     with db.session(write_lock=True) as s:
-        services.withdraw(s, doc_id, org.user_by_username(s, "lz_staff"), expected_version=flow.version(doc_id))
+        engine.withdraw(s, doc_id, org.user_by_username(s, "lz_staff"), expected_version=flow.version(doc_id))
     assert flow.doc(doc_id).state == "draft"
     assert flow.assignment(doc_id, "lz_head") is None
 
@@ -131,12 +131,12 @@ def test_add_signer_and_transfer(flow, db, settings):
     flow.submit(doc_id)
     aid = flow.assignment(doc_id, "lz_head")
     with db.session(write_lock=True) as s:
-        services.add_signer(s, doc_id, org.user_by_username(s, "lz_head"), aid, username="zl_head")
+        engine.add_signer(s, doc_id, org.user_by_username(s, "lz_head"), aid, username="zl_head")
     flow.approve(doc_id, "lz_head")
     assert flow.active(doc_id) == "加签：杨海涛"
     aid = flow.assignment(doc_id, "zl_head")
     with db.session(write_lock=True) as s:
-        services.transfer(s, doc_id, org.user_by_username(s, "zl_head"), aid, username="zl_staff", opinion="请周静办理")
+        engine.transfer(s, doc_id, org.user_by_username(s, "zl_head"), aid, username="zl_staff", opinion="请周静办理")
     assert flow.assignment(doc_id, "zl_head") is None
     flow.approve(doc_id, "zl_staff")
     assert flow.active(doc_id) == "办公室核稿"
@@ -174,13 +174,13 @@ def test_two_people_one_step_exactly_one_wins(flow, db, settings):
     assert first and second
     flow.approve(doc_id, "office_head")
     with db.session(write_lock=True) as s, pytest.raises(ConflictError) as err:
-        services.complete(s, settings, doc_id, org.user_by_username(s, "office_head2"), second)
+        engine.complete(s, settings, doc_id, org.user_by_username(s, "office_head2"), second)
     assert "王秀英" in str(err.value)
     # A double click: the same assignment sent twice.
     aid = flow.assignment(doc_id, "director")
     flow.approve(doc_id, "director")
     with db.session(write_lock=True) as s, pytest.raises(ConflictError, match="已处理过"):
-        services.complete(s, settings, doc_id, org.user_by_username(s, "director"), aid)
+        engine.complete(s, settings, doc_id, org.user_by_username(s, "director"), aid)
     with db.session() as s:
         signs = s.scalars(select(DocumentAction).where(DocumentAction.document_id == doc_id,
                                                        DocumentAction.action == "sign")).all()
@@ -192,7 +192,7 @@ def test_stale_form_is_refused(flow, db, settings):
     stale = flow.version(doc_id)
     flow.submit(doc_id)
     with db.session(write_lock=True) as s, pytest.raises(ConflictError):
-        services.submit(s, settings, doc_id, org.user_by_username(s, "lz_staff"), expected_version=stale)
+        drafting.submit(s, settings, doc_id, org.user_by_username(s, "lz_staff"), expected_version=stale)
 
 
 def test_number_reused_after_return_to_numbering(flow, db, settings):
@@ -205,7 +205,7 @@ def test_number_reused_after_return_to_numbering(flow, db, settings):
     number = flow.doc(doc_id).doc_number
     aid = flow.assignment(doc_id, "clerk")  # 分发
     with db.session(write_lock=True) as s:
-        services.return_document(s, settings, doc_id, org.user_by_username(s, "clerk"), aid,
+        engine.return_document(s, settings, doc_id, org.user_by_username(s, "clerk"), aid,
                                  reasons=["份数填错"], target_step_id=flow.step_id(doc_id, "编号"))
     flow.approve(doc_id, "clerk", copies=40)
     assert flow.doc(doc_id).doc_number == number
@@ -297,7 +297,7 @@ def test_distribution_tells_each_recipient_and_refuses_an_empty_department(flow,
     with pytest.raises(WorkflowError, match="计划财务处"):
         flow.approve(doc_id, "clerk")  # 分发
     with db.session(write_lock=True) as s:
-        doc = s.get(services.Document, doc_id)
+        doc = s.get(engine.Document, doc_id)
         doc.distribution = {"departments": ["ZLC"]}
     flow.approve(doc_id, "clerk")
     with db.session() as s:

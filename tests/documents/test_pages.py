@@ -411,13 +411,13 @@ def test_each_action_says_what_happened_and_where_the_document_is(client, auth, 
 
 def test_the_history_of_changes_reads_in_english(client, auth, flow, db, settings):
     from archive import org
-    from documents import services
+    from documents import drafting, engine
 
     doc_id = flow.draft(title="关于变更记录的通知")
     with db.session(write_lock=True) as s:
         actor = org.user_by_username(s, "lz_staff")
-        doc = s.get(services.Document, doc_id)
-        services.update_fields(s, doc_id, actor, services.DraftFields(
+        doc = s.get(engine.Document, doc_id)
+        drafting.update_fields(s, doc_id, actor, drafting.DraftFields(
             title="关于变更记录的通知（修改）", urgency="urgent", classification=1, main_recipients="各区县林业局"),
             expected_version=doc.version)
         s.commit()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from archive import calendar, org
 from archive.models.documents import DocumentAction
-from documents import proxy, services
+from documents import engine, lists, proxy, visibility
 from documents.errors import WorkflowError
 from documents.proxy import GrantRequest
 
@@ -25,14 +25,14 @@ def test_proxy_acts_on_behalf_of_the_head(flow, db, settings):
     aid = flow.assignment(doc_id, "lz_head")
     with db.session(write_lock=True) as s:
         zl_head, head = org.user_by_username(s, "zl_head"), org.user_by_username(s, "lz_head")
-        assert [row[0].id for row in services.inbox(s, zl_head).rows] == [doc_id]
-        offer = services.offer(s, services.get_document(s, doc_id, head), zl_head)
+        assert [row[0].id for row in lists.inbox(s, zl_head).rows] == [doc_id]
+        offer = engine.offer(s, visibility.get_document(s, doc_id, head), zl_head)
         assert offer.assignment.id == aid and offer.on_behalf_of.id == head.id
         with pytest.raises(WorkflowError):  # someone without a grant may not
-            services.complete(s, settings, doc_id, org.user_by_username(s, "zl_staff"), aid,
+            engine.complete(s, settings, doc_id, org.user_by_username(s, "zl_staff"), aid,
                               on_behalf_of=head)
     with db.session(write_lock=True) as s:
-        services.complete(s, settings, doc_id, org.user_by_username(s, "zl_head"), aid, opinion="代为审核",
+        engine.complete(s, settings, doc_id, org.user_by_username(s, "zl_head"), aid, opinion="代为审核",
                           on_behalf_of=org.user_by_username(s, "lz_head"))
     with db.session() as s:
         act = s.scalar(select(DocumentAction).where(DocumentAction.document_id == doc_id,

@@ -14,7 +14,7 @@ from archive.models.documents import Document, DocumentAction
 from archive.models.supervision import Notification
 from circulation import service as circulation
 from config import Settings
-from documents import proxy, services
+from documents import engine, lists, proxy, visibility
 from documents.errors import WorkflowError
 from documents.proxy import GrantRequest
 from tests.conftest import AuthActions
@@ -59,10 +59,10 @@ def test_deputy_signs_as_proxy(db: Database, docs: Docs) -> None:
     assert docs.pending(doc_id) == ["director"]
     with db.session() as s:
         p = People(s)
-        rows = services.inbox(s, p.deputy).rows
+        rows = lists.inbox(s, p.deputy).rows
         assert [d.id for d, _step, _a in rows] == [doc_id]
-        assert services.counts(s, p.deputy)["inbox"] == 1
-        offer = services.offer(s, s.get(Document, doc_id), p.deputy)
+        assert lists.counts(s, p.deputy)["inbox"] == 1
+        offer = engine.offer(s, s.get(Document, doc_id), p.deputy)
         assert offer.assignment is not None and offer.on_behalf_of.username == "director"
         # The deputy was told, as proxy.
         assert s.scalar(select(Notification.title).where(Notification.user_id == p.deputy.id,
@@ -83,8 +83,8 @@ def test_sign_not_delegated_is_refused(db: Database, docs: Docs) -> None:
     doc_id = to_sign(docs, title="不得代签的文件")
     with db.session() as s:
         p = People(s)
-        assert services.inbox(s, p.deputy).rows == []
-        assert services.offer(s, s.get(Document, doc_id), p.deputy).assignment is None
+        assert lists.inbox(s, p.deputy).rows == []
+        assert engine.offer(s, s.get(Document, doc_id), p.deputy).assignment is None
     with pytest.raises(WorkflowError, match="代理授权"):
         docs.approve(doc_id, "deputy", on_behalf_of="director")
 
@@ -96,7 +96,7 @@ def test_proxy_approves_for_the_head_and_return_notifies(db: Database, docs: Doc
     assert docs.pending(doc_id) == ["office_head"]
     aid = docs.assignment(doc_id, "office_head")
     with db.session(write_lock=True) as s:
-        services.return_document(s, settings, doc_id, People(s).office_head, aid, reasons=["缺少依据", "请附会议纪要"])
+        engine.return_document(s, settings, doc_id, People(s).office_head, aid, reasons=["缺少依据", "请附会议纪要"])
     with db.session() as s:
         p = People(s)
         note = s.scalar(select(Notification).where(Notification.kind == "returned"))
@@ -108,7 +108,7 @@ def test_opening_the_document_reads_the_circulation(client: FlaskClient, auth: A
     doc_id = docs.draft("lz_head", title="传阅后直接打开公文")
     with db.session() as s:
         p = People(s)
-        cid = circulation.send(s, p.lz_head, document=services.get_document(s, doc_id, p.lz_head),
+        cid = circulation.send(s, p.lz_head, document=visibility.get_document(s, doc_id, p.lz_head),
                                recipients=circulation.Recipients(usernames=["lz_staff"])).id
     auth.login("lz_staff")
     assert client.get(f"/documents/{doc_id}").status_code == 200  # straight to the document, not via 传阅

@@ -14,7 +14,7 @@ from archive.calendar import local_today
 from archive.messages import DomainError
 from archive.models.documents import Document, DocumentAction, NumberEntry, StepAssignment
 from archive.models.supervision import Notification
-from documents import proxy, services, standing
+from documents import drafting, engine, lists, proxy, standing
 from documents.errors import ConflictError, WorkflowError
 from documents.proxy import GrantRequest
 from supervision import deadlines
@@ -37,7 +37,7 @@ def test_a_leader_whose_role_was_removed_can_no_longer_sign_and_the_task_moves(d
         director = org.user_by_username(s, "director")
         org.set_roles(s, director, ["staff"])  # the admin takes the leader role away
     with db.session(write_lock=True) as s, pytest.raises(WorkflowError, match="不再具备"):
-        services.complete(s, settings, doc_id, org.user_by_username(s, "director"), aid, opinion="同意")
+        engine.complete(s, settings, doc_id, org.user_by_username(s, "director"), aid, opinion="同意")
     with db.session(write_lock=True) as s:
         moved = standing.reassign_lost(s, settings)
     assert [m.former for m in moved] == ["张建国"] and "director" not in docs.pending(doc_id)
@@ -57,7 +57,7 @@ def test_a_head_moved_to_another_department_cannot_decide_the_old_one(docs, db, 
         head = org.user_by_username(s, "lz_head")
         head.department = org.department_by_code(s, "ZLC")  # the directory moved him
     with db.session(write_lock=True) as s, pytest.raises(WorkflowError, match="角色或部门"):
-        services.complete(s, settings, doc_id, org.user_by_username(s, "lz_head"), aid, opinion="同意")
+        engine.complete(s, settings, doc_id, org.user_by_username(s, "lz_head"), aid, opinion="同意")
     with db.session(write_lock=True) as s:
         moved = standing.reassign_lost(s, settings, user_ids=[org.user_by_username(s, "lz_head").id])
     assert len(moved) == 1 and docs.pending(doc_id) == ["office_head"]  # nobody else heads 林政: the office
@@ -75,21 +75,21 @@ def test_a_proxy_cannot_withdraw_after_the_window_and_withdraws_as_proxy_within_
     docs.approve(doc_id, "lz_staff", on_behalf_of="lz_head")
     with db.session(write_lock=True) as s:
         doc = s.get(Document, doc_id)
-        action = services.withdraw(s, doc_id, org.user_by_username(s, "lz_staff"), expected_version=doc.version)
+        action = engine.withdraw(s, doc_id, org.user_by_username(s, "lz_staff"), expected_version=doc.version)
         assert action.on_behalf_of_id == org.user_by_username(s, "lz_head").id  # recorded as 代
     docs.approve(doc_id, "lz_staff", on_behalf_of="lz_head")
     with db.session(write_lock=True) as s:
         proxy.cancel(s, org.user_by_username(s, "lz_head"), grant_id)
     with db.session(write_lock=True) as s, pytest.raises(WorkflowError, match="授权已结束"):
         doc = s.get(Document, doc_id)
-        services.withdraw(s, doc_id, org.user_by_username(s, "lz_staff"), expected_version=doc.version)
+        engine.withdraw(s, doc_id, org.user_by_username(s, "lz_staff"), expected_version=doc.version)
 
 
 def test_one_person_one_voice_in_a_countersignature(docs, db, settings):
     doc_id = docs.draft(title="两处会签测试", )
     with db.session(write_lock=True) as s:
         doc = s.get(Document, doc_id)
-        services.set_plan(s, doc_id, org.user_by_username(s, "lz_staff"),
+        drafting.set_plan(s, doc_id, org.user_by_username(s, "lz_staff"),
                           {"departments": {"countersign": ["ZLC", "YBC"]}}, expected_version=doc.version)
         org.create_user(s, "yb_head", "野保处长", department_code="YBC", roles=["dept_head"],
                         password="Forest-Desk-2026")
@@ -97,17 +97,17 @@ def test_one_person_one_voice_in_a_countersignature(docs, db, settings):
     docs.approve(doc_id, "lz_head")
     assert set(docs.pending(doc_id)) == {"zl_head", "yb_head"}
     with db.session(write_lock=True) as s, pytest.raises(WorkflowError, match="同一人不能"):
-        services.transfer(s, doc_id, org.user_by_username(s, "yb_head"), docs.assignment(doc_id, "yb_head"),
+        engine.transfer(s, doc_id, org.user_by_username(s, "yb_head"), docs.assignment(doc_id, "yb_head"),
                           username="zl_head")
     today = local_today()
     with db.session(write_lock=True) as s:
         p = People(s)
         proxy.create(s, p.yb_head, GrantRequest(p.yb_head, p.zl_head, today, today, move_existing=True))
     with db.session(write_lock=True) as s, pytest.raises(WorkflowError, match="一人只能代表一方"):
-        services.complete(s, settings, doc_id, org.user_by_username(s, "zl_head"), docs.assignment(doc_id, "yb_head"),
+        engine.complete(s, settings, doc_id, org.user_by_username(s, "zl_head"), docs.assignment(doc_id, "yb_head"),
                           opinion="同意", on_behalf_of=org.user_by_username(s, "yb_head"))
     with db.session() as s:  # the proxy sees the step once, as their own task
-        rows = [r for r in services.inbox(s, org.user_by_username(s, "zl_head")).rows if r[0].id == doc_id]
+        rows = [r for r in lists.inbox(s, org.user_by_username(s, "zl_head")).rows if r[0].id == doc_id]
         assert len(rows) == 1
 
 
@@ -121,7 +121,7 @@ def test_a_proxy_who_also_holds_the_step_gets_one_notice(docs, db, settings):
     assert {"director", "deputy"} <= set(docs.pending(doc_id))
     assert len(_notices(db, "deputy", doc_id)) == 1
     with db.session() as s:
-        rows = [r for r in services.inbox(s, org.user_by_username(s, "deputy")).rows if r[0].id == doc_id]
+        rows = [r for r in lists.inbox(s, org.user_by_username(s, "deputy")).rows if r[0].id == doc_id]
         assert len(rows) == 1
 
 
@@ -167,7 +167,7 @@ def test_a_withdrawal_clears_the_next_holders_notice_and_tells_them(docs, db, se
     assert [n.read_at for n in _notices(db, "office_head", doc_id)] == [None]
     with db.session(write_lock=True) as s:
         doc = s.get(Document, doc_id)
-        services.withdraw(s, doc_id, org.user_by_username(s, "lz_head"), expected_version=doc.version)
+        engine.withdraw(s, doc_id, org.user_by_username(s, "lz_head"), expected_version=doc.version)
     assert all(n.read_at is not None for n in _notices(db, "office_head", doc_id))
     told = _notices(db, "office_head", doc_id, kind="info")
     assert told and "已撤回" in told[0].title

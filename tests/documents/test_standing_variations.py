@@ -14,7 +14,7 @@ from archive.calendar import local_today
 from archive.messages import DomainError
 from archive.models.documents import Document, DocumentAction, NumberEntry
 from archive.models.supervision import Notification
-from documents import exports, proxy, services, standing
+from documents import drafting, engine, exports, proxy, standing
 from documents.errors import WorkflowError
 from documents.proxy import GrantRequest
 from documents.states import Kind
@@ -39,7 +39,7 @@ def test_a_head_moved_away_cannot_take_back_his_approval(docs, db, settings):
         org.user_by_username(s, "lz_head").department = org.department_by_code(s, "ZLC")
     with db.session(write_lock=True) as s, pytest.raises(WorkflowError, match="不能撤回"):
         doc = s.get(Document, doc_id)
-        services.withdraw(s, doc_id, org.user_by_username(s, "lz_head"), expected_version=doc.version)
+        engine.withdraw(s, doc_id, org.user_by_username(s, "lz_head"), expected_version=doc.version)
     assert docs.pending(doc_id) == ["office_head"]  # nothing moved back to him
 
 
@@ -49,7 +49,7 @@ def test_a_deactivated_drafter_cannot_take_back_the_submission(docs, db, setting
         org.user_by_username(s, "lz_staff").active = False
     with db.session(write_lock=True) as s, pytest.raises(WorkflowError, match="已停用"):
         doc = s.get(Document, doc_id)
-        services.withdraw(s, doc_id, org.user_by_username(s, "lz_staff"), expected_version=doc.version)
+        engine.withdraw(s, doc_id, org.user_by_username(s, "lz_staff"), expected_version=doc.version)
 
 
 def test_one_proxy_for_two_units_has_one_voice_in_a_countersignature(docs, db, settings):
@@ -57,7 +57,7 @@ def test_one_proxy_for_two_units_has_one_voice_in_a_countersignature(docs, db, s
     doc_id = docs.draft(title="一人代理两处会签测试")
     with db.session(write_lock=True) as s:
         doc = s.get(Document, doc_id)
-        services.set_plan(s, doc_id, org.user_by_username(s, "lz_staff"),
+        drafting.set_plan(s, doc_id, org.user_by_username(s, "lz_staff"),
                           {"departments": {"countersign": ["ZLC", "YBC"]}}, expected_version=doc.version)
         org.create_user(s, "yb_head", "野保处长", department_code="YBC", roles=["dept_head"],
                         password="Forest-Desk-2026")
@@ -233,7 +233,7 @@ def test_the_incoming_register_uses_the_bureau_date_when_no_receipt_date(db, set
     """Registered at 07:00 on 1 January in Beijing (23:00 on 31 December UTC): the new year's register."""
     with db.session(write_lock=True) as s:
         clerk = org.user_by_username(s, "clerk")
-        doc = services.create_document(s, clerk, kind=Kind.INCOMING, fields=services.DraftFields(
+        doc = drafting.create_document(s, clerk, kind=Kind.INCOMING, fields=drafting.DraftFields(
             title="省林业局关于冬季森林防火的通知", source_organ="省林业局"))
         doc.received_on = None
         doc.created_at = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)

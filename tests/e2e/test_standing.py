@@ -6,8 +6,8 @@ import pytest
 
 from archive import org
 from archive.db import connect
-from documents import services
-from documents.services import DraftFields
+from documents import drafting, engine
+from documents.drafting import DraftFields
 from tests.e2e.conftest import click_to_load, screenshot, switch_user
 from tests.support import make_pdf
 from tests.support.bureau import complete_all_of
@@ -22,14 +22,14 @@ def _to_signing(server) -> int:  # type: ignore[no-untyped-def]
     try:
         with db.session(write_lock=True) as s:
             deputy = org.user_by_username(s, "deputy")
-            doc = services.create_document(s, deputy, kind="outgoing",
+            doc = drafting.create_document(s, deputy, kind="outgoing",
                                            fields=DraftFields(title=TITLE, main_recipients="各区县林业局"))
-            services.add_file(s, server.settings.files_dir, doc.id, deputy, role="main", filename="正文.pdf",
+            drafting.add_file(s, server.settings.files_dir, doc.id, deputy, role="main", filename="正文.pdf",
                               data=make_pdf(TITLE))
             doc_id = doc.id
         with db.session(write_lock=True) as s:
-            doc = s.get(services.Document, doc_id)
-            services.submit(s, server.settings, doc_id, org.user_by_username(s, "deputy"),
+            doc = s.get(engine.Document, doc_id)
+            drafting.submit(s, server.settings, doc_id, org.user_by_username(s, "deputy"),
                             expected_version=doc.version)
         complete_all_of(db, server.settings, doc_id, "office_head")  # 处室审核, 核稿: then 签发
         return doc_id

@@ -70,11 +70,11 @@ def test_register_refuses_bad_input_listing_every_problem_and_a_double_post(sett
 
 
 def test_an_item_from_a_shouwen_links_it_and_takes_its_title(settings, db):
-    from documents import services
-    from documents.services import DraftFields
+    from documents import drafting
+    from documents.drafting import DraftFields
 
     with db.session(write_lock=True) as s:
-        doc = services.create_document(s, _user(s, "clerk"), kind="incoming", fields=DraftFields(
+        doc = drafting.create_document(s, _user(s, "clerk"), kind="incoming", fields=DraftFields(
             title="市政府关于加强松材线虫病防控的批示", source_organ="市人民政府办公室",
             source_number="市府办批〔2026〕12号"))
         item = _register(s, settings, content="", source_text="", document_id=doc.id)

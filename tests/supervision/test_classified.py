@@ -10,7 +10,7 @@ from sqlalchemy import select
 from archive.models import PrintJob
 from archive.models.base import utcnow
 from archive.models.supervision import Notification
-from documents import proxy, services
+from documents import lists, proxy
 from documents.proxy import GrantRequest
 from printing import service as printing
 from tests.support.bureau import People
@@ -37,7 +37,7 @@ def test_classified_titles_stay_within_clearance(docs, db, settings, client, aut
     with db.session() as s:
         p = People(s)
         # The proxy below its level never sees it in 待办, and was not told about it.
-        assert all(row[0].id != doc_id for row in services.inbox(s, p.lz_head).rows)
+        assert all(row[0].id != doc_id for row in lists.inbox(s, p.lz_head).rows)
         assert s.scalar(select(Notification).where(Notification.user_id == p.lz_head.id,
                                                    Notification.document_id == doc_id)) is None
         assert s.scalar(select(Notification).where(Notification.user_id == p.office_head.id,

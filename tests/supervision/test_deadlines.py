@@ -12,7 +12,7 @@ from archive.db import Database
 from archive.models.documents import Document
 from archive.models.supervision import Notification, Reminder
 from config import Settings
-from documents import due, services
+from documents import due, engine
 from supervision import deadlines
 from supervision.errors import NotFound, SupervisionError
 from tests.support.bureau import Docs, People, at
@@ -31,7 +31,7 @@ def _returned_to_drafter(db: Database, settings: Settings, docs: Docs, **fields)
     doc_id = docs.to_head(**fields)
     aid = docs.assignment(doc_id, "lz_head")
     with db.session(write_lock=True) as s:
-        services.return_document(s, settings, doc_id, People(s).lz_head, aid, reasons=["请补充依据"])
+        engine.return_document(s, settings, doc_id, People(s).lz_head, aid, reasons=["请补充依据"])
     return doc_id
 
 

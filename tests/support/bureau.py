@@ -19,8 +19,9 @@ from archive.db import Database
 from archive.models import User
 from archive.models.documents import Document, RouteStep, StepAssignment
 from config import Settings
-from documents import services
-from documents.services import DraftFields, StepInput
+from documents import drafting, engine
+from documents.drafting import DraftFields
+from documents.engine import StepInput
 from tests.support import make_pdf
 
 
@@ -46,16 +47,16 @@ class Docs:
               kind: str = "outgoing", **fields: Any) -> int:
         with self.db.session(write_lock=True) as s:
             actor = People(s).__getattr__(username)
-            doc = services.create_document(s, actor, kind=kind, fields=DraftFields(
+            doc = drafting.create_document(s, actor, kind=kind, fields=DraftFields(
                 title=title, main_recipients="各区县林业局", **fields))
-            services.add_file(s, self.settings.files_dir, doc.id, actor, role="main", filename="正文.pdf",
+            drafting.add_file(s, self.settings.files_dir, doc.id, actor, role="main", filename="正文.pdf",
                               data=make_pdf(title))
             return doc.id
 
     def submit(self, doc_id: int, username: str = "lz_staff") -> None:
         with self.db.session(write_lock=True) as s:
             doc = s.get(Document, doc_id)
-            services.submit(s, self.settings, doc_id, People(s).__getattr__(username), expected_version=doc.version)
+            drafting.submit(s, self.settings, doc_id, People(s).__getattr__(username), expected_version=doc.version)
 
     def pending(self, doc_id: int) -> list[str]:
         with self.db.session() as s:
@@ -78,8 +79,8 @@ class Docs:
         aid = self.assignment(doc_id, holder)
         with self.db.session(write_lock=True) as s:
             people = People(s)
-            services.complete(s, self.settings, doc_id, people.__getattr__(username), aid, opinion=opinion,
-                              params=services.StepInput(**params),
+            engine.complete(s, self.settings, doc_id, people.__getattr__(username), aid, opinion=opinion,
+                              params=engine.StepInput(**params),
                               on_behalf_of=people.__getattr__(on_behalf_of) if on_behalf_of else None)
 
     def to_head(self, title: str = "关于开展春季造林绿化工作的通知", **fields: Any) -> int:
@@ -107,15 +108,15 @@ class Flow:
     ) -> int:
         with self.db.session(write_lock=True) as s:
             actor = self.user(s, username)
-            doc = services.create_document(
+            doc = drafting.create_document(
                 s, actor, kind=kind, template_code=template,
                 fields=DraftFields(title=title, classification=classification, main_recipients="各区县林业局",
                                    **fields),
             )
-            services.add_file(s, self.settings.files_dir, doc.id, actor, role="main", filename="正文.pdf",
+            drafting.add_file(s, self.settings.files_dir, doc.id, actor, role="main", filename="正文.pdf",
                               data=make_pdf(title))
             if plan is not None:
-                services.set_plan(s, doc.id, actor, plan, expected_version=doc.version)
+                drafting.set_plan(s, doc.id, actor, plan, expected_version=doc.version)
             return doc.id
 
     def doc(self, doc_id: int) -> Document:
@@ -130,7 +131,7 @@ class Flow:
 
     def submit(self, doc_id: int, username: str = "lz_staff") -> None:
         with self.db.session(write_lock=True) as s:
-            services.submit(s, self.settings, doc_id, self.user(s, username), expected_version=self.version(doc_id))
+            drafting.submit(s, self.settings, doc_id, self.user(s, username), expected_version=self.version(doc_id))
 
     def assignment(self, doc_id: int, username: str) -> int | None:
         with self.db.session() as s:
@@ -152,7 +153,7 @@ class Flow:
         aid = self.assignment(doc_id, username)
         assert aid is not None, f"{username} has nothing to do on document {doc_id} (active: {self.active(doc_id)})"
         with self.db.session(write_lock=True) as s:
-            return services.complete(s, self.settings, doc_id, self.user(s, username), aid, opinion=opinion,
+            return engine.complete(s, self.settings, doc_id, self.user(s, username), aid, opinion=opinion,
                                      params=StepInput(**params)).id
 
     def step_id(self, doc_id: int, name: str) -> int:
@@ -174,7 +175,7 @@ def complete_all_of(db: Database, settings: Settings, doc_id: int, username: str
                                                            StepAssignment.state == "pending"))
             if aid is None:
                 return done
-            services.complete(s, settings, doc_id, user, aid, opinion="同意")
+            engine.complete(s, settings, doc_id, user, aid, opinion="同意")
             done += 1
     return done
 

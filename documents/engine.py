@@ -1,5 +1,7 @@
-"""Every action on a document: draft, submit, approve, return, withdraw, 加签, 转办, comment, 签发 with
-freeze and 复核, 编号, 分发, 归档; who may see a document; the 待办 / 已办 / 我发起的 lists.
+"""The step engine: activating steps, taking and completing assignments (审核, 会签, 签发 with freeze and
+复核, 批办, 承办, 编号, 分发, 归档), return, send back, withdraw, 加签, 转办, comment, and what the viewer may
+do on a page (`offer`). Drafting is `drafting.py`, who may see a document `visibility.py`, the lists
+`lists.py`, what they share `common.py`.
 
 Concurrency: each action locks the document row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
 caller's write-locked session: web form posts get one, see intranet.context.db_session), then changes the
@@ -13,17 +15,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.elements import False_
 
-from archive import org, storage
-from archive.clearance import cleared, cleared_clause
-from archive.db import begin_write as _begin_write
+from archive import org
+from archive.clearance import cleared
 from archive.db import changed_rows
 from archive.messages import msg
 from archive.models import Department, User
@@ -32,457 +30,38 @@ from archive.models.documents import (
     CIRCULATED_RECEIPT,
     Document,
     DocumentAction,
-    DocumentFile,
     NumberEntry,
     ReadReceipt,
     RouteStep,
-    RouteTemplate,
     StepAssignment,
 )
-from archive.permissions import Permission, Role
 from documents import freeze, hooks, ledger, routes
+from documents.common import PRIORITY, active_step, bump, files_of, lock, my_assignment, record_action, steps_of
 from documents.errors import ConflictError, NotFound, WorkflowError
 from documents.history import timeline  # noqa: F401  (part of this module's API)
 from documents.states import (
-    CLASSIFICATION_NAMES,
     COMPLETING_ACTION,
     COMPLETING_ACTIONS,
     FINAL_STEP_KINDS,
     PARALLEL_KINDS,
-    RETENTION_NAMES,
-    URGENCY_NAMES,
     Action,
     AssignmentState,
-    Kind,
     State,
     StepKind,
     StepState,
     Who,
-    is_classified,
     transition,
 )
+from documents.visibility import can_view
 
-MAX_TITLE = 300
-# 待办 order: 特急 first, then 加急, then 平件 (StepAssignment.priority).
-PRIORITY = {"very_urgent": 0, "urgent": 1, "normal": 2}
 MAX_OPINION = 4000
+
+
 # Actions that move a document (a later one of these blocks a withdraw of an earlier one).
 _MOVING = COMPLETING_ACTIONS | {
     Action.SUBMIT, Action.RETURN, Action.SEND_BACK, Action.WITHDRAW, Action.TRANSFER, Action.ADD_SIGNER,
     Action.REVIEW, Action.CANCEL,
 }
-
-
-# ---- transactions and locking ---------------------------------------------------------------------
-
-
-def begin_write(session: Session) -> None:
-    """Start a write transaction holding the SQLite write lock (see archive.db.begin_write)."""
-    _begin_write(session)
-
-
-def _lock(session: Session, document_id: int) -> Document:
-    doc = session.scalar(
-        select(Document)
-        .where(Document.id == document_id)
-        .with_for_update(of=Document)  # PostgreSQL refuses FOR UPDATE on the outer-joined relations
-        .execution_options(populate_existing=True)
-    )
-    if doc is None:
-        raise NotFound(msg("文件不存在，或您没有查看权限。"))
-    return doc
-
-
-def _bump(session: Session, doc: Document, expected_version: int | None) -> None:
-    seen = doc.version if expected_version is None else expected_version
-    result = session.execute(
-        update(Document)
-        .where(Document.id == doc.id, Document.version == seen)
-        .values(version=Document.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if changed_rows(result) != 1:
-        raise ConflictError(ALREADY_DONE)
-    set_committed_value(doc, "version", seen + 1)
-
-
-# The answer to a form posted again (or acted on by someone else since the page was shown).
-ALREADY_DONE = msg("已处理：该文件刚刚已被他人处理（或此页面已提交过），本次操作未重复执行。请刷新页面查看最新状态。")
-
-
-def record_action(
-    session: Session, doc: Document, action: Action, actor: User, *, step: RouteStep | None = None,
-    assignment: StepAssignment | None = None, opinion: str | None = None, reasons: list[str] | None = None,
-    data: dict[str, Any] | None = None, on_behalf_of: User | None = None,
-) -> DocumentAction:
-    record = DocumentAction(
-        document_id=doc.id, step_id=step.id if step else None, assignment_id=assignment.id if assignment else None,
-        step_name=step.name if step else None, action=action, actor_id=actor.id,
-        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None, opinion=opinion, reasons=reasons, data=data,
-        at=utcnow(),
-    )
-    session.add(record)
-    session.flush()
-    hooks.clear_stale_task_notices(session, doc)  # a task done, withdrawn or moved: its notice is no longer news
-    return record
-
-
-# ---- visibility -----------------------------------------------------------------------------------
-
-
-def on_route(session: Session, doc: Document, user: User) -> bool:
-    """Return True for the drafter and everyone assigned, acting or on the distribution of the document."""
-    if doc.drafter_id == user.id:
-        return True
-    checks = [
-        exists().where(StepAssignment.document_id == doc.id, StepAssignment.user_id == user.id),
-        exists().where(
-            DocumentAction.document_id == doc.id,
-            or_(DocumentAction.actor_id == user.id, DocumentAction.on_behalf_of_id == user.id),
-        ),
-        exists().where(ReadReceipt.document_id == doc.id, ReadReceipt.user_id == user.id),
-    ]
-    return bool(session.scalar(select(or_(*checks))))
-
-
-def can_view(session: Session, doc: Document, user: User) -> bool:
-    """Return True when the user may see the document (drafter, department heads, route, leaders, archivists)."""
-    if not user.active:
-        return False
-    if doc.state == State.CANCELLED:
-        return doc.drafter_id == user.id
-    roles = user.role_codes
-    by_role = (
-        Role.LEADER in roles
-        or (Role.DEPT_HEAD in roles and user.department_id == doc.department_id)
-        or (Role.ARCHIVIST in roles and doc.state == State.FILED)
-    )
-    if is_classified(doc.classification):
-        # 秘密 and above: only people on the route and cleared roles, and only with enough clearance.
-        return cleared(user, doc.classification) and (by_role or on_route(session, doc, user))
-    return by_role or on_route(session, doc, user)
-
-
-def get_document(session: Session, document_id: int, user: User) -> Document:
-    """Return the document when the user may see it; otherwise raise NotFound (same for absent ones)."""
-    doc = session.get(Document, document_id)
-    if doc is None or not can_view(session, doc, user):
-        raise NotFound(msg("文件不存在，或您没有查看权限。"))
-    return doc
-
-
-# ---- drafting -------------------------------------------------------------------------------------
-
-
-@dataclass
-class DraftFields:
-    title: str
-    urgency: str = "normal"
-    classification: int = 1
-    main_recipients: str = ""
-    cc_recipients: str = ""
-    deadline: date | None = None
-    source_organ: str | None = None
-    source_number: str | None = None
-    received_on: date | None = None
-    retention: str = "D30"
-    upward: bool = False  # 上行文 (GB/T 9704-2012 §7.2.5: 签发人 beside the 发文字号)
-    secrecy_period: str = ""  # 保密期限 of a classified document (§7.2.2), e.g. 1年, 10年, 长期
-    # Set at 编号/分发, not by the drafting form: None keeps what the document has (an edit never clears
-    # a field its form did not show).
-    copies: int | None = None
-    distribution: dict[str, list[str]] | None = None
-    # The names of the fields the form showed and posted; None: every field is meant. A field the form did
-    # not show keeps the document's value (an edit never clears what it did not show).
-    given: frozenset[str] | None = None
-
-    def shows(self, name: str) -> bool:
-        return self.given is None or name in self.given
-
-
-def _check_fields(fields: DraftFields, actor: User, kind: str) -> list[str]:
-    problems: list[str] = []
-    if not fields.title.strip():
-        problems.append(msg("请填写标题。"))
-    if len(fields.title) > MAX_TITLE:
-        problems.append(msg("标题不能超过%(MAX_TITLE)s个字符。", MAX_TITLE=MAX_TITLE))
-    if fields.urgency not in URGENCY_NAMES:
-        problems.append(msg("请选择紧急程度（平件、加急或特急）。"))
-    if fields.classification not in CLASSIFICATION_NAMES:
-        problems.append(msg("请选择密级。"))
-    elif not cleared(actor, fields.classification):
-        problems.append(msg("您的涉密等级低于所选密级，不能起草该密级的文件。"))
-    if fields.retention not in RETENTION_NAMES:
-        problems.append(msg("保管期限须为永久、定期30年或定期10年。"))
-    if kind == Kind.INCOMING and not (fields.source_organ or "").strip():
-        problems.append(msg("收文请填写来文机关。"))
-    if len(fields.secrecy_period.strip()) > MAX_SECRECY_PERIOD:
-        problems.append(msg("保密期限不能超过%(n)d个字，例如：1年、10年、长期。", n=MAX_SECRECY_PERIOD))
-    return problems
-
-
-MAX_SECRECY_PERIOD = 20
-
-
-def create_document(
-    session: Session, actor: User, *, kind: str, fields: DraftFields, template_code: str | None = None
-) -> Document:
-    """Create a draft (收文: the 签收登记 by the clerk) in the actor's department."""
-    if kind not in Kind.__members__.values():
-        raise WorkflowError(msg("请选择公文种类。"))
-    if actor.department_id is None:
-        raise WorkflowError(msg("您的账户没有所属部门，不能起草文件。请联系系统管理员。"))
-    if kind == Kind.INCOMING and Permission.DOCUMENTS_NUMBER not in org.permissions_of(actor):
-        raise WorkflowError(msg("收文由办公室文书签收登记。请将来文交办公室登记。"))
-    stmt = select(RouteTemplate).where(RouteTemplate.kind == kind, RouteTemplate.active.is_(True))
-    if template_code:
-        stmt = stmt.where(RouteTemplate.code == template_code)
-    template = session.scalars(stmt.order_by(RouteTemplate.id)).first()
-    if template is None:
-        raise WorkflowError(msg("没有可用的路由模板，请联系系统管理员设置。"))
-    problems = _check_fields(fields, actor, kind)
-    if problems:
-        raise WorkflowError("\n".join(problems), problems=problems)
-    doc = Document(kind=kind, template_id=template.id, department_id=actor.department_id, drafter_id=actor.id,
-                   state=State.DRAFT, route_plan={}, co_departments=[], version=1)
-    _apply_fields(doc, fields)
-    session.add(doc)
-    session.flush()
-    record_action(session, doc, Action.CREATE, actor)
-    return doc
-
-
-def _apply_fields(doc: Document, fields: DraftFields) -> None:
-    doc.title = fields.title.strip()
-    doc.urgency, doc.classification = fields.urgency, fields.classification
-    if fields.shows("main_recipients") or doc.main_recipients is None:
-        doc.main_recipients = fields.main_recipients.strip()
-    if fields.shows("cc_recipients") or doc.cc_recipients is None:
-        doc.cc_recipients = fields.cc_recipients.strip()
-    if fields.shows("deadline"):
-        doc.deadline = fields.deadline
-    doc.retention = fields.retention
-    if fields.copies is not None:
-        doc.copies = fields.copies
-    if fields.distribution is not None:
-        doc.distribution = {k: list(v) for k, v in fields.distribution.items()}
-    elif doc.distribution is None:
-        doc.distribution = {}
-    if fields.shows("source_organ"):
-        doc.source_organ = (fields.source_organ or "").strip() or None
-    if fields.shows("source_number"):
-        doc.source_number = (fields.source_number or "").strip() or None
-    if fields.shows("received_on"):
-        doc.received_on = fields.received_on
-    if fields.shows("upward"):
-        doc.upward = bool(fields.upward) and doc.kind != Kind.INCOMING
-    if fields.shows("secrecy_period"):
-        doc.secrecy_period = fields.secrecy_period.strip() or None
-
-
-def files_of(session: Session, doc: Document, *, current_only: bool = True) -> list[DocumentFile]:
-    """Return the document's files (正文 first), optionally with every earlier version."""
-    stmt = select(DocumentFile).where(DocumentFile.document_id == doc.id)
-    if current_only:
-        stmt = stmt.where(DocumentFile.current.is_(True))
-    return list(session.scalars(stmt.order_by(DocumentFile.role != "main", DocumentFile.slot, DocumentFile.version_no)))
-
-
-def _check_editor(session: Session, doc: Document, actor: User, action: Action = Action.REVISE) -> None:
-    rule = transition(doc.state, action)
-    if rule is None:
-        raise WorkflowError(msg("文件当前状态下不能修改内容。"))
-    if rule.who == Who.DRAFTER and actor.id != doc.drafter_id:
-        raise WorkflowError(msg("只有拟稿人可以修改草稿。"))
-    if rule.who == Who.EDITOR and actor.id != doc.drafter_id and _my_assignment(session, doc, actor) is None:
-        raise WorkflowError(msg("只有拟稿人或当前步骤的办理人可以修改文件内容。"))
-
-
-def update_fields(
-    session: Session, doc_id: int, actor: User, fields: DraftFields, *, expected_version: int
-) -> Document:
-    """Change the document's fields; after 签发 a change of key fields sends it back to the signer (复核)."""
-    doc = _lock(session, doc_id)
-    _check_editor(session, doc, actor)
-    problems = _check_fields(fields, actor, doc.kind)
-    if problems:
-        raise WorkflowError("\n".join(problems), problems=problems)
-    _bump(session, doc, expected_version)
-    before = freeze.snapshot(doc, files_of(session, doc))
-    _apply_fields(doc, fields)
-    session.execute(
-        update(StepAssignment)
-        .where(StepAssignment.document_id == doc.id, StepAssignment.state == AssignmentState.PENDING)
-        .values(priority=PRIORITY.get(doc.urgency, 2))
-        .execution_options(synchronize_session="evaluate")
-    )
-    after = freeze.snapshot(doc, files_of(session, doc))
-    changed = freeze.changes(before, after)
-    if changed:
-        record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
-                      data=freeze.as_data(changed))
-        _review_if_changed(session, doc, actor)
-    return doc
-
-
-def add_file(
-    session: Session, files_dir: Any, doc_id: int, actor: User, *, role: str, filename: str = "", data: bytes = b"",
-    slot: str | None = None, expected_version: int | None = None, stored: storage.Stored | None = None,
-) -> DocumentFile:
-    """Store a new file or a new version of one (`slot`); after 签发 this sends it back for 复核.
-
-    `stored` is an upload already hashed and written by `storage.store` (a web view does that before its
-    write transaction starts, so no lock is held during the file I/O); else `filename` and `data` are stored here.
-    """
-    import uuid
-
-    if role not in ("main", "attachment"):
-        raise WorkflowError(msg("文件类别须为正文或附件。"))
-    if stored is None:  # hash and write first (content-addressed, idempotent)
-        stored = storage.store(files_dir, filename, data, role=role)
-    doc = _lock(session, doc_id)
-    _check_editor(session, doc, actor)
-    _bump(session, doc, expected_version)
-    current = files_of(session, doc)
-    before = freeze.snapshot(doc, current)
-    if role == "main" and slot is None:
-        slot = next((f.slot for f in current if f.role == "main"), None)  # one 正文: a new upload is a new version
-    previous = next((f for f in current if f.slot == slot), None) if slot else None
-    if slot and previous is None:
-        raise WorkflowError(msg("要更新的文件不存在。"))
-    if previous is not None:
-        previous.current = False
-    new = DocumentFile(
-        document_id=doc.id, slot=slot or str(uuid.uuid4()), role=previous.role if previous else role,
-        version_no=(previous.version_no + 1) if previous else 1, filename=stored.filename, sha256=stored.sha256,
-        size=stored.size, content_type=stored.content_type, current=True, uploaded_by_id=actor.id,
-        uploaded_at=utcnow(),
-    )
-    session.add(new)
-    session.flush()
-    after = freeze.snapshot(doc, files_of(session, doc))
-    record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
-            data={**freeze.as_data(freeze.changes(before, after)), "file_id": new.id})
-    _review_if_changed(session, doc, actor)
-    return new
-
-
-def remove_file(session: Session, doc_id: int, actor: User, slot: str, *, expected_version: int) -> None:
-    """Take an attachment off the document (its versions stay stored for the record)."""
-    doc = _lock(session, doc_id)
-    _check_editor(session, doc, actor)
-    _bump(session, doc, expected_version)
-    current = files_of(session, doc)
-    target = next((f for f in current if f.slot == slot), None)
-    if target is None:
-        raise WorkflowError(msg("要删除的附件不存在。"))
-    if target.role == "main":
-        raise WorkflowError(msg("正文不能删除，请上传新版本替换。"))
-    before = freeze.snapshot(doc, current)
-    target.current = False
-    session.flush()
-    after = freeze.snapshot(doc, files_of(session, doc))
-    record_action(session, doc, Action.REVISE, actor, step=_active_step(session, doc),
-            data=freeze.as_data(freeze.changes(before, after)))
-    _review_if_changed(session, doc, actor)
-
-
-def set_plan(session: Session, doc_id: int, actor: User, plan: dict[str, Any], *, expected_version: int) -> Document:
-    """Adjust the route of a draft within what its template allows (optional steps, 会签 departments)."""
-    doc = _lock(session, doc_id)
-    if doc.drafter_id != actor.id or transition(doc.state, Action.SUBMIT) is None:
-        raise WorkflowError(msg("只有拟稿人可以在提交前调整路由。"))
-    routes.plan_steps(session, doc.template, plan)
-    _bump(session, doc, expected_version)
-    doc.route_plan = plan
-    return doc
-
-
-def cancel(session: Session, doc_id: int, actor: User, *, expected_version: int, reason: str = "") -> Document:
-    """作废 a draft or a returned document (the drafter only)."""
-    doc = _lock(session, doc_id)
-    _require(session, doc, Action.CANCEL, actor)
-    _bump(session, doc, expected_version)
-    doc.state = State.CANCELLED
-    doc.completed_at = utcnow()
-    record_action(session, doc, Action.CANCEL, actor, opinion=reason.strip() or None)
-    return doc
-
-
-def submit(session: Session, settings: Any, doc_id: int, actor: User, *, expected_version: int) -> Document:
-    """Send a draft (or a returned document) along its route; every missing item is listed at once."""
-    doc = _lock(session, doc_id)
-    _require(session, doc, Action.SUBMIT, actor)
-    problems: list[str] = []
-    if not any(f.role == "main" for f in files_of(session, doc)):
-        problems.append(
-            msg("请上传正文（.docx 或 .pdf）。") if doc.kind != Kind.INCOMING
-            else msg("请上传来文扫描件或电子件作为正文。")
-        )
-    problems += _check_fields(_fields_of(doc), actor, doc.kind)
-    try:
-        planned = routes.plan_steps(session, doc.template, doc.route_plan or {})
-    except WorkflowError as exc:
-        problems += exc.problems
-        planned = []
-    if problems:
-        raise WorkflowError(msg("提交前请处理以下问题：\n") + "\n".join(problems), problems=problems)
-    _bump(session, doc, expected_version)
-    doc.route_round += 1
-    for position, spec in enumerate(planned, start=1):
-        session.add(RouteStep(
-            document_id=doc.id, route_round=doc.route_round, position=position, key=spec["key"], name=spec["name"],
-            kind=spec["kind"], mode=spec.get("mode", "one"), quorum=spec.get("quorum"), spec=spec,
-            state=StepState.WAITING, round=0,
-        ))
-    session.flush()
-    doc.state = State.ACTIVE
-    record_action(session, doc, Action.SUBMIT, actor, data={"route_round": doc.route_round})
-    hooks.submitted(session, settings, doc)
-    _advance(session, settings, doc, actor)
-    return doc
-
-
-def _fields_of(doc: Document) -> DraftFields:
-    return DraftFields(
-        title=doc.title, urgency=doc.urgency, classification=doc.classification,
-        main_recipients=doc.main_recipients, cc_recipients=doc.cc_recipients, deadline=doc.deadline,
-        source_organ=doc.source_organ, source_number=doc.source_number, received_on=doc.received_on,
-        retention=doc.retention, copies=doc.copies, distribution=doc.distribution or {},
-    )
-
-
-# ---- the route ------------------------------------------------------------------------------------
-
-
-def steps_of(session: Session, doc: Document) -> list[RouteStep]:
-    """Return the steps of the document's current route, in order."""
-    return list(session.scalars(
-        select(RouteStep)
-        .where(RouteStep.document_id == doc.id, RouteStep.route_round == doc.route_round)
-        .order_by(RouteStep.position)
-    ))
-
-
-def _active_step(session: Session, doc: Document) -> RouteStep | None:
-    return session.scalar(
-        select(RouteStep).where(
-            RouteStep.document_id == doc.id, RouteStep.route_round == doc.route_round,
-            RouteStep.state == StepState.ACTIVE,
-        )
-    )
-
-
-def _my_assignment(session: Session, doc: Document, user: User) -> StepAssignment | None:
-    step = _active_step(session, doc)
-    if step is None:
-        return None
-    return session.scalar(
-        select(StepAssignment).where(
-            StepAssignment.step_id == step.id, StepAssignment.user_id == user.id,
-            StepAssignment.state == AssignmentState.PENDING,
-        )
-    )
 
 
 def assignment_rules(settings: Any) -> dict[str, Any]:
@@ -520,10 +99,10 @@ def _activate(session: Session, settings: Any, doc: Document, step: RouteStep, a
         step.state, step.finished_at = StepState.DONE, utcnow()
 
 
-def _advance(session: Session, settings: Any, doc: Document, actor: User) -> None:
+def advance(session: Session, settings: Any, doc: Document, actor: User) -> None:
     """Activate the next waiting step; end the route when none is left."""
     while True:
-        if _active_step(session, doc) is not None:
+        if active_step(session, doc) is not None:
             return
         nxt = session.scalar(
             select(RouteStep)
@@ -566,14 +145,6 @@ def _ask_formal(settings: Any, doc: Document) -> None:
 
 def _number_code(settings: Any, step: RouteStep) -> str:
     return str(step.spec.get("code", "{organ}发")).replace("{organ}", settings.organ_code)
-
-
-def _require(session: Session, doc: Document, action: Action, actor: User) -> None:
-    rule = transition(doc.state, action)
-    if rule is None:
-        raise ConflictError(msg("文件当前状态下不能进行此操作（可能已被他人处理）。请刷新页面查看最新状态。"))
-    if rule.who == Who.DRAFTER and actor.id != doc.drafter_id:
-        raise WorkflowError(msg("只有拟稿人可以进行此操作。"))
 
 
 def _take_assignment(
@@ -773,7 +344,7 @@ def complete(
     `expected_version` (the version the form showed) makes a repeated post a ConflictError (「已处理」).
     """
     params = params or StepInput()
-    doc = _lock(session, doc_id)
+    doc = lock(session, doc_id)
     step = session.get(RouteStep, session.scalar(
         select(StepAssignment.step_id).where(StepAssignment.id == assignment_id)) or 0)
     if step is None:
@@ -795,7 +366,7 @@ def complete(
     if kind in FINAL_STEP_KINDS and doc.frozen_hash and _current_hash(session, doc) != doc.frozen_hash:
         raise WorkflowError(msg("文件内容在签发后已变更，须经签发人复核后才能继续。"))
     _finish_assignment(session, assignment)
-    _bump(session, doc, expected_version)
+    bump(session, doc, expected_version)
     if kind == StepKind.NUMBER:
         if params.copies is not None:
             doc.copies = params.copies
@@ -825,7 +396,7 @@ def complete(
         _supersede(session, step, whole_step=True)
         step.state, step.finished_at = StepState.DONE, utcnow()
         session.flush()
-        _advance(session, settings, doc, actor)
+        advance(session, settings, doc, actor)
     return record
 
 
@@ -922,9 +493,9 @@ def distribute(session: Session, doc: Document, actor: User) -> int:
             value='、'.join(empty),
         ))
     for username in dist.get("users", []):
-        user = org.user_by_username(session, username)
-        if user is not None and user.active:
-            people[user.id] = user
+        named = org.user_by_username(session, username)
+        if named is not None and named.active:
+            people[named.id] = named
     existing = set(session.scalars(select(ReadReceipt.user_id).where(ReadReceipt.document_id == doc.id)))
     made = 0
     for user in people.values():
@@ -976,7 +547,7 @@ def return_document(
     expected_version: int | None = None,
 ) -> DocumentAction:
     """退回 to the drafter (target None) or to an earlier step, listing every reason at once (一次性告知)."""
-    doc = _lock(session, doc_id)
+    doc = lock(session, doc_id)
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.RETURN, on_behalf_of)
     reasons = [r.strip()[:1000] for r in reasons if r and r.strip()]
     if not reasons:
@@ -987,7 +558,7 @@ def return_document(
         if (target is None or target.document_id != doc.id or target.route_round != doc.route_round
                 or target.position >= step.position or target.state != StepState.DONE):
             raise WorkflowError(msg("只能退回到已经办理过的前面步骤。"))
-    _bump(session, doc, expected_version)
+    bump(session, doc, expected_version)
     record = record_action(session, doc, Action.RETURN, actor, step=step, assignment=assignment,
                      opinion=opinion.strip() or None, reasons=reasons, on_behalf_of=on_behalf_of,
                      data={"to": target.name if target else msg(
@@ -1025,12 +596,12 @@ def send_back(
     on_behalf_of: User | None = None, expected_version: int | None = None,
 ) -> DocumentAction:
     """退回来文: an incoming document is not ours or not well-formed; the reasons go back to the sender."""
-    doc = _lock(session, doc_id)
+    doc = lock(session, doc_id)
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.SEND_BACK, on_behalf_of)
     reasons = [r.strip()[:1000] for r in reasons if r and r.strip()]
     if not reasons:
         raise WorkflowError(msg("退回来文须写明理由。"))
-    _bump(session, doc, expected_version)
+    bump(session, doc, expected_version)
     record = record_action(session, doc, Action.SEND_BACK, actor, step=step, assignment=assignment, reasons=reasons,
                      on_behalf_of=on_behalf_of)
     for s in steps_of(session, doc):
@@ -1075,7 +646,7 @@ def withdrawable(session: Session, doc: Document, user: User) -> DocumentAction 
 
 def withdraw(session: Session, doc_id: int, actor: User, *, expected_version: int) -> DocumentAction:
     """撤回 one's latest action while the next person has not acted yet."""
-    doc = _lock(session, doc_id)
+    doc = lock(session, doc_id)
     own = withdrawable(session, doc, actor)
     if own is None or doc.state != State.ACTIVE:
         raise ConflictError(msg("已无法撤回：下一位办理人已经处理，或您没有可撤回的操作。"))
@@ -1099,7 +670,7 @@ def withdraw(session: Session, doc_id: int, actor: User, *, expected_version: in
             raise WorkflowError(msg("不能撤回：%(why)s", why=standing))
     elif not actor.active:
         raise WorkflowError(msg("%(display_name)s 的账户已停用，不能办理。", display_name=actor.display_name))
-    _bump(session, doc, expected_version)
+    bump(session, doc, expected_version)
     withdrawn = _pending_holders(session, doc)
     if own.action == Action.SUBMIT:
         for s in steps_of(session, doc):
@@ -1171,10 +742,10 @@ def add_signer(
     on_behalf_of: User | None = None, expected_version: int | None = None,
 ) -> RouteStep:
     """加签: add a reviewer right after the current step (a repeated post of the same form: ConflictError)."""
-    doc = _lock(session, doc_id)
+    doc = lock(session, doc_id)
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.ADD_SIGNER, on_behalf_of)
     signer = _eligible_user(session, doc, username, StepKind.APPROVE)
-    _bump(session, doc, expected_version)
+    bump(session, doc, expected_version)
     session.execute(
         update(RouteStep)
         .where(RouteStep.document_id == doc.id, RouteStep.route_round == doc.route_round,
@@ -1201,7 +772,7 @@ def transfer(
     on_behalf_of: User | None = None, expected_version: int | None = None,
 ) -> StepAssignment:
     """转办: pass one's part of the step on to someone else (never to someone holding another part of it)."""
-    doc = _lock(session, doc_id)
+    doc = lock(session, doc_id)
     step, assignment = _take_assignment(session, doc, actor, assignment_id, Action.TRANSFER, on_behalf_of)
     target = _eligible_user(session, doc, username, StepKind(step.kind))
     if target.id == assignment.user_id:
@@ -1212,7 +783,7 @@ def transfer(
             "%(display_name)s 已是本步骤的办理人（另一单位的部分），同一人不能在一个步骤中代表两方；请转给其他人员。",
             display_name=target.display_name,
         ))
-    _bump(session, doc, expected_version)
+    bump(session, doc, expected_version)
     result = session.execute(
         update(StepAssignment)
         .where(StepAssignment.id == assignment.id, StepAssignment.state == AssignmentState.PENDING)
@@ -1240,7 +811,7 @@ def comment(session: Session, doc_id: int, actor: User, opinion: str, *, form_ke
     form carries a key of its own (`form_key`, one per rendered form) and a repeat of the same key by
     the same person is refused as 「已处理」 (ConflictError).
     """
-    doc = _lock(session, doc_id) if form_key else session.get(Document, doc_id)
+    doc = lock(session, doc_id) if form_key else session.get(Document, doc_id)
     if doc is None or not can_view(session, doc, actor):
         raise NotFound(msg("文件不存在，或您没有查看权限。"))
     if transition(doc.state, Action.COMMENT) is None:
@@ -1252,18 +823,18 @@ def comment(session: Session, doc_id: int, actor: User, opinion: str, *, form_ke
             select(DocumentAction.data).where(DocumentAction.document_id == doc.id, DocumentAction.actor_id == actor.id,
                                               DocumentAction.action == Action.COMMENT))):
         raise ConflictError(msg("已处理：这条意见已经记录，本次提交未重复执行。"))
-    return record_action(session, doc, Action.COMMENT, actor, step=_active_step(session, doc),
+    return record_action(session, doc, Action.COMMENT, actor, step=active_step(session, doc),
                          opinion=opinion[:MAX_OPINION], data={"form_key": form_key} if form_key else None)
 
 
-def _review_if_changed(session: Session, doc: Document, actor: User) -> None:
+def review_if_changed(session: Session, doc: Document, actor: User) -> None:
     """The 复核 rule: once signed, a content change sends the document back to the signer first."""
     if not doc.frozen_hash or doc.state != State.ACTIVE:
         return
     current = freeze.snapshot(doc, files_of(session, doc))
     if freeze.fingerprint(current) == doc.frozen_hash:
         return
-    active = _active_step(session, doc)
+    active = active_step(session, doc)
     if active is not None and StepKind(active.kind) == StepKind.SIGN:
         return  # the signer already has it
     changed = freeze.changes(doc.frozen_snapshot or current, current)
@@ -1289,9 +860,6 @@ def _review_if_changed(session: Session, doc: Document, actor: User) -> None:
     session.flush()
     record_action(session, doc, Action.REVIEW, actor, step=review, data=freeze.as_data(changed))
     _activate(session, None, doc, review, actor)
-
-
-# ---- what the viewer may do -----------------------------------------------------------------------
 
 
 @dataclass
@@ -1321,10 +889,10 @@ def offer(session: Session, doc: Document, user: User) -> Offer:
     out.can_comment = transition(state, Action.COMMENT) is not None
     out.can_submit = transition(state, Action.SUBMIT) is not None and user.id == doc.drafter_id
     out.can_cancel = transition(state, Action.CANCEL) is not None and user.id == doc.drafter_id
-    assignment = _my_assignment(session, doc, user) if state == State.ACTIVE else None
+    assignment = my_assignment(session, doc, user) if state == State.ACTIVE else None
     if assignment is None and state == State.ACTIVE:
         # 职位代理: a proxy is offered the principal's task, acted on with on_behalf_of = the principal.
-        delegated = hooks.delegated_assignment(session, doc, user, _active_step(session, doc))
+        delegated = hooks.delegated_assignment(session, doc, user, active_step(session, doc))
         if delegated is not None:
             assignment, out.on_behalf_of = delegated
     revise = transition(state, Action.REVISE)
@@ -1346,151 +914,3 @@ def offer(session: Session, doc: Document, user: User) -> Offer:
     if state == State.ACTIVE:
         out.withdraw = withdrawable(session, doc, user)
     return out
-
-
-# ---- lists ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class ListFilter:
-    kind: str | None = None
-    state: str | None = None
-    q: str | None = None
-    page: int = 1
-    per_page: int = 30
-
-
-@dataclass
-class Listing:
-    rows: list[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def _filtered(stmt: Any, flt: ListFilter) -> Any:
-    if flt.kind:
-        stmt = stmt.where(Document.kind == flt.kind)
-    if flt.state:
-        stmt = stmt.where(Document.state == flt.state)
-    if flt.q and flt.q.strip():
-        needle = "%" + flt.q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Document.title.like(needle, escape="\\"), Document.doc_number.like(needle, escape="\\")))
-    return stmt
-
-
-def _page(session: Session, stmt: Any, count_stmt: Any, flt: ListFilter) -> Listing:
-    page = max(1, flt.page)
-    total = int(session.scalar(count_stmt) or 0)
-    rows = session.execute(stmt.limit(flt.per_page).offset((page - 1) * flt.per_page)).all()
-    return Listing(rows=list(rows), total=total, page=page, per_page=flt.per_page)
-
-
-def inbox(session: Session, user: User, flt: ListFilter | None = None, *, rows: bool = True) -> Listing:
-    """待办: the steps waiting for the user, most urgent and oldest first; rows are (document, step, assignment)."""
-    flt = flt or ListFilter()
-    # 职位代理: the principal's tasks an active proxy window covers are listed too.
-    delegated = hooks.delegated_clause(session, user)
-    plain = isinstance(delegated, False_)
-    mine = StepAssignment.user_id == user.id if plain else or_(StepAssignment.user_id == user.id, delegated)
-    pending = StepAssignment.state == AssignmentState.PENDING
-    if plain and not (flt.kind or flt.state or flt.q):
-        count = select(func.count(StepAssignment.id)).where(mine, pending)  # the index alone answers
-    else:
-        count = _filtered(
-            select(func.count(StepAssignment.id)).join(Document, Document.id == StepAssignment.document_id)
-            .join(RouteStep, RouteStep.id == StepAssignment.step_id).where(mine, pending), flt)
-    if not rows:
-        return Listing(rows=[], total=int(session.scalar(count) or 0), page=1, per_page=flt.per_page)
-    base = _filtered(
-        select(Document, RouteStep, StepAssignment)
-        .join(StepAssignment, StepAssignment.document_id == Document.id)
-        .join(RouteStep, RouteStep.id == StepAssignment.step_id)
-        .where(mine, pending), flt)
-    order = (StepAssignment.priority, StepAssignment.created_at, StepAssignment.id)
-    return _page(session, base.order_by(*order), count, flt)
-
-
-def handled(session: Session, user: User, flt: ListFilter | None = None) -> Listing:
-    """已办: documents the user acted on (other than drafting them), latest first; rows are (document,)."""
-    flt = flt or ListFilter()
-    acted = (
-        select(DocumentAction.document_id)
-        .where(or_(DocumentAction.actor_id == user.id, DocumentAction.on_behalf_of_id == user.id),
-               DocumentAction.action.in_([str(a) for a in COMPLETING_ACTIONS | {Action.RETURN, Action.SEND_BACK,
-                                                                               Action.TRANSFER}]))
-    )
-    stmt = _filtered(select(Document).where(Document.id.in_(acted)), flt)
-    count = _filtered(select(func.count(Document.id)).where(Document.id.in_(acted)), flt)
-    return _page(session, stmt.order_by(Document.updated_at.desc(), Document.id.desc()), count, flt)
-
-
-def mine(session: Session, user: User, flt: ListFilter | None = None) -> Listing:
-    """我发起的: documents the user drafted, newest first; rows are (document,)."""
-    flt = flt or ListFilter()
-    own = (Document.drafter_id == user.id, cleared_clause(user, Document.classification))  # 密级 raised since: hidden
-    stmt = _filtered(select(Document).where(*own), flt)
-    count = _filtered(select(func.count(Document.id)).where(*own), flt)
-    return _page(session, stmt.order_by(Document.created_at.desc(), Document.id.desc()), count, flt)
-
-
-def received(session: Session, user: User, *, unread_only: bool = False,
-             limit: int = 200) -> list[tuple[Document, ReadReceipt]]:
-    """收件: every document distributed (分发) or passed (传阅) to the user, 待阅 first then newest.
-
-    Read ones stay (已阅): nothing a reader received disappears after one opening.
-    """
-    stmt = (select(Document, ReadReceipt).join(ReadReceipt, ReadReceipt.document_id == Document.id)
-            .where(ReadReceipt.user_id == user.id, cleared_clause(user, Document.classification),
-                   ReadReceipt.source != CIRCULATED_RECEIPT))  # 传阅 are listed (and counted) by their circulation
-    if unread_only:
-        stmt = stmt.where(ReadReceipt.read_at.is_(None))
-    stmt = stmt.order_by(ReadReceipt.read_at.is_not(None), ReadReceipt.created_at.desc()).limit(limit)
-    return [(d, r) for d, r in session.execute(stmt).all()]
-
-
-def to_read(session: Session, user: User) -> list[tuple[Document, ReadReceipt]]:
-    """待阅: documents distributed to the user and not read yet."""
-    rows = session.execute(
-        select(Document, ReadReceipt).join(ReadReceipt, ReadReceipt.document_id == Document.id)
-        .where(ReadReceipt.user_id == user.id, ReadReceipt.read_at.is_(None),
-               cleared_clause(user, Document.classification))
-        .order_by(ReadReceipt.created_at.desc()).limit(100)
-    ).all()
-    return [(d, r) for d, r in rows]
-
-
-def counts(session: Session, user: User, *, inbox_total: int | None = None) -> dict[str, int]:
-    """Return the numbers shown on the list tabs (pass the 待办 total when it is already known)."""
-    # 已办 is not counted here: on a busy account it means reading every action the person took; its own
-    # page shows its total.
-    return {
-        "inbox": inbox(session, user, rows=False).total if inbox_total is None else inbox_total,
-        "mine": int(session.scalar(select(func.count(Document.id)).where(Document.drafter_id == user.id)) or 0),
-        "to_read": int(session.scalar(select(func.count(ReadReceipt.id)).where(
-            ReadReceipt.user_id == user.id, ReadReceipt.read_at.is_(None),
-            ReadReceipt.source != CIRCULATED_RECEIPT)) or 0),
-    }
-
-
-def step_people(session: Session, steps: list[RouteStep]) -> dict[int, list[StepAssignment]]:
-    """Return, per step id, the assignments of its latest round (for the route progress)."""
-    if not steps:
-        return {}
-    rounds = {s.id: s.round for s in steps}
-    out: dict[int, list[StepAssignment]] = {s.id: [] for s in steps}
-    for a in session.scalars(select(StepAssignment).where(StepAssignment.step_id.in_(list(rounds)))
-                             .order_by(StepAssignment.id)):
-        if a.round == rounds[a.step_id]:
-            out[a.step_id].append(a)
-    return out
-
-
-def departments_for_choice(session: Session) -> list[Department]:
-    """Return the departments a drafter or leader may pick (countersign, 主办/协办, distribution)."""
-    return org.departments(session)
-
