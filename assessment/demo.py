@@ -9,12 +9,12 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import calendar, org
-from archive.models.assessment import AssessmentTarget
-from archive.models.base import BUREAU_ZONE
 from assessment import service
 from assessment.service import ItemEntry, TargetDraft
 from config import Settings
+from core import calendar, org
+from core.models.assessment import AssessmentTarget
+from core.models.base import BUREAU_ZONE
 
 # department code -> [(category, content, measure, person, (q1, q2, q3, q4), points)]
 TARGETS: dict[str, list[tuple[str, str, str, str, tuple[str, str, str, str], float]]] = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 
-from archive import calendar
 from assessment.service import CATEGORIES, QUARTER_NAMES, REPORT_STATES, STATUSES, QuarterSummary
+from core import calendar
 from fileformats import tables
 
 XLSX_HEADERS = ["处室", "报送情况", "报送时间", "类别", "目标内容", "考核标准", "责任人", "本季度节点", "完成情况",

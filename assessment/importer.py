@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.messages import DomainError, msg
-from archive.models import User
-from archive.models.assessment import AssessmentTarget
 from assessment.service import CATEGORIES, AssessmentError, TargetDraft, check_period, import_rows, target_problems
 from config import Settings
+from core import org
+from core.messages import DomainError, msg
+from core.models import User
+from core.models.assessment import AssessmentTarget
 from fileformats import tables, zipguard
 
 MAX_BYTES = 2 * 1024 * 1024

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from archive import audit
-from archive.db import Database
-from archive.messages import msg
-from archive.models import User
 from assessment import exports, service
 from config import Settings
+from core import audit
+from core.db import Database
+from core.messages import msg
+from core.models import User
 from fileformats import office
 
 _KEY = re.compile(r"^(\d{4})-Q([1-4])$")

@@ -4,13 +4,13 @@ Rules (issue 14 §4, ../shared/docs/domain.md "目标绩效考核", Chengdu seed
 - At the year's start each department has its 目标责任书: targets of a category (业务工作目标,
   党风廉政建设目标, 精神文明建设目标, 其他目标), each with content, a measure (考核标准), the person
   responsible and what is due by the end of each quarter; optional points (weight, default 1).
-  Only the office (archive.org.is_office) enters targets, one by one or from the XLSX template
+  Only the office (core.org.is_office) enters targets, one by one or from the XLSX template
   (assessment/importer.py: every row checked, nothing imported until all rows are right).
 - Each quarter a department submits a 自查 report: a status per target (未开始, 推进中, 已完成, 滞后;
   what was done is required for 已完成 and 滞后) and an overall summary, optionally one attachment.
   It is due within `settings.assessment.self_check_days` days after the quarter ends: calendar days by
   default (Q1 due 4月5日), or working days on the bureau's calendar when `self_check_day_kind` is
-  "working" (archive/calendar.py: holidays and 调休 count). A report may be submitted from
+  "working" (core/calendar.py: holidays and 调休 count). A report may be submitted from
   the first day of the quarter's last month. Submitted after the due date (bureau date), it is marked
   late; the mark is judged at the first submission and kept when the office returns it.
 - The department's 处室负责人 submits (the office may submit on a department's behalf, recorded as
@@ -34,13 +34,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from archive import audit, calendar, org, storage
-from archive.messages import N_, DomainError, msg
-from archive.models import Department, User
-from archive.models.assessment import AssessmentTarget, SelfCheck, SelfCheckItem, SelfCheckReminder
-from archive.models.base import utcnow
-from archive.permissions import Role
 from config import Settings
+from core import audit, calendar, org, storage
+from core.messages import N_, DomainError, msg
+from core.models import Department, User
+from core.models.assessment import AssessmentTarget, SelfCheck, SelfCheckItem, SelfCheckReminder
+from core.models.base import utcnow
+from core.permissions import Role
 from notifications import notify
 
 CATEGORIES: dict[str, str] = {

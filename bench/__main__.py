@@ -49,7 +49,7 @@ def main() -> int:
         "quick": args.quick,
         "results": {},
     }
-    results: dict[str, object] = summary["results"]  # type: ignore[assignment]
+    results: dict[str, object] = summary["results"]
     failed = False
     for name in names:
         if name not in BENCHMARKS:
@@ -72,7 +72,7 @@ def main() -> int:
         except Exception:
             failed = True
             results[name] = {"error": traceback.format_exc(limit=5)}
-            print(results[name]["error"], file=sys.stderr)  # type: ignore[index]
+            print(results[name]["error"], file=sys.stderr)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     text = json.dumps(summary, ensure_ascii=False, indent=2)

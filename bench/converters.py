@@ -133,7 +133,7 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def with_unoserver(files: list[Path], out: Path, work: Path) -> dict[str, Any]:
-    from unoserver.client import UnoClient  # type: ignore[import-not-found]
+    from unoserver.client import UnoClient
 
     port, uno_port = _free_port(), _free_port()
     t0 = time.perf_counter()
@@ -178,8 +178,8 @@ def with_unoserver(files: list[Path], out: Path, work: Path) -> dict[str, Any]:
 
 
 def with_listener(files: list[Path], out: Path, work: Path) -> dict[str, Any]:
-    import uno  # type: ignore[import-not-found]
-    from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+    import uno
+    from com.sun.star.beans import PropertyValue
 
     def props(**kw: Any) -> tuple[Any, ...]:
         values = []

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import demo
-from archive import migrate
-from archive.db import connect
 from config import load_settings
+from core import migrate
+from core.db import connect
 from directory import client, presets
 from directory import sync as directory_sync
 from tests.directory.bureau import directory_section, to_toml

@@ -20,11 +20,11 @@ from flask import Flask
 from sqlalchemy import insert, select
 
 import demo
-from archive import migrate, org
-from archive.db import connect
-from archive.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
 from bench.web import PASSWORD, _login_cookie, _serve, load
 from config import load_settings
+from core import migrate, org
+from core.db import connect
+from core.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
 from intranet import create_app
 
 CHUNK = 20_000
@@ -32,7 +32,7 @@ TOPICS = ["造林", "防火", "林政", "财务"]
 PRIORITY = {"very_urgent": 0, "urgent": 1, "normal": 2}
 
 
-def _generate(db, n_docs: int, actions_per_doc: int, rnd: random.Random) -> list[int]:  # type: ignore[no-untyped-def]
+def _generate(db, n_docs: int, actions_per_doc: int, rnd: random.Random) -> list[int]:
     """Insert the documents; return the ids of documents the clerk may open (filed, clerk on the route)."""
     with db.session() as s:
         template = s.scalar(select(RouteTemplate).where(RouteTemplate.code == "outgoing"))
@@ -137,8 +137,8 @@ def run(quick: bool = False) -> dict[str, object]:
             inbox = load(app_port, inbox_path, cookie, clients, per_client)
             page = load(app_port, doc_path, cookie, clients, per_client)
         finally:
-            bare_server.close()  # type: ignore[attr-defined]
-            app_server.close()  # type: ignore[attr-defined]
+            bare_server.close()
+            app_server.close()
             db.engine.dispose()
     out.update({
         "bare_flask": baseline, "inbox_concurrent": inbox, "document_concurrent": page,

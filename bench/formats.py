@@ -65,7 +65,7 @@ def _mixed(root: Path, scratch: Path, count: int) -> int:
 def _rebuild_in_child(data_dir: Path) -> dict[str, Any]:
     code = (
         "import json, resource, sys, time\n"
-        "from archive.db import connect\n"
+        "from core.db import connect\n"
         "from config import load_settings\n"
         "from indexer import service\n"
         f"s = load_settings(env={{'EOFFICE_DATA_DIR': {str(data_dir)!r}}})\n"
@@ -99,7 +99,7 @@ def _drop_to_searchable(settings: Any, path: Path, make: Any, query: str, timeou
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Return the figures (see the module doc)."""
-    from archive.db import connect
+    from core.db import connect
     from indexer import ocr, service
 
     out: dict[str, Any] = {}

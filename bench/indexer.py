@@ -33,11 +33,11 @@ from typing import Any
 from sqlalchemy import insert
 
 import demo
-from archive import migrate, org
-from archive.db import connect
-from archive.models.base import utcnow
-from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from config import Settings, load_settings
+from core import migrate, org
+from core.db import connect
+from core.models.base import utcnow
+from core.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from indexer import engine, search, service
 from indexer.access import Scope
 from indexer.pipeline import Pipeline

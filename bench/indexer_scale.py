@@ -44,11 +44,11 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from archive import org
-from archive.db import connect
-from archive.models.base import utcnow
-from archive.models.files import ArchiveFile, ArchiveFileText
 from bench.indexer import _file_row, _memory, _prepare, _rebuild_in_subprocess, _search_latency, _settings
+from core import org
+from core.db import connect
+from core.models.base import utcnow
+from core.models.files import ArchiveFile, ArchiveFileText
 from indexer import engine
 from tests.indexer import corpus
 

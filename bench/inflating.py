@@ -34,7 +34,7 @@ STEPS = ("print_web", "print_worker", "preview_web", "preview_worker", "formal_w
          "soffice_capped")
 
 
-def _settings(work: Path):  # type: ignore[no-untyped-def]
+def _settings(work: Path):
     from config import load_settings
 
     return load_settings(env={"EOFFICE_DATA_DIR": str(work / "var"), "EOFFICE_DEMO_PASSWORD": PASSWORD})
@@ -42,8 +42,8 @@ def _settings(work: Path):  # type: ignore[no-untyped-def]
 
 def _prepare(work: Path) -> None:
     import demo
-    from archive import migrate
-    from archive.db import connect
+    from core import migrate
+    from core.db import connect
 
     settings = _settings(work)
     db = connect(settings.database_url)
@@ -58,7 +58,7 @@ def _prepare(work: Path) -> None:
 class _Auth:
     """Sign in through the login page and read CSRF tokens from pages, as a browser does."""
 
-    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client) -> None:
         self.client = client
 
     def csrf(self, path: str) -> str:
@@ -72,7 +72,7 @@ class _Auth:
         self.client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": self.csrf("/login")})
 
 
-def _client(work: Path):  # type: ignore[no-untyped-def]
+def _client(work: Path):
     from intranet import create_app
 
     app = create_app(_settings(work))
@@ -95,14 +95,14 @@ def _step(name: str, work: Path) -> dict[str, object]:
                            content_type="multipart/form-data")
         outcome = f"HTTP {resp.status_code}"
     elif name == "print_worker":
-        from archive.db import connect
+        from core.db import connect
         from printing.dispatcher import Dispatcher, TickReport
 
         db = connect(settings.database_url)
         Dispatcher(settings, db).convert_waiting(TickReport())
         from sqlalchemy import select
 
-        from archive.models import PrintJob
+        from core.models import PrintJob
 
         with db.session() as s:
             job = s.scalars(select(PrintJob).order_by(PrintJob.id.desc())).first()
@@ -118,10 +118,10 @@ def _step(name: str, work: Path) -> dict[str, object]:
         html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
         import re
 
-        file_id = re.search(rf"/documents/{doc_id}/files/(\d+)/preview", html).group(1)  # type: ignore[union-attr]
+        file_id = re.search(rf"/documents/{doc_id}/files/(\d+)/preview", html).group(1)
         outcome = f"preview HTTP {client.get(f'/documents/{doc_id}/files/{file_id}/preview').status_code}"
     elif name == "preview_worker":
-        from archive import storage
+        from core import storage
 
         storage.convert_previews(settings.files_dir, soffice=settings.printing.soffice, timeout=120)
         failed = list((settings.files_dir / "previews").glob("*.failed"))
@@ -140,7 +140,7 @@ def _step(name: str, work: Path) -> dict[str, object]:
         except ValueError as exc:
             outcome = str(exc)
     elif name == "filing_web":
-        from archive import storage
+        from core import storage
 
         outcome = f"pages {storage.page_counts([(work / 'bomb-app.docx', 'bomb-app.docx')])}"
     elif name == "soffice_capped":

@@ -15,11 +15,11 @@ from datetime import time as clock
 
 from sqlalchemy import func, insert, select
 
-from archive import org
-from archive.models import Department
-from archive.models.base import BUREAU_ZONE
-from archive.models.inspection import InspectionFeedback, InspectionItem
 from bench.web import _login_cookie, _serve, demo_bureau, load, percentiles
+from core import org
+from core.models import Department
+from core.models.base import BUREAU_ZONE
+from core.models.inspection import InspectionFeedback, InspectionItem
 from inspection import report
 from intranet import create_app
 
@@ -29,7 +29,7 @@ ITEMS = 10_000
 TODAY = date(2026, 11, 30)
 
 
-def _generate(db, rnd: random.Random) -> int:  # type: ignore[no-untyped-def]
+def _generate(db, rnd: random.Random) -> int:
     """Fill the database: departments up to UNITS, then ITEMS items with their monthly reports."""
     with db.session() as s:
         have = len(org.departments(s))
@@ -112,7 +112,7 @@ def run(quick: bool = False) -> dict:
             out["report_quarter_single"] = load(port, quarter_page, cookie, 1, rounds)
             out["report_quarter_4_clients"] = load(port, quarter_page, cookie, 4, max(5, rounds // 4))
         finally:
-            server.close()  # type: ignore[attr-defined]
+            server.close()
     return out
 
 

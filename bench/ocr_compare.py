@@ -82,7 +82,7 @@ def run(count: int = 4) -> dict[str, Any]:
     if shutil.which("tesseract"):
         engines["tesseract"] = tesseract
     try:
-        from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-not-found]
+        from rapidocr_onnxruntime import RapidOCR
 
         reader = RapidOCR()
 

@@ -217,7 +217,7 @@ def read_pdftotext(path: Path) -> str:
 
 
 def read_pdfium(path: Path) -> str:
-    import pypdfium2  # type: ignore[import-not-found]
+    import pypdfium2
 
     pdf = pypdfium2.PdfDocument(str(path))
     try:

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import demo
-from archive import migrate, org
-from archive.db import connect
 from config import load_settings
+from core import migrate, org
+from core.db import connect
 from printing import service
 from printing.dispatcher import Dispatcher, TickReport
 from printing.routing import PrintRequest, route

@@ -87,9 +87,9 @@ def _prepare(server: Any, work: Path) -> dict[str, str]:
     import psycopg
 
     import demo
-    from archive import migrate
-    from archive.db import connect
     from config import load_settings
+    from core import migrate
+    from core.db import connect
 
     with psycopg.connect(host="127.0.0.1", port=server.port, user="postgres", dbname="postgres",
                          autocommit=True) as conn:
@@ -114,10 +114,10 @@ def _prepare(server: Any, work: Path) -> dict[str, str]:
 
 def _populate(env: dict[str, str], scale: Scale) -> dict[str, Any]:
     """Bulk rows inside PostgreSQL, archive files on disk; returns counts and seconds."""
-    from archive.db import connect
-    from archive.models import User
-    from archive.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
     from config import load_settings
+    from core.db import connect
+    from core.models import User
+    from core.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
 
     settings = load_settings(env=env)
     db = connect(settings.database_url)
@@ -221,7 +221,7 @@ def _pg_version(server: Any) -> str:
     import psycopg
 
     with psycopg.connect(host="127.0.0.1", port=server.port, user="postgres", dbname="postgres") as conn:
-        return str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+        return str(conn.execute("SHOW server_version").fetchone()[0])
 
 
 # ---- index rebuild --------------------------------------------------------------------------------
@@ -408,7 +408,7 @@ def serve(port: int) -> None:
     def bare() -> str:
         return "ok"
 
-    def factory():  # type: ignore[no-untyped-def]
+    def factory():
         app = create_app(settings)
         app.add_url_rule(BARE_PATH, "bench_bare", bare)
         return app

@@ -15,10 +15,10 @@ from datetime import time as clock
 
 from sqlalchemy import func, insert, select
 
-from archive import org
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.models.reporting import Adoption, Issue, Item, OutsideUnit
 from bench.web import _login_cookie, _serve, demo_bureau, load, percentiles
+from core import org
+from core.models.base import BUREAU_ZONE, utcnow
+from core.models.reporting import Adoption, Issue, Item, OutsideUnit
 from intranet import create_app
 from reporting import ranking, service
 
@@ -26,7 +26,7 @@ UNITS = 60
 YEARS = (2024, 2025, 2026)
 
 
-def _generate(db, rnd: random.Random) -> int:  # type: ignore[no-untyped-def]
+def _generate(db, rnd: random.Random) -> int:
     """Fill the database: outside units up to UNITS, then items week by week, adoptions, issues."""
     with db.session() as s:
         depts = org.departments(s)
@@ -120,7 +120,7 @@ def run(quick: bool = False) -> dict:
             out["bulletin_year_4_clients"] = load(port, year_page, cookie, 4, max(5, rounds // 4))
             out["items_list_single"] = load(port, lambda: "/reporting/", cookie, 1, rounds)
         finally:
-            server.close()  # type: ignore[attr-defined]
+            server.close()
     return out
 
 

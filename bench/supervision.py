@@ -13,19 +13,19 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from archive import calendar, org
-from archive.calendar import LOCAL_TZ
-from archive.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
-from archive.models.supervision import Notification
 from bench.web import demo_bureau, percentiles
 from circulation import service as circulation
+from core import calendar, org
+from core.calendar import LOCAL_TZ
+from core.models.documents import Document, DocumentAction, RouteStep, RouteTemplate, StepAssignment
+from core.models.supervision import Notification
 from notifications import notify
 from supervision import deadlines, figures
 
 PASSWORD = "bench-Pass-123"
 
 
-def _generate(db, n: int) -> None:  # type: ignore[no-untyped-def]
+def _generate(db, n: int) -> None:
     rnd = random.Random(6)
     with db.session() as s:
         cal = calendar.load(s)

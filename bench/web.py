@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 from flask import Flask
 
 import demo
-from archive import migrate
-from archive.db import connect
 from config import load_settings
+from core import migrate
+from core.db import connect
 from intranet import create_app
 from intranet.server import make_server
 
@@ -45,8 +45,8 @@ def demo_bureau(prefix: str) -> Iterator[tuple[Any, Any]]:
 
 def _serve(app: Flask) -> tuple[object, int]:
     server = make_server(app, "127.0.0.1", 0, threads=8)
-    port = server.effective_port  # type: ignore[attr-defined]
-    threading.Thread(target=server.run, daemon=True).start()  # type: ignore[attr-defined]
+    port = server.effective_port
+    threading.Thread(target=server.run, daemon=True).start()
     return server, port
 
 
@@ -96,7 +96,7 @@ def _login_cookie(port: int) -> str:
     resp = conn.getresponse()
     html = resp.read().decode()
     cookie = resp.getheader("Set-Cookie", "").split(";")[0]
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     body = urlencode({"username": "clerk", "password": PASSWORD, "csrf_token": token})
     conn.request("POST", "/login", body=body, headers={
         "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
@@ -125,8 +125,8 @@ def run(quick: bool = False) -> dict[str, object]:
             cookie = _login_cookie(app_port)
             home = load(app_port, lambda: "/", cookie, clients, per_client)
         finally:
-            bare_server.close()  # type: ignore[attr-defined]
-            app_server.close()  # type: ignore[attr-defined]
+            bare_server.close()
+            app_server.close()
             db.engine.dispose()
     return {
         "clients": clients,

@@ -16,16 +16,16 @@ from datetime import datetime
 from sqlalchemy import and_, case, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.clearance import cleared
-from archive.db import changed_rows
-from archive.messages import msg
-from archive.models import Department, User
-from archive.models.base import utcnow
-from archive.models.documents import CIRCULATED_RECEIPT, Document, ReadReceipt
-from archive.models.files import ArchiveFile
-from archive.models.supervision import Circulation, CirculationReceipt, Reminder
 from circulation.errors import CirculationError, NotFound
+from core import org
+from core.clearance import cleared
+from core.db import changed_rows
+from core.messages import msg
+from core.models import Department, User
+from core.models.base import utcnow
+from core.models.documents import CIRCULATED_RECEIPT, Document, ReadReceipt
+from core.models.files import ArchiveFile
+from core.models.supervision import Circulation, CirculationReceipt, Reminder
 from notifications import notify
 
 MAX_NOTE = 2000

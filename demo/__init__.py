@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.models import User
-from archive.permissions import Role
+from core import org
+from core.models import User
+from core.permissions import Role
 from documents.routes import seed_templates
 
 DEMO_DATA = Path(__file__).with_name("data")

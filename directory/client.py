@@ -30,7 +30,7 @@ from ldap3.core.exceptions import (
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
-from archive.messages import msg
+from core.messages import msg
 from directory.errors import DirectoryError
 from directory.presets import DirectoryConfig, ServerAddress, ad_bind_reason, dn_key
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.messages import msg
+from core.messages import msg
 
 # Reason code -> plain Chinese explanation (the web layer has its own translated copies).
 REASONS: dict[str, str] = {

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.permissions import Role
 from config.directory import DirectorySettings
+from core.permissions import Role
 from directory.errors import DirectoryConfigError
 
 # AD's matching rules: LDAP_MATCHING_RULE_BIT_AND and LDAP_MATCHING_RULE_IN_CHAIN (transitive groups).

@@ -15,12 +15,12 @@ from typing import Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from archive import audit, org
-from archive.db import Database, changed_rows
-from archive.models import Department, RoleAssignment, User
-from archive.models.base import utcnow
-from archive.models.directory import DirectoryDeactivation, DirectorySyncRun
 from config.directory import DirectorySettings
+from core import audit, org
+from core.db import Database, changed_rows
+from core.models import Department, RoleAssignment, User
+from core.models.base import utcnow
+from core.models.directory import DirectoryDeactivation, DirectorySyncRun
 from directory import client
 from directory.client import DirectoryPerson
 from directory.errors import DirectoryError

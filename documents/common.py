@@ -12,12 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from archive.db import begin_write as _begin_write
-from archive.db import changed_rows
-from archive.messages import msg
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.documents import (
+from core.db import begin_write as _begin_write
+from core.db import changed_rows
+from core.messages import msg
+from core.models import User
+from core.models.base import utcnow
+from core.models.documents import (
     Document,
     DocumentAction,
     DocumentFile,
@@ -43,7 +43,7 @@ PRIORITY = {"very_urgent": 0, "urgent": 1, "normal": 2}
 
 
 def begin_write(session: Session) -> None:
-    """Start a write transaction holding the SQLite write lock (see archive.db.begin_write)."""
+    """Start a write transaction holding the SQLite write lock (see core.db.begin_write)."""
     _begin_write(session)
 
 

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.messages import DomainError, msg
+from core.messages import DomainError, msg
 from fileformats import subproc, zipguard
 
 MAX_PARAGRAPHS = 5000

@@ -12,19 +12,19 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from archive import org, storage
-from archive.clearance import cleared
-from archive.messages import msg
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.documents import (
+from core import org, storage
+from core.clearance import cleared
+from core.messages import msg
+from core.models import User
+from core.models.base import utcnow
+from core.models.documents import (
     Document,
     DocumentFile,
     RouteStep,
     RouteTemplate,
     StepAssignment,
 )
-from archive.permissions import Permission
+from core.permissions import Permission
 from documents import freeze, hooks, routes
 from documents.common import (
     MAX_TITLE,

@@ -10,10 +10,10 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from archive.calendar import WorkCalendar, local_date
-from archive.models.base import utcnow
-from archive.models.documents import Document
 from config.supervision import SupervisionSettings
+from core.calendar import WorkCalendar, local_date
+from core.models.base import utcnow
+from core.models.documents import Document
 
 
 def default_deadline(cfg: SupervisionSettings, cal: WorkCalendar, urgency: str, start: date) -> date:
@@ -26,7 +26,7 @@ def apply_default_deadline(session: Session, cfg: SupervisionSettings, doc: Docu
                            *, now: datetime | None = None, cal: WorkCalendar | None = None) -> date:
     """Give a document without a deadline its default one (at submission); return the deadline."""
     if doc.deadline is None:
-        from archive import calendar
+        from core import calendar
 
         cal = cal or calendar.load(session)
         doc.deadline = default_deadline(cfg, cal, doc.urgency, local_date(now or utcnow()))

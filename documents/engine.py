@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.clearance import cleared
-from archive.db import changed_rows
-from archive.messages import msg
-from archive.models import Department, User
-from archive.models.base import utcnow
-from archive.models.documents import (
+from core import org
+from core.clearance import cleared
+from core.db import changed_rows
+from core.messages import msg
+from core.models import Department, User
+from core.models.base import utcnow
+from core.models.documents import (
     CIRCULATED_RECEIPT,
     Document,
     DocumentAction,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.messages import DomainError
+from core.messages import DomainError
 
 
 class WorkflowError(DomainError):

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from archive.clearance import cleared
-from archive.models import User
+from core.clearance import cleared
+from core.models import User
 from documents import filing, ledger
 from documents.states import CLASSIFICATION_NAMES, RETENTION_NAMES, URGENCY_NAMES
 from fileformats import tables
@@ -33,8 +33,8 @@ def incoming(session: Session, year: int) -> list[Any]:
 
     from sqlalchemy import or_, select
 
-    from archive.calendar import day_end, day_start
-    from archive.models.documents import Document
+    from core.calendar import day_end, day_start
+    from core.models.documents import Document
     from documents.states import Kind
 
     first, last = date(year, 1, 1), date(year, 12, 31)

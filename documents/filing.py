@@ -22,11 +22,11 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import db, storage
-from archive.messages import msg
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.documents import Document, DocumentFile, FilingRecord
+from core import db, storage
+from core.messages import msg
+from core.models import User
+from core.models.base import utcnow
+from core.models.documents import Document, DocumentFile, FilingRecord
 from documents import ledger
 from documents.errors import WorkflowError
 from documents.states import (
@@ -192,7 +192,7 @@ def sheet_opinions(session: Session, doc: Document) -> dict[str, list[str]]:
     Withdrawn actions are left out; an action taken by a proxy names both (代). Keys are the box labels
     of OUTGOING_BOXES or INCOMING_BOXES (by the document's kind).
     """
-    from archive.models.documents import RouteStep
+    from core.models.documents import RouteStep
     from documents.history import timeline
 
     steps = {s.id: (s.kind, s.key) for s in session.scalars(select(RouteStep).where(RouteStep.document_id == doc.id))}

@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import storage
-from archive.db import Database
-from archive.messages import msg
-from archive.models import Department
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.models.documents import Document, DocumentFile, NumberEntry
-from archive.terms import CLASSIFICATION_NAMES, CLASSIFIED_FROM, URGENCY_NAMES
+from core import storage
+from core.db import Database
+from core.messages import msg
+from core.models import Department
+from core.models.base import BUREAU_ZONE, utcnow
+from core.models.documents import Document, DocumentFile, NumberEntry
+from core.terms import CLASSIFICATION_NAMES, CLASSIFIED_FROM, URGENCY_NAMES
 from documents import redhead
 from fileformats import office
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.messages import msg
-from archive.models.documents import Document, DocumentFile, RouteStep
-from archive.terms import CLASSIFIED_FROM
+from core.messages import msg
+from core.models.documents import Document, DocumentFile, RouteStep
+from core.terms import CLASSIFIED_FROM
 from documents.states import Kind, StepKind
 
 DOCUMENT_KINDS = ("决议", "决定", "命令", "令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示",
@@ -104,7 +104,7 @@ def _attachment_problems(session: Session, doc: Document, files_dir: Path | None
     main = next((f for f in files if f.role == "main"), None)
     if files_dir is None or main is None or not main.filename.lower().endswith(".docx"):
         return []
-    from archive import storage
+    from core import storage
     from documents import diffs
 
     try:  # read in the limited child of the 正文 comparison: an upload is never parsed in the web process

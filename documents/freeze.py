@@ -6,9 +6,9 @@ import hashlib
 import json
 from typing import Any
 
-from archive.messages import msg, to_data
-from archive.models.documents import Document, DocumentFile
-from archive.terms import CLASSIFICATION_NAMES, URGENCY_NAMES
+from core.messages import msg, to_data
+from core.models.documents import Document, DocumentFile
+from core.terms import CLASSIFICATION_NAMES, URGENCY_NAMES
 
 # Fields whose change after 签发 needs the signer's re-approval (复核), with their labels.
 KEY_FIELDS = {

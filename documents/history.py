@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.models.documents import Document, DocumentAction
+from core.models.documents import Document, DocumentAction
 from documents.states import Action
 
 

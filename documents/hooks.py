@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from archive.calendar import day_start
-from archive.clearance import cleared, cleared_clause
-from archive.db import changed_rows
-from archive.messages import msg
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.documents import Document, RouteStep, StepAssignment
-from archive.models.supervision import Notification
+from core.calendar import day_start
+from core.clearance import cleared, cleared_clause
+from core.db import changed_rows
+from core.messages import msg
+from core.models import User
+from core.models.base import utcnow
+from core.models.documents import Document, RouteStep, StepAssignment
+from core.models.supervision import Notification
 from documents import due, proxy
 from notifications import notify
 

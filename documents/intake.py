@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from archive.messages import DomainError, msg
+from core.messages import DomainError, msg
 from fileformats import subproc
 
 NUMBER = re.compile(r"([^\s〔〕\[\]［］()（）:：，,。]{1,24})\s*[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]"

@@ -15,15 +15,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.messages import msg
-from archive.models import User
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.models.documents import Document, DocumentAction, NumberEntry, SequenceCounter
+from core.messages import msg
+from core.models import User
+from core.models.base import BUREAU_ZONE, utcnow
+from core.models.documents import Document, DocumentAction, NumberEntry, SequenceCounter
 from documents.errors import WorkflowError
 from documents.states import Action
 
 # The bureau's calendar: the year of a 文号 or 档号 is the local year, not the UTC one.
-LOCAL_TZ = BUREAU_ZONE  # one definition: archive.models.base
+LOCAL_TZ = BUREAU_ZONE  # one definition: core.models.base
 
 
 def local_year(moment: datetime | None = None) -> int:

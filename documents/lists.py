@@ -10,10 +10,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import False_
 
-from archive import org
-from archive.clearance import cleared_clause
-from archive.models import Department, User
-from archive.models.documents import (
+from core import org
+from core.clearance import cleared_clause
+from core.models import Department, User
+from core.models.documents import (
     CIRCULATED_RECEIPT,
     Document,
     DocumentAction,

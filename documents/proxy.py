@@ -13,18 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.calendar import day_end, day_start, local_date, local_today
-from archive.clearance import cleared
-from archive.messages import N_, msg
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.supervision import ProxyGrant
-from archive.permissions import Permission
+from core import org
+from core.calendar import day_end, day_start, local_date, local_today
+from core.clearance import cleared
+from core.messages import N_, msg
+from core.models import User
+from core.models.base import utcnow
+from core.models.supervision import ProxyGrant
+from core.permissions import Permission
 from documents.errors import NotFound, WorkflowError
 
 KINDS = ("outgoing", "incoming", "request")
@@ -49,7 +50,7 @@ def _scopes_meet(a: Sequence[str], b: Sequence[str]) -> bool:
     return not a or not b or bool(set(a) & set(b))
 
 
-def _overlapping(session: Session, user_column, user_id: int, starts_on: date, ends_on: date) -> list[ProxyGrant]:  # type: ignore[no-untyped-def]
+def _overlapping(session: Session, user_column: Any, user_id: int, starts_on: date, ends_on: date) -> list[ProxyGrant]:
     return list(session.scalars(
         select(ProxyGrant).where(
             user_column == user_id, ProxyGrant.cancelled_at.is_(None),

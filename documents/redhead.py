@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from archive.messages import msg
+from core.messages import msg
 from fileformats import office
 
 MM = 36000  # EMU per millimetre

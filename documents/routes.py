@@ -30,13 +30,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.clearance import cleared
-from archive.messages import N_, msg
-from archive.models import Department, Role, User
-from archive.models.base import utcnow
-from archive.models.documents import Document, RouteStep, RouteTemplate
-from archive.permissions import Permission
+from core import org
+from core.clearance import cleared
+from core.messages import N_, msg
+from core.models import Department, Role, User
+from core.models.base import utcnow
+from core.models.documents import Document, RouteStep, RouteTemplate
+from core.permissions import Permission
 from documents.errors import WorkflowError
 from documents.states import PARALLEL_KINDS, Kind, StepKind
 

@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.clearance import cleared
-from archive.messages import msg, to_data
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.documents import Document, DocumentAction, RouteStep, StepAssignment
-from archive.permissions import Role
+from core import org
+from core.clearance import cleared
+from core.messages import msg, to_data
+from core.models import User
+from core.models.base import utcnow
+from core.models.documents import Document, DocumentAction, RouteStep, StepAssignment
+from core.permissions import Role
 from documents import hooks, routes
 from documents.common import record_action
 from documents.engine import assignment_rules, standing_problem

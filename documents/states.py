@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from archive.messages import N_
-from archive.terms import CLASSIFICATION_NAMES, CLASSIFIED_FROM, RETENTION_NAMES, URGENCY_NAMES
+from core.messages import N_
+from core.terms import CLASSIFICATION_NAMES, CLASSIFIED_FROM, RETENTION_NAMES, URGENCY_NAMES
 
 
 class Kind(StrEnum):
@@ -21,7 +21,7 @@ class Kind(StrEnum):
 
 KIND_NAMES = {Kind.OUTGOING: N_("发文"), Kind.INCOMING: N_("收文"), Kind.REQUEST: N_("签报")}
 
-# 密级, 紧急程度 and 保管期限 are defined once, in archive/terms.py (re-exported here for the routing code).
+# 密级, 紧急程度 and 保管期限 are defined once, in core/terms.py (re-exported here for the routing code).
 __all__ = ["CLASSIFICATION_NAMES", "CLASSIFIED_FROM", "RETENTION_NAMES", "URGENCY_NAMES"]
 
 

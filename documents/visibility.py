@@ -1,5 +1,5 @@
 """Who may see a document (visibility): the people on its route, its department's readers, the
-recipients of 分发 and 传阅, within their clearance (archive/clearance.py).
+recipients of 分发 and 传阅, within their clearance (core/clearance.py).
 
 Errors: NotFound (missing and not visible look the same on purpose).
 """
@@ -9,16 +9,16 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from archive.clearance import cleared
-from archive.messages import msg
-from archive.models import User
-from archive.models.documents import (
+from core.clearance import cleared
+from core.messages import msg
+from core.models import User
+from core.models.documents import (
     Document,
     DocumentAction,
     ReadReceipt,
     StepAssignment,
 )
-from archive.permissions import Role
+from core.permissions import Role
 from documents.errors import NotFound
 from documents.history import timeline  # noqa: F401  (part of this module's API)
 from documents.states import (

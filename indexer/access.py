@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from archive.clearance import cleared, cleared_clause
-from archive.models import User
-from archive.models.documents import FilingRecord, ReadReceipt
-from archive.models.files import ArchiveFile
-from archive.org import permissions_of
-from archive.permissions import Permission
+from core.clearance import cleared, cleared_clause
+from core.models import User
+from core.models.documents import FilingRecord, ReadReceipt
+from core.models.files import ArchiveFile
+from core.org import permissions_of
+from core.permissions import Permission
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.reading import SegmentReader, TermNotFound
 
-from archive.locks import LockFile, LockHeld
+from core.locks import LockFile, LockHeld
 from indexer.textstore import STORE_NAME, TextAppender, TextReader
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Extracted:
-    """The result of reading one file: an outcome (see archive.models.files.OUTCOMES) and the text."""
+    """The result of reading one file: an outcome (see core.models.files.OUTCOMES) and the text."""
 
     outcome: str
     text: str = ""

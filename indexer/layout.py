@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.models import Department
+from core.models import Department
 
 _YEAR = re.compile(r"^((?:19|20)\d{2})(?:年度?)?$")
 # Office lock and temp files, desktop litter, our own upload temp files, hidden files.

@@ -12,10 +12,10 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.messages import DomainError, msg
-from archive.models import Department, User
-from archive.models.files import ArchiveFile
 from config import Settings
+from core.messages import DomainError, msg
+from core.models import Department, User
+from core.models.files import ArchiveFile
 from indexer.access import scope_for
 from indexer.layout import ignored
 

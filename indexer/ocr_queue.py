@@ -14,9 +14,9 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from archive.db import Database
-from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from config import Settings
+from core.db import Database
+from core.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from indexer import ocr
 from indexer.pipeline import MAX_ATTEMPTS, OCR_ACTION
 from indexer.safeopen import UnsafeFile

@@ -17,11 +17,11 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from archive.db import Database
-from archive.messages import msg
-from archive.models.base import utcnow
-from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from config import Settings
+from core.db import Database
+from core.messages import msg
+from core.models.base import utcnow
+from core.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from indexer import engine
 from indexer.extract import IMAGE_KINDS, Extracted, supported_extensions
 from indexer.safeopen import LINK_REASON

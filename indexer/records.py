@@ -7,9 +7,9 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.messages import DomainError, msg
-from archive.models.base import utcnow
-from archive.models.files import CLASSIFICATIONS, ArchiveFile, RecordMetadata
+from core.messages import DomainError, msg
+from core.models.base import utcnow
+from core.models.files import CLASSIFICATIONS, ArchiveFile, RecordMetadata
 from indexer.scan import apply_record, enqueue
 
 

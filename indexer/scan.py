@@ -23,10 +23,10 @@ from typing import NamedTuple
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from archive.messages import msg
-from archive.models.base import utcnow
-from archive.models.files import ArchiveFile, IndexTask, RecordMetadata
 from config import Settings
+from core.messages import msg
+from core.models.base import utcnow
+from core.models.files import ArchiveFile, IndexTask, RecordMetadata
 from fileformats.names import UnstorableName, display_name, fs_form, stored_form
 from indexer.layout import department_lookup, ignored, place
 from indexer.safeopen import UnsafeFile, identity_of, open_archive_file

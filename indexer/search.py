@@ -24,12 +24,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.messages import msg
-from archive.models import Department, User
-from archive.models.base import BUREAU_ZONE
-from archive.models.documents import FilingRecord
-from archive.models.files import CLASSIFICATIONS, ArchiveFile, ArchiveFileText
 from config import Settings
+from core.messages import msg
+from core.models import Department, User
+from core.models.base import BUREAU_ZONE
+from core.models.documents import FilingRecord
+from core.models.files import CLASSIFICATIONS, ArchiveFile, ArchiveFileText
 from indexer import engine
 from indexer.access import Scope, scope_for, visible_files
 from indexer.query import Group, Literal, Query, parse
@@ -54,7 +54,7 @@ class Filters:
     date_to: date | None = None
     doc_number: str | None = None  # 文号 of a filed 公文, a part of it (e.g. 〔2025〕12)
     archive_number: str | None = None  # 档号, a part of it
-    outcome: str | None = None  # see archive.models.files.OUTCOMES
+    outcome: str | None = None  # see core.models.files.OUTCOMES
 
     @property
     def needs_database(self) -> bool:

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from archive.db import Database
-from archive.models import WorkerState
-from archive.models.base import utcnow
-from archive.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
 from config import Settings
+from core.db import Database
+from core.models import WorkerState
+from core.models.base import utcnow
+from core.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
 from fileformats.names import display_name
 from indexer import engine, ocr_queue, scan, text, variants
 from indexer.pipeline import MAX_ATTEMPTS, BatchReport, Pipeline, queue_length

@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import calendar, org
-from archive.models.documents import Document
-from archive.models.inspection import InspectionItem
 from config import Settings
+from core import calendar, org
+from core.models.documents import Document
+from core.models.inspection import InspectionItem
 from inspection import service
 from inspection.service import ItemDraft
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from archive.pdfqueue import PdfQueue, PdfState
+from core.pdfqueue import PdfQueue, PdfState
 
 __all__ = ["KEY_RE", "QUEUE", "PdfState", "bulletin_key", "convert_pending", "folder", "pdf_path", "pdf_state",
            "request_pdf"]
@@ -23,6 +23,6 @@ def bulletin_key(year: int, quarter: int) -> str:
 
 
 QUEUE = PdfQueue("inspection", KEY_RE)
-# The queue's operations under the names the pages and the worker use (archive/pdfqueue.py).
+# The queue's operations under the names the pages and the worker use (core/pdfqueue.py).
 folder, request_pdf, pdf_state = QUEUE.folder, QUEUE.request_pdf, QUEUE.pdf_state
 pdf_path, convert_pending = QUEUE.pdf_path, QUEUE.convert_pending

@@ -19,11 +19,11 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from archive import calendar, org
-from archive.messages import msg
-from archive.models import Department
-from archive.models.inspection import InspectionItem
 from config import Settings
+from core import calendar, org
+from core.messages import msg
+from core.models import Department
+from core.models.inspection import InspectionItem
 from fileformats.tables import xlsx_bytes
 from inspection.service import facts_of, report_schedule
 

@@ -1,7 +1,7 @@
 """督查督办事项: 立项, 进展反馈 on a schedule, 催办, the 办结 report, its judgement and the leader's confirmation.
 
 Rules (issue 14 §3, ../shared/docs/domain.md "督查督办"):
-- The office (archive.org.is_office) registers items (立项): from a 收文 (批示件 or 上级来文; the item links the
+- The office (core.org.is_office) registers items (立项): from a 收文 (批示件 or 上级来文; the item links the
   document and takes its title as content unless given), from a meeting's decisions (会议议定事项, one item
   a line), from a key-task plan (重点工作, one item a line with its milestones) or by hand. Each item has a
   分管领导 (a leader), a lead unit (主办), co-units (协办), a responsible person of the lead unit, a kind
@@ -34,21 +34,21 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive import audit, calendar, org
-from archive.calendar import WorkCalendar
-from archive.messages import N_, DomainError, msg
-from archive.models import Department, User
-from archive.models.base import utcnow
-from archive.models.documents import Document
-from archive.models.inspection import (
+from config import Settings
+from core import audit, calendar, org
+from core.calendar import WorkCalendar
+from core.messages import N_, DomainError, msg
+from core.models import Department, User
+from core.models.base import utcnow
+from core.models.documents import Document
+from core.models.inspection import (
     InspectionFeedback,
     InspectionItem,
     InspectionMilestone,
     InspectionOverdueMark,
     InspectionReminder,
 )
-from archive.permissions import Role
-from config import Settings
+from core.permissions import Role
 from notifications import notify
 
 SOURCE_NAMES = {

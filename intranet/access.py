@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
-from archive.models import RoleAssignment, User
-from archive.org import permissions_of
-from archive.permissions import Permission
+from core.models import RoleAssignment, User
+from core.org import permissions_of
+from core.permissions import Permission
 from intranet.context import close_session, db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,7 +102,7 @@ def session_version(user: User) -> str:
     """Return the value a session of `user` must carry: the account's random session token.
 
     Unique per account and kept only in the database, so knowing the secret key is not enough to
-    forge a session; replaced by archive.org.end_sessions on logout, password change, deactivation and
+    forge a session; replaced by core.org.end_sessions on logout, password change, deactivation and
     a real change of roles.
     """
     return user.session_token

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from archive.db import Database, connect
 from config import Settings, load_settings
+from core.db import Database, connect
 from indexer.text import set_variant_folding
 from intranet import access, errors, feedback, i18n, navigation, security
 from intranet.admin.views import bp as admin_bp

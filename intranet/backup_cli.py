@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from archive import backup as backups
+from core import backup as backups
 from intranet.cli_support import Context, pass_ctx
 
 
 class ProgressBar:
-    """click progress bars behind archive.backup's Progress protocol (one bar per phase)."""
+    """click progress bars behind core.backup's Progress protocol (one bar per phase)."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled

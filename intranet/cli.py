@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 import demo
-from archive import migrate, org
 from config import SettingsError
+from core import migrate, org
 from intranet import backup_cli, logs
 from intranet.cli_support import Context, pass_ctx
 from intranet.directory.cli import directory_group

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from archive.db import Database, connect
 from config import Settings, load_settings
+from core.db import Database, connect
 from indexer.text import set_variant_folding
 
 

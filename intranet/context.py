@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
-from archive.db import Database
-from archive.models import User
 from config import Settings
+from core.db import Database
+from core.models import User
 
 
 def settings() -> Settings:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Response, send_file
 
-from archive.models.files import ArchiveFile
+from core.models.files import ArchiveFile
 from indexer.safeopen import open_fd
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\"]')

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
@@ -19,13 +20,13 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, _database_busy)
 
 
-def _number_out_of_range(exc: Exception):  # type: ignore[no-untyped-def]
+def _number_out_of_range(exc: Exception) -> ResponseReturnValue:
     """A number in the request too large for the database (a page, a year, an id): a 400, not a 500."""
     _rollback()
     return _render(400, _("请求有误"), _("请求中的数字超出了允许的范围，请检查后重试。"))
 
 
-def _database_busy(exc: OperationalError):  # type: ignore[no-untyped-def]
+def _database_busy(exc: OperationalError) -> ResponseReturnValue:
     """The database is locked by another write for too long, or unreachable: 503 with Retry-After."""
     _rollback()
     busy = "locked" in str(exc.orig).lower() or "lock timeout" in str(exc.orig).lower()
@@ -59,17 +60,17 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def _render(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def _render(code: int, title: str, message: str) -> tuple[Response | str, int]:
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, message=message), code
     return render_template("error.html", code=code, title=title, message=message), code
 
 
-def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
     return _render(400, _("页面已过期"), _("表单的安全校验未通过（页面可能已过期）。请刷新页面后重新提交。"))
 
 
-def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
     code = exc.code or 500
     title, message = _messages().get(code, (exc.name, exc.description or ""))
     return _render(code, title, message)

@@ -1,6 +1,6 @@
 """How the web layer tells a person what happened: domain messages in their language, one action helper.
 
-- `say(text)`: a domain `Message` (archive.messages) in the reader's language; other text unchanged.
+- `say(text)`: a domain `Message` (core.messages) in the reader's language; other text unchanged.
   Templates need nothing: the Jinja ``finalize`` hook set by `init_app` translates every Message that
   a page prints.
 - `refuse(exc)`: flash every problem of a `DomainError` (一次性告知), translated.
@@ -21,7 +21,7 @@ from flask import Flask, flash, redirect, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from archive.messages import DomainError, Message, from_data, translate
+from core.messages import DomainError, Message, from_data, translate
 from intranet.context import db_session
 
 T = TypeVar("T")

@@ -19,18 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from archive.migrate import head_revision
-from archive.models import WorkerState
-from archive.models.base import utcnow
-from archive.models.directory import DirectorySyncRun
-from archive.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
-from archive.models.printing import PrinterStatus, PrintJob
-from archive.org import permissions_of
-from archive.permissions import Permission
 from config import Settings
+from core.migrate import head_revision
+from core.models import WorkerState
+from core.models.base import utcnow
+from core.models.directory import DirectorySyncRun
+from core.models.files import FAILED_OUTCOMES, ArchiveFile, IndexTask
+from core.models.printing import PrinterStatus, PrintJob
+from core.org import permissions_of
+from core.permissions import Permission
 from intranet.access import public
 from intranet.context import current_user, database, db_session, settings
 from printing.service import ACTIVE_STATES
@@ -144,7 +145,7 @@ CHECKS: list[tuple[str, Callable[[Session, Settings], Report]]] = [
 
 @bp.get("/healthz")
 @public
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     """Report each part's state; HTTP 503 when the database is down (or degraded with ?strict=1)."""
     report: Report = {}
     try:

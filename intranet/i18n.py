@@ -9,8 +9,8 @@ from flask import Flask, g, session
 from flask_babel import Babel
 from markupsafe import Markup
 
-from archive.models.base import BUREAU_ZONE
 from config import Settings
+from core.models.base import BUREAU_ZONE
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 TRANSLATIONS = Path(__file__).with_name("translations")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from archive.permissions import Permission
+from core.permissions import Permission
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s pid=%(process)d %(message)s"
 ACCESS_FORMAT = 'remote=%(h)s method=%(m)s path="%(U)s" query="%(q)s" status=%(s)s bytes=%(B)s ms=%(M)s ua="%(a)s"'
 
 
-def make_server(app: Flask, host: str, port: int, threads: int):  # type: ignore[no-untyped-def]
+def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
     """Bind the server (raises OSError when the port is taken) without serving yet."""
     return create_server(app, host=host, port=port, threads=threads, ident="eoffice",
                          clear_untrusted_proxy_headers=True, channel_timeout=120)
@@ -74,7 +74,7 @@ def serve_gunicorn(app_factory: Callable[[], Flask], options: dict[str, Any]) ->
     """Run gunicorn's arbiter in this process until SIGTERM/SIGINT; each worker builds its own app."""
     from gunicorn.app.base import BaseApplication
 
-    class EofficeApplication(BaseApplication):  # type: ignore[misc]
+    class EofficeApplication(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)

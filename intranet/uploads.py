@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from archive.messages import DomainError, msg
+from core.messages import DomainError, msg
 from intranet.context import settings
 
 

@@ -21,11 +21,11 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.db import Database
-from archive.locks import DatabaseLock, LockFile, LockHeld
-from archive.models import WorkerState
-from archive.models.base import utcnow
 from config import Settings
+from core.db import Database
+from core.locks import DatabaseLock, LockFile, LockHeld
+from core.models import WorkerState
+from core.models.base import utcnow
 
 log = logging.getLogger("eoffice.worker")
 
@@ -89,7 +89,7 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     # directory or an admin, clearance lowered) move to whoever holds the step now.
     jobs.append(PeriodicJob("standing", 600.0, lambda: _reassign(settings, db)))  # admin edits and sign-ins act at once
     # Previews of uploaded .docx files: LibreOffice runs here, never in a web request.
-    from archive.storage import convert_previews
+    from core.storage import convert_previews
 
     jobs.append(PeriodicJob("previews", 2.0, lambda: convert_previews(
         settings.files_dir, soffice=settings.printing.soffice, timeout=settings.printing.conversion_timeout_seconds)))

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import calendar, org
-from archive.models.base import utcnow
-from archive.models.notices import Notice
 from config import Settings
+from core import calendar, org
+from core.models.base import utcnow
+from core.models.notices import Notice
 from notices import service
 from notices.service import Audience, NoticeDraft
 

@@ -27,13 +27,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from archive import calendar, org, storage
-from archive.messages import N_, DomainError, msg
-from archive.models import User
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.models.notices import Notice, NoticeAttachment, NoticeReceipt, Objection
-from archive.permissions import Role
 from config import Settings
+from core import calendar, org, storage
+from core.messages import N_, DomainError, msg
+from core.models import User
+from core.models.base import BUREAU_ZONE, utcnow
+from core.models.notices import Notice, NoticeAttachment, NoticeReceipt, Objection
+from core.permissions import Role
 from notifications import notify
 
 KIND_NOTICE = "notice"

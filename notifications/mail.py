@@ -15,11 +15,11 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
 
-from archive.db import Database
-from archive.models.base import utcnow
-from archive.models.supervision import Notification
 from config import Settings
 from config.supervision import SupervisionSettings
+from core.db import Database
+from core.models.base import utcnow
+from core.models.supervision import Notification
 from notifications import notify
 
 log = logging.getLogger("eoffice.mail")

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from archive.clearance import cleared
-from archive.db import changed_rows
-from archive.messages import N_, Message, to_data
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.documents import Document
-from archive.models.supervision import Notification
+from core.clearance import cleared
+from core.db import changed_rows
+from core.messages import N_, Message, to_data
+from core.models import User
+from core.models.base import utcnow
+from core.models.documents import Document
+from core.models.supervision import Notification
 
 KIND_NAMES = {
     "task": N_("新待办"),

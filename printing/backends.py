@@ -8,8 +8,8 @@ import shutil
 import threading
 from pathlib import Path
 
-from archive.messages import msg
 from config import Settings
+from core.messages import msg
 from printing.backend_types import (  # noqa: F401  (re-exported: the names callers use)
     ABORTED,
     CANCELED,

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import cups
 
-from archive.messages import msg
+from core.messages import msg
 from printing.backend_types import (
     CANCELED,
     FINAL_STATES,

@@ -17,14 +17,14 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from archive import org
-from archive.clearance import cleared
-from archive.db import Database, changed_rows
-from archive.messages import msg
-from archive.models import PrinterStatus, PrintJob
-from archive.models.base import utcnow
-from archive.permissions import Role
 from config import Settings
+from core import org
+from core.clearance import cleared
+from core.db import Database, changed_rows
+from core.messages import msg
+from core.models import PrinterStatus, PrintJob
+from core.models.base import utcnow
+from core.permissions import Role
 from notifications import notify
 from printing import documents, service
 from printing.backends import (

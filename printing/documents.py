@@ -9,11 +9,12 @@ import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from archive.messages import DomainError, msg
+from core.messages import DomainError, msg
 from fileformats import office, pdffonts, subproc, zipguard
 from fileformats.textcodec import UndecodableText, decode
 from printing.routing import media_for_size
@@ -170,7 +171,7 @@ def docx_to_pdf(source: Path, target: Path, *, soffice: str, timeout: float, loc
                 msg("Word 文件无法转换为 PDF（文件可能已损坏或受密码保护）；请另存为 PDF 后再打印。")) from None
 
 
-def _wrap(line: str, font: str, size: int, max_width: float, pdfmetrics) -> list[str]:  # type: ignore[no-untyped-def]
+def _wrap(line: str, font: str, size: int, max_width: float, pdfmetrics: Any) -> list[str]:
     out: list[str] = []
     current, width = "", 0.0
     for ch in line:

@@ -14,7 +14,7 @@ import resource
 import sys
 from pathlib import Path
 
-from archive.messages import msg
+from core.messages import msg
 from fileformats.subproc import LimitExceeded, run_limited
 from printing.documents import DocumentError, PdfInfo, TimedOut, pdf_info
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from archive.messages import msg, to_data
-from archive.terms import CLASSIFICATION_NAMES as TERMS_CLASSIFICATIONS
 from config.printing import PrintingSettings
+from core.messages import msg, to_data
+from core.terms import CLASSIFICATION_NAMES as TERMS_CLASSIFICATIONS
 
 Tier = Literal["department", "central"]
 CLASSIFICATION_NAMES = tuple(msg(label) for _level, label in sorted(TERMS_CLASSIFICATIONS.items()))

@@ -19,14 +19,14 @@ from typing import Any, Literal
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
-from archive.clearance import cleared, cleared_clause
-from archive.db import changed_rows
-from archive.messages import DomainError, from_data, msg
-from archive.models import Department, PrinterStatus, PrintJob, User
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.org import permissions_of
-from archive.permissions import Permission
 from config import Settings
+from core.clearance import cleared, cleared_clause
+from core.db import changed_rows
+from core.messages import DomainError, from_data, msg
+from core.models import Department, PrinterStatus, PrintJob, User
+from core.models.base import BUREAU_ZONE, utcnow
+from core.org import permissions_of
+from core.permissions import Permission
 from fileformats import subproc, tables
 from printing import documents, pdfprobe
 from printing.routing import (
@@ -43,7 +43,7 @@ from printing.routing import (
     selected_pages,
 )
 
-LOCAL_TZ = BUREAU_ZONE  # one definition: archive.models.base
+LOCAL_TZ = BUREAU_ZONE  # one definition: core.models.base
 ACTIVE_STATES = ("preparing", "queued", "held", "printing")
 FINAL_STATES = ("completed", "cancelled", "aborted", "failed")
 # Jobs that count against a quota: everything not cancelled or failed before printing.
@@ -315,7 +315,7 @@ def preview_pdf_route(session: Session, settings: Settings, user: User, pdf: Pat
     """Return where a PDF already at hand would print (the document page's print form), printing nothing.
 
     The page facts are read by the bounded child of printing.pdfprobe (time and memory limits), so a
-    web request may call this; Word files are previewed from the worker's PDF (archive.storage
+    web request may call this; Word files are previewed from the worker's PDF (core.storage
     .preview_pdf), never converted here. `classification` is the document's 密级. Raises PrintError
     (bad options, unreadable PDF, page ranges outside the document).
     """
@@ -728,12 +728,12 @@ def _copy_archive_file(settings: Settings, relpath: str, target: Path, *, identi
         raise PrintError(msg("该档案文件无法打印：%(reason)s。", reason=exc.reason)) from None
 
 
-def archive_file_for(session: Session, settings: Settings, user: User, file_id: int):  # type: ignore[no-untyped-def]
+def archive_file_for(session: Session, settings: Settings, user: User, file_id: int):
     """Return the archive file the user may print, or raise PrintError."""
     return _visible_archive_file(session, settings, user, file_id)
 
 
-def _visible_archive_file(session: Session, settings: Settings, user: User, file_id: int):  # type: ignore[no-untyped-def]
+def _visible_archive_file(session: Session, settings: Settings, user: User, file_id: int):
     # The archive feature owns the rule of who sees which file; printing asks it, never re-implements it.
     from indexer.access import visible_file
 

@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import calendar, org
-from archive.models import User
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.models.reporting import Adoption, Issue, Item, OutsideUnit
 from config import Settings
+from core import calendar, org
+from core.models import User
+from core.models.base import BUREAU_ZONE, utcnow
+from core.models.reporting import Adoption, Issue, Item, OutsideUnit
 from reporting import service
 from reporting.service import ItemDraft, Unit
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from typing import Any
 
 from docx import Document as new_docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -19,8 +20,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.run import Run
 
-from archive.models.reporting import Issue, Item
-from archive.pdfqueue import PdfQueue
+from core.models.reporting import Issue, Item
+from core.pdfqueue import PdfQueue
 from reporting.ranking import LEVELS, Bulletin
 from reporting.service import LEVEL_NAMES, unit_of_item
 
@@ -39,7 +40,7 @@ def _font(run: Run, name: str, size: float, *, bold: bool = False, colour: RGBCo
     return run
 
 
-def _para(doc, text: str, font: str = "仿宋_GB2312", size: float = 16, *, bold: bool = False,  # type: ignore[no-untyped-def]
+def _para(doc, text: str, font: str = "仿宋_GB2312", size: float = 16, *, bold: bool = False,
           centre: bool = False, colour: RGBColor | None = None, indent: bool = False) -> None:
     para = doc.add_paragraph()
     if centre:
@@ -49,7 +50,7 @@ def _para(doc, text: str, font: str = "仿宋_GB2312", size: float = 16, *, bold
     _font(para.add_run(text), font, size, bold=bold, colour=colour)
 
 
-def _bytes(doc) -> bytes:  # type: ignore[no-untyped-def]
+def _bytes(doc: Any) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -110,7 +111,7 @@ def bulletin_docx(result: Bulletin, *, organ_name: str, issued_on: date, marked_
     return _bytes(doc)
 
 
-# ---- the worker's PDF queue (archive/pdfqueue.py) ------------------------------------------------------
+# ---- the worker's PDF queue (core/pdfqueue.py) ------------------------------------------------------
 
 QUEUE = PdfQueue("reporting", KEY_RE)
 folder, request_pdf, pdf_state = QUEUE.folder, QUEUE.request_pdf, QUEUE.pdf_state

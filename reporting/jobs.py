@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from archive.db import Database
 from config import Settings
+from core.db import Database
 from reporting import documents, service
 
 REMIND_EVERY_SECONDS = 600.0

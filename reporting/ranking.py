@@ -26,10 +26,10 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from archive import calendar
-from archive.messages import N_, msg
-from archive.models.reporting import Adoption, Item
 from config import Settings
+from core import calendar
+from core.messages import N_, msg
+from core.models.reporting import Adoption, Item
 from reporting.service import LEVEL_NAMES, Unit, key_of, units, week_start
 
 LEVELS = tuple(LEVEL_NAMES)

@@ -30,11 +30,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive import audit, calendar, org, storage
-from archive.messages import N_, DomainError, msg
-from archive.models import Department, User
-from archive.models.base import utcnow
-from archive.models.reporting import (
+from config import Settings
+from core import audit, calendar, org, storage
+from core.messages import N_, DomainError, msg
+from core.models import Department, User
+from core.models.base import utcnow
+from core.models.reporting import (
     Adoption,
     Call,
     Issue,
@@ -44,8 +45,7 @@ from archive.models.reporting import (
     QuotaReminder,
     UnitMember,
 )
-from archive.permissions import Role
-from config import Settings
+from core.permissions import Role
 from notifications import notify
 
 CATEGORY_NAMES = {"work": N_("工作动态"), "practice": N_("经验做法"), "suggestion": N_("问题建议"),

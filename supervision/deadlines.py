@@ -15,16 +15,16 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.calendar import WorkCalendar, local_date, local_today
-from archive.clearance import cleared, cleared_clause
-from archive.messages import msg
-from archive.models import Department, User
-from archive.models.base import utcnow
-from archive.models.documents import Document, DocumentAction, StepAssignment
-from archive.models.supervision import Reminder
-from archive.permissions import Permission, Role
 from config.supervision import SupervisionSettings
+from core import org
+from core.calendar import WorkCalendar, local_date, local_today
+from core.clearance import cleared, cleared_clause
+from core.messages import msg
+from core.models import Department, User
+from core.models.base import utcnow
+from core.models.documents import Document, DocumentAction, StepAssignment
+from core.models.supervision import Reminder
+from core.permissions import Permission, Role
 from documents import due, hooks, proxy, standing
 from notifications import notify
 from supervision.errors import NotFound, SupervisionError

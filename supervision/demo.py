@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from archive import calendar, org
-from archive.calendar import LOCAL_TZ, WorkCalendar
-from archive.models.base import utcnow
-from archive.models.documents import Document, DocumentAction, FilingRecord, RouteStep, StepAssignment
-from archive.models.supervision import Notification
+from core import calendar, org
+from core.calendar import LOCAL_TZ, WorkCalendar
+from core.models.base import utcnow
+from core.models.documents import Document, DocumentAction, FilingRecord, RouteStep, StepAssignment
+from core.models.supervision import Notification
 from documents import drafting, due, engine
 from documents.drafting import DraftFields
 

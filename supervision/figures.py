@@ -19,12 +19,12 @@ from datetime import date, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from archive import org
-from archive.calendar import WorkCalendar, day_end, day_start, local_date, local_today
-from archive.messages import msg
-from archive.models import Department
-from archive.models.documents import Document
 from config.supervision import SupervisionSettings
+from core import org
+from core.calendar import WorkCalendar, day_end, day_start, local_date, local_today
+from core.messages import msg
+from core.models import Department
+from core.models.documents import Document
 from documents.due import default_deadline
 from fileformats import tables
 from supervision import deadlines

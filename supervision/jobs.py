@@ -15,15 +15,15 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive import calendar, org
-from archive.calendar import LOCAL_TZ
-from archive.clearance import cleared
-from archive.db import Database
-from archive.messages import msg
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.supervision import JobRun
 from config import Settings
+from core import calendar, org
+from core.calendar import LOCAL_TZ
+from core.clearance import cleared
+from core.db import Database
+from core.messages import msg
+from core.models import User
+from core.models.base import utcnow
+from core.models.supervision import JobRun
 from documents import proxy
 from notifications import mail, notify
 from supervision import deadlines, tasks

@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.calendar import LOCAL_TZ, day_start
-from archive.clearance import cleared
-from archive.messages import msg
-from archive.models import User
-from archive.models.base import utcnow
-from archive.models.documents import Document, DocumentAction, RouteStep, StepAssignment
-from archive.models.supervision import ProxyGrant
+from core.calendar import LOCAL_TZ, day_start
+from core.clearance import cleared
+from core.messages import msg
+from core.models import User
+from core.models.base import utcnow
+from core.models.documents import Document, DocumentAction, RouteStep, StepAssignment
+from core.models.supervision import ProxyGrant
 from documents import proxy
 from notifications import notify
 

@@ -27,9 +27,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import demo
-from archive import migrate
-from archive.db import Database, connect
 from config import Settings, load_settings
+from core import migrate
+from core.db import Database, connect
 from intranet import create_app
 
 DEMO_PASSWORD = "demo-Passw0rd"
@@ -119,7 +119,7 @@ class PostgresCluster:
             host=url.host, port=url.port, user=url.username, password=url.password,
             dbname=url.database or "postgres", autocommit=True,
         ) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def create_database(self, template: str | None = None) -> str:
         """Create a fresh database (a copy of `template` when given) and return its name."""
@@ -227,7 +227,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # type: ignore[no-untyped-def]
+def runner(app: Flask):
     return app.test_cli_runner()
 
 
@@ -242,13 +242,13 @@ class AuthActions:
     def __init__(self, client: FlaskClient) -> None:
         self._client = client
 
-    def login(self, username: str = "clerk", password: str = DEMO_PASSWORD, **kw: object):  # type: ignore[no-untyped-def]
+    def login(self, username: str = "clerk", password: str = DEMO_PASSWORD, **kw: object):
         token = csrf_from(self._client.get("/login").get_data(as_text=True))
         return self._client.post(
             "/login", data={"username": username, "password": password, "csrf_token": token}, **kw
         )
 
-    def logout(self):  # type: ignore[no-untyped-def]
+    def logout(self):
         token = csrf_from(self._client.get("/").get_data(as_text=True))
         return self._client.post("/logout", data={"csrf_token": token})
 

@@ -6,14 +6,14 @@ import re
 
 from flask import Blueprint
 
-from archive.db import connect
+from core.db import connect
 from intranet import create_app
 from intranet.access import PUBLIC, required_permission
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "health.healthz", "static"}
 
 
-def concrete_url(rule) -> str:  # type: ignore[no-untyped-def]
+def concrete_url(rule) -> str:
     """Fill every URL variable with a plausible value."""
     return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "1" if m.group(1) in ("int", None) else "x", rule.rule)
 
@@ -53,7 +53,7 @@ def test_a_view_without_a_declaration_is_refused(settings, db, auth):
     bp = Blueprint("forgotten", __name__)
 
     @bp.get("/forgotten")
-    def forgotten():  # type: ignore[no-untyped-def]
+    def forgotten():
         return "secret"
 
     app.register_blueprint(bp)

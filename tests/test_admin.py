@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive import org
+from core import org
 
 
 def test_admin_creates_a_department_and_a_user_who_can_sign_in(client, auth, db):
@@ -37,7 +37,7 @@ def test_admin_refuses_a_bad_department_code_with_a_message(client, auth):
 def test_admin_edits_roles_and_deactivates(client, auth, db):
     auth.login("admin")
     with db.session() as s:
-        uid = org.user_by_username(s, "zl_staff").id  # type: ignore[union-attr]
+        uid = org.user_by_username(s, "zl_staff").id
     token = auth.csrf(f"/admin/users/{uid}")
     resp = client.post(f"/admin/users/{uid}", data={
         "username": "zl_staff", "display_name": "周静", "department": "ZLC", "roles": ["staff", "print_operator"],
@@ -67,7 +67,7 @@ def test_directory_roles_are_kept_apart_from_manual_grants(db):
 def test_cli_creates_the_first_admin_of_an_empty_install(tmp_path):
     from click.testing import CliRunner
 
-    from archive.db import connect
+    from core.db import connect
     from intranet.cli import cli
     from tests.conftest import make_settings
 

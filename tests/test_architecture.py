@@ -7,26 +7,26 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("fileformats", "config", "archive", "notifications", "circulation", "documents", "supervision",
+PACKAGES = ("fileformats", "config", "core", "notifications", "circulation", "documents", "supervision",
             "directory", "notices", "reporting", "inspection", "assessment", "indexer", "printing", "demo", "intranet")
 # Which top-level packages each may import (besides itself). Keep in step with docs/architecture.md.
 ALLOWED = {
     "fileformats": set(),
     "config": set(),
-    "archive": {"config", "fileformats"},
-    "notifications": {"config", "fileformats", "archive"},
-    "circulation": {"config", "fileformats", "archive", "notifications"},
-    "documents": {"config", "fileformats", "archive", "notifications", "circulation"},
-    "supervision": {"config", "fileformats", "archive", "notifications", "documents"},
-    "directory": {"config", "fileformats", "archive"},
-    "notices": {"config", "fileformats", "archive", "notifications"},
-    "reporting": {"config", "fileformats", "archive", "notifications"},
-    "inspection": {"config", "fileformats", "archive", "notifications"},
-    "assessment": {"config", "fileformats", "archive", "notifications", "reporting", "inspection"},
-    "indexer": {"config", "fileformats", "archive"},
-    "printing": {"config", "fileformats", "archive", "notifications", "indexer"},
-    "demo": {"config", "fileformats", "archive", "documents"},
-    "intranet": {"config", "fileformats", "archive", "notifications", "circulation", "documents", "supervision",
+    "core": {"config", "fileformats"},
+    "notifications": {"config", "fileformats", "core"},
+    "circulation": {"config", "fileformats", "core", "notifications"},
+    "documents": {"config", "fileformats", "core", "notifications", "circulation"},
+    "supervision": {"config", "fileformats", "core", "notifications", "documents"},
+    "directory": {"config", "fileformats", "core"},
+    "notices": {"config", "fileformats", "core", "notifications"},
+    "reporting": {"config", "fileformats", "core", "notifications"},
+    "inspection": {"config", "fileformats", "core", "notifications"},
+    "assessment": {"config", "fileformats", "core", "notifications", "reporting", "inspection"},
+    "indexer": {"config", "fileformats", "core"},
+    "printing": {"config", "fileformats", "core", "notifications", "indexer"},
+    "demo": {"config", "fileformats", "core", "documents"},
+    "intranet": {"config", "fileformats", "core", "notifications", "circulation", "documents", "supervision",
                  "directory", "notices", "reporting", "inspection", "assessment", "indexer", "printing", "demo"},
 }
 

@@ -6,12 +6,12 @@ import time
 
 from sqlalchemy import select
 
-from archive import org
-from archive.models import AuditEvent
+from core import org
+from core.models import AuditEvent
 from tests.conftest import DEMO_PASSWORD
 
 
-def audit_kinds(db, username: str) -> list[str]:  # type: ignore[no-untyped-def]
+def audit_kinds(db, username: str) -> list[str]:
     with db.session() as s:
         return list(s.scalars(select(AuditEvent.kind).where(AuditEvent.username == username).order_by(AuditEvent.id)))
 
@@ -86,7 +86,7 @@ def test_eleventh_rapid_attempt_is_refused_even_with_the_right_password(client, 
 def test_the_wait_grows_with_each_wrong_password(db, settings):
     from datetime import timedelta
 
-    from archive.models.base import utcnow
+    from core.models.base import utcnow
     from intranet.auth.service import waiting_seconds
 
     now = utcnow()
@@ -129,7 +129,7 @@ def test_deactivating_a_user_ends_their_session(client, auth, db):
     auth.login("lz_staff")
     assert client.get("/").status_code == 200
     with db.session() as s:
-        org.user_by_username(s, "lz_staff").active = False  # type: ignore[union-attr]
+        org.user_by_username(s, "lz_staff").active = False
     assert client.get("/").status_code == 302
     assert auth.login("lz_staff").status_code == 401
 
@@ -137,7 +137,7 @@ def test_deactivating_a_user_ends_their_session(client, auth, db):
 def test_password_change_signs_out_other_sessions(client, auth, db):
     auth.login("lz_staff")
     with db.session() as s:
-        org.set_password(org.user_by_username(s, "lz_staff"), "a-new-password-1")  # type: ignore[arg-type]
+        org.set_password(org.user_by_username(s, "lz_staff"), "a-new-password-1")
     assert client.get("/").status_code == 302
 
 

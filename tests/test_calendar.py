@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from archive import calendar
-from archive.calendar import WorkCalendar
-from archive.db import Database
-from archive.messages import DomainError
+from core import calendar
+from core.calendar import WorkCalendar
+from core.db import Database
+from core.messages import DomainError
 from tests.support.bureau import People
 
 

@@ -75,7 +75,7 @@ def test_any_file_to_print_is_capped_by_the_print_limit(settings, db, tmp_path):
     """Not only uploads: a 公文 or archive file to print is refused past the `print` limit, before typesetting."""
     from dataclasses import replace
 
-    from archive import org
+    from core import org
     from printing import service
 
     small = settings.replace(web=replace(settings.web, upload_limits_mb={**settings.web.upload_limits_mb, "print": 1}))

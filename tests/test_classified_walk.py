@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from archive.models import PrintJob
-from archive.models.base import utcnow
-from archive.models.documents import Document, FilingRecord, NumberEntry
+from core.models import PrintJob
+from core.models.base import utcnow
+from core.models.documents import Document, FilingRecord, NumberEntry
 from documents import drafting, ledger, proxy
 from documents.drafting import DraftFields
 from documents.proxy import GrantRequest
@@ -23,7 +23,7 @@ TITLE = "关于边境林区机密部署的请示"
 INCOMING = "省厅关于机密防火部署的来文"
 
 
-def _setup(db, settings) -> int:  # type: ignore[no-untyped-def]
+def _setup(db, settings) -> int:
     docs = Docs(db, settings)
     today = date.today()
     with db.session(write_lock=True) as s:
@@ -68,7 +68,7 @@ def _pages(year: int, doc_id: int) -> list[str]:
     ]
 
 
-def _shown(client, url: str) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+def _shown(client, url: str) -> tuple[int, bool]:
     resp = client.get(url)
     body = resp.get_data()
     resp.close()

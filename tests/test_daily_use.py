@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from archive import audit
+from core import audit
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "intranet" / "templates"
 
@@ -42,7 +42,7 @@ def test_times_are_rendered_in_the_bureau_zone_with_a_machine_readable_form(clie
     assert match.group(2) == match.group(1)[:16].replace("T", " ")
 
 
-def app_context(client):  # type: ignore[no-untyped-def]
+def app_context(client):
     return client.application.test_request_context("/")
 
 

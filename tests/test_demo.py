@@ -7,8 +7,8 @@ import stat
 import pytest
 
 import demo
-from archive import migrate, org
-from archive.db import connect
+from core import migrate, org
+from core.db import connect
 from tests.conftest import make_settings
 
 EXPECTED_ROLES = {
@@ -93,9 +93,9 @@ def test_make_run_seed_gives_the_supervision_charts_history(tmp_path):
     from click.testing import CliRunner
     from sqlalchemy import func, select
 
-    from archive.db import connect
-    from archive.models.documents import Document
     from config import load_settings
+    from core.db import connect
+    from core.models.documents import Document
     from intranet.cli import cli
 
     env = {"EOFFICE_DATA_DIR": str(tmp_path), "EOFFICE_DEMO_PASSWORD": "another-demo-pw"}

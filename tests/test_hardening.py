@@ -7,8 +7,8 @@ import io
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select
 
-from archive import org
-from archive.models import User
+from core import org
+from core.models import User
 from fileformats.tables import csv_text, safe_cell, xlsx_bytes
 
 
@@ -86,8 +86,8 @@ def test_usage_csv_neutralises_a_display_name_formula(client, auth, db):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from archive.models import PrintJob
-    from archive.models.base import utcnow
+    from core.models import PrintJob
+    from core.models.base import utcnow
 
     with db.session() as session:
         user = session.scalar(select(User).where(User.username == "lz_staff"))
@@ -118,8 +118,8 @@ def test_healthz_details_only_for_admins_and_token_holders(client, auth, setting
 
 
 def test_circulation_outsider_gets_the_same_answer_for_existing_and_missing_ids(client, auth, db):
-    from archive.models.files import ArchiveFile
     from circulation import service as circulation
+    from core.models.files import ArchiveFile
 
     with db.session() as session:
         sender = session.scalar(select(User).where(User.username == "clerk"))

@@ -24,7 +24,7 @@ def test_an_empty_health_token_accepts_no_bearer(client, settings):
 
 
 def test_the_formal_version_download_name_is_safe_for_any_document_number(client, auth, db, settings):
-    from archive.models.documents import Document
+    from core.models.documents import Document
     from documents import formal
     from tests.support.bureau import Flow
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from archive.messages import DomainError, Message, msg, translate
+from core.messages import DomainError, Message, msg, translate
 from documents.errors import ConflictError, WorkflowError
 from indexer.library import UploadError
 from intranet.uploads import UploadTooLarge
@@ -48,7 +48,7 @@ def test_every_domain_message_is_in_the_english_catalog():
     translated = {m.id for m in catalog if m.id and m.string}
     keywords = {"msg": None, "N_": None}
     missing = []
-    for package in ("archive", "notifications", "circulation", "documents", "supervision", "demo", "directory",
+    for package in ("core", "notifications", "circulation", "documents", "supervision", "demo", "directory",
                     "notices", "reporting", "inspection", "assessment", "indexer", "printing", "intranet"):
         for filename, _lineno, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=keywords,

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import JSON, String, Text, select
 
 import demo
-from archive import audit
-from archive.models import Department
-from archive.models.base import Base
-from archive.permissions import ROLE_NAMES
+from core import audit
+from core.models import Department
+from core.models.base import Base
+from core.permissions import ROLE_NAMES
 from documents.states import CLASSIFICATION_NAMES, RETENTION_NAMES
 from intranet.i18n import LANGUAGES
 
@@ -129,9 +129,9 @@ def _around(text: str, match: re.Match[str]) -> str:
 
 @pytest.fixture
 def history(settings, db):
-    from archive import org
-    from archive.models.documents import Document
     from circulation import service as circulation
+    from core import org
+    from core.models.documents import Document
     from supervision import demo as supervision_demo
 
     with db.session(write_lock=True) as session:

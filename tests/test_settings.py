@@ -53,7 +53,7 @@ def test_top_level_environment_variables(tmp_path):
 def test_settings_are_frozen(tmp_path):
     s = load_settings(env={"EOFFICE_DATA_DIR": str(tmp_path)})
     with pytest.raises(AttributeError):
-        s.web.port = 1  # type: ignore[misc]
+        s.web.port = 1
 
 
 def test_secret_key_is_generated_once_and_kept_private(tmp_path):

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 import demo
-from archive import migrate
-from archive.db import connect
-from archive.models import User
-from archive.models.printing import PrintJob
+from core import migrate
+from core.db import connect
+from core.models import User
+from core.models.printing import PrintJob
 from indexer import engine, service
 from indexer.search import matching_ids
 from tests.conftest import DEMO_PASSWORD, make_settings, on_postgresql
@@ -21,7 +21,7 @@ EARLIER_HEADS = ("0002", "0003", "0005", "0006", "0007", "0008")
 
 
 @pytest.fixture
-def empty_url(tmp_path, request):  # type: ignore[no-untyped-def]
+def empty_url(tmp_path, request):
     if not on_postgresql():
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
@@ -73,7 +73,7 @@ def test_an_earlier_database_and_index_upgrade_without_losing_anything(tmp_path,
         db.engine.dispose()
 
 
-def _everything():  # type: ignore[no-untyped-def]
+def _everything():
     from indexer.access import Scope
 
     return Scope(True, True, None, 99)

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from archive.locks import LockFile
-from archive.models import WorkerState
+from core.locks import LockFile
+from core.models import WorkerState
 from intranet.worker import PeriodicJob, Worker, WorkerAlreadyRunning
 
 
@@ -140,7 +140,7 @@ def test_worker_takes_its_database_lock_again_after_a_lost_connection(settings, 
         worker.stop()
 
 
-def _wait_for_heartbeat(db) -> None:  # type: ignore[no-untyped-def]
+def _wait_for_heartbeat(db) -> None:
     """Wait until the heartbeat thread has written its row, so a beat() called by the test only updates it."""
     for _ in range(200):
         with db.session() as session:
@@ -150,7 +150,7 @@ def _wait_for_heartbeat(db) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError("no heartbeat row after 10 s")
 
 
-def _one_beat(settings):  # type: ignore[no-untyped-def]
+def _one_beat(settings):
     """Settings whose heartbeat thread beats once at start and then not for an hour: the test beats."""
     import dataclasses
 

@@ -7,9 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from archive.terms import CLASSIFICATION_NAMES
+from core.terms import CLASSIFICATION_NAMES
 
-CLEARANCES = [SelectChoice(level, _l(label)) for level, label in CLASSIFICATION_NAMES.items()]  # type: ignore[arg-type]
+CLEARANCES = [SelectChoice(level, _l(label)) for level, label in CLASSIFICATION_NAMES.items()]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from archive import audit, org
-from archive.models import User
-from archive.permissions import ROLE_NAMES, Permission
+from core import audit, org
+from core.models import User
+from core.permissions import ROLE_NAMES, Permission
 from documents import standing
 from intranet.access import requires
 from intranet.admin.forms import DepartmentForm, UserForm
@@ -37,7 +38,7 @@ def _user_form(obj: User | None = None) -> UserForm:
 
 @bp.get("/")
 @requires(Permission.ADMIN)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     dbs = db_session()
     return render_template(
         "admin/index.html",
@@ -53,7 +54,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/departments")
 @requires(Permission.ADMIN)
-def save_department():  # type: ignore[no-untyped-def]
+def save_department() -> ResponseReturnValue:
     form = DepartmentForm()
     dbs = db_session()
     if form.validate_on_submit():
@@ -73,7 +74,7 @@ def save_department():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
-def new_user():  # type: ignore[no-untyped-def]
+def new_user() -> ResponseReturnValue:
     form = _user_form()
     dbs = db_session()
     if form.validate_on_submit():
@@ -95,7 +96,7 @@ def new_user():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
-def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+def edit_user(user_id: int) -> ResponseReturnValue:
     dbs = db_session()
     user = dbs.get(User, user_id)
     if user is None:

@@ -17,12 +17,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import calendar, org, storage
-from archive.messages import msg
-from archive.models import Department, User
-from archive.permissions import Permission
 from assessment import exports, importer, pdf, service
 from assessment.service import AssessmentError, Attachment, ItemEntry, TargetDraft
+from core import calendar, org, storage
+from core.messages import msg
+from core.models import Department, User
+from core.permissions import Permission
 from intranet.access import requires
 from intranet.assessment.forms import ActionForm, ImportForm, ReturnForm, SelfCheckForm, TargetForm
 from intranet.context import db_session, settings, signed_in_user

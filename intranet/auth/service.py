@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from archive import audit, org
-from archive.models import User
-from archive.models.base import utcnow
 from config import Settings
+from core import audit, org
+from core.models import User
+from core.models.base import utcnow
 from directory import client, presets
 from directory import sync as directory_sync
 from directory.errors import DirectoryConfigError, DirectoryError

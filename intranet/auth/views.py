@@ -5,14 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import audit, org
-from archive.permissions import Permission
+from core import audit, org
+from core.permissions import Permission
 from intranet.access import public, requires, session_version
 from intranet.auth.forms import LoginForm, PasswordChangeForm
 from intranet.auth.service import sign_in
-from intranet.context import current_user, db_session, settings
+from intranet.context import current_user, db_session, settings, signed_in_user
 from intranet.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
@@ -20,7 +21,7 @@ bp = Blueprint("auth", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user() is not None and request.method == "GET":
         return redirect(url_for("home.index"))
     form = LoginForm()
@@ -51,9 +52,9 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @requires(Permission.PORTAL)
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     lang = session.get("lang")
-    user = current_user()
+    user = signed_in_user()
     org.end_sessions(user)  # the old cookie is worthless from now on, wherever a copy of it is
     audit.record(db_session(), "logout", user=user)
     db_session().commit()
@@ -65,9 +66,9 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires(Permission.PORTAL)
-def password():  # type: ignore[no-untyped-def]
+def password() -> ResponseReturnValue:
     """修改密码 for local accounts; directory accounts are told where to change theirs."""
-    user = current_user()
+    user = signed_in_user()
     form = PasswordChangeForm()
     directory = user.source != "local"
     if request.method == "GET" or directory:
@@ -98,7 +99,7 @@ def password():  # type: ignore[no-untyped-def]
 
 @bp.get("/lang/<code>")
 @public
-def language(code: str):  # type: ignore[no-untyped-def]
+def language(code: str) -> ResponseReturnValue:
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next")))

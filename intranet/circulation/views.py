@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import org
-from archive.clearance import cleared
-from archive.models.documents import Document
-from archive.models.files import ArchiveFile
-from archive.permissions import Permission
 from circulation import service as circulation
 from circulation.errors import CirculationError, NotFound
 from circulation.service import Recipients
+from core import org
+from core.clearance import cleared
+from core.models import User
+from core.models.documents import Document
+from core.models.files import ArchiveFile
+from core.permissions import Permission
 from documents import lists, visibility
 from documents.errors import WorkflowError
 from indexer.access import visible_file
@@ -28,7 +31,7 @@ from intranet.supervision.forms import NoteForm
 bp = Blueprint("circulation", __name__, url_prefix="/circulation")
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user() -> User:
     user = signed_in_user()
     return user
 
@@ -47,7 +50,7 @@ def _flash_problems(exc: CirculationError) -> None:
 
 @bp.get("/")
 @requires(Permission.DOCUMENTS)
-def inbox():  # type: ignore[no-untyped-def]
+def inbox() -> ResponseReturnValue:
     user = _user()
     dbs = db_session()
     tab = request.args.get("tab", "unread")
@@ -82,7 +85,7 @@ def _item_for_new() -> tuple[Document | None, ArchiveFile | None]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.DOCUMENTS)
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     user = _user()
     dbs = db_session()
     document, archive_file = _item_for_new()
@@ -110,7 +113,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:circulation_id>")
 @requires(Permission.DOCUMENTS)
-def show(circulation_id: int):  # type: ignore[no-untyped-def]
+def show(circulation_id: int) -> ResponseReturnValue:
     user = _user()
     dbs = db_session()
     try:
@@ -133,7 +136,7 @@ def show(circulation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:circulation_id>/file")
 @requires(Permission.DOCUMENTS)
-def file(circulation_id: int):  # type: ignore[no-untyped-def]
+def file(circulation_id: int) -> ResponseReturnValue:
     """Serve the circulated archive file to its sender and recipients (the circulation is the permission)."""
     user = _user()
     dbs = db_session()
@@ -155,7 +158,7 @@ def file(circulation_id: int):  # type: ignore[no-untyped-def]
     return response
 
 
-def _act(circulation_id: int, work, success: str):  # type: ignore[no-untyped-def]
+def _act(circulation_id: int, work: Any, success: str) -> ResponseReturnValue:
     dbs = db_session()
     form = NoteForm()
     if not form.validate_on_submit():
@@ -176,7 +179,7 @@ def _act(circulation_id: int, work, success: str):  # type: ignore[no-untyped-de
 
 @bp.post("/<int:circulation_id>/add")
 @requires(Permission.DOCUMENTS)
-def add(circulation_id: int):  # type: ignore[no-untyped-def]
+def add(circulation_id: int) -> ResponseReturnValue:
     return _act(circulation_id, lambda dbs, form: circulation.add_recipients(
         dbs, _user(), circulation_id,
         Recipients(usernames=_names("users"), department_codes=request.form.getlist("departments"))),
@@ -185,14 +188,14 @@ def add(circulation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:circulation_id>/pass")
 @requires(Permission.DOCUMENTS)
-def pass_on(circulation_id: int):  # type: ignore[no-untyped-def]
+def pass_on(circulation_id: int) -> ResponseReturnValue:
     return _act(circulation_id, lambda dbs, form: circulation.pass_on(dbs, _user(), circulation_id, _names("users")),
                 _("已转给%(n)d位本部门同事。"))
 
 
 @bp.post("/<int:circulation_id>/recall")
 @requires(Permission.DOCUMENTS)
-def recall(circulation_id: int):  # type: ignore[no-untyped-def]
+def recall(circulation_id: int) -> ResponseReturnValue:
     ids = [int(v) for v in request.form.getlist("receipt") if v.isdigit()] or None
     return _act(circulation_id, lambda dbs, form: circulation.recall(dbs, _user(), circulation_id, ids),
                 _("已收回%(n)d份未阅传阅。"))
@@ -200,6 +203,6 @@ def recall(circulation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:circulation_id>/remind")
 @requires(Permission.DOCUMENTS)
-def remind(circulation_id: int):  # type: ignore[no-untyped-def]
+def remind(circulation_id: int) -> ResponseReturnValue:
     return _act(circulation_id, lambda dbs, form: circulation.remind_unread(
         dbs, _user(), circulation_id, form.note.data or ""), _("已提醒%(n)d位未阅人员。"))

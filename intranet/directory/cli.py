@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from archive import migrate
-from archive.permissions import ROLE_NAMES
+from core import migrate
+from core.permissions import ROLE_NAMES
 from directory import client, presets
 from directory import sync as directory_sync
 from directory.errors import DirectoryConfigError, DirectoryError

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from archive import audit, org
-from archive.permissions import Permission
+from core import audit, org
+from core.permissions import Permission
 from directory import presets
 from directory import sync as directory_sync
 from directory.errors import DirectoryConfigError
@@ -19,7 +20,7 @@ bp = Blueprint("directory", __name__, url_prefix="/admin/directory")
 
 @bp.get("/")
 @requires(Permission.ADMIN)
-def status():  # type: ignore[no-untyped-def]
+def status() -> ResponseReturnValue:
     dbs = db_session()
     cfg = settings().directory
     config_error = None
@@ -47,7 +48,7 @@ def status():  # type: ignore[no-untyped-def]
 
 @bp.post("/sync")
 @requires(Permission.ADMIN)
-def request_sync():  # type: ignore[no-untyped-def]
+def request_sync() -> ResponseReturnValue:
     form = FlaskForm()
     if not form.validate_on_submit():
         flash(_("表单已过期，请刷新页面后重试。"), "error")

@@ -1,12 +1,14 @@
 """Forms of the document pages (Flask-WTF: CSRF on every post)."""
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from archive.terms import CLASSIFICATION_NAMES, RETENTION_NAMES, RETENTION_ORDER, URGENCY_NAMES
+from core.terms import CLASSIFICATION_NAMES, RETENTION_NAMES, RETENTION_ORDER, URGENCY_NAMES
 
 URGENCIES = [
     SelectChoice(code, _l(label)) for code, label in URGENCY_NAMES.items()
@@ -34,7 +36,7 @@ class DocumentForm(FlaskForm):
     upward = BooleanField(_l("上行文（向上级机关报送，版头标注签发人）"))
     secrecy_period = StringField(_l("保密期限"), validators=[Optional(), Length(max=20)])
 
-    def __init__(self, *args, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, obj=obj, **kwargs)
         if obj is not None and not self.is_submitted():
             self.classification.data = str(obj.classification)

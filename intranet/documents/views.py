@@ -24,14 +24,15 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from archive import calendar, org, storage
-from archive.calendar import local_today
-from archive.messages import DomainError
-from archive.models import User
-from archive.models.documents import (
+from core import calendar, org, storage
+from core.calendar import local_today
+from core.messages import DomainError
+from core.models import User
+from core.models.documents import (
     Document,
     DocumentFile,
     FilingRecord,
@@ -40,7 +41,7 @@ from archive.models.documents import (
     RouteTemplate,
     StepAssignment,
 )
-from archive.permissions import ROLE_NAMES, Permission
+from core.permissions import ROLE_NAMES, Permission
 from documents import (
     common,
     drafting,
@@ -89,7 +90,7 @@ def _labels() -> dict[str, Any]:
     return {name: {k: _(v) for k, v in table.items()} for name, table in tables.items()}
 
 
-def _doc_or_404(doc_id: int):  # type: ignore[no-untyped-def]
+def _doc_or_404(doc_id: int) -> Document:
     try:
         return visibility.get_document(db_session(), doc_id, _user())
     except NotFound:
@@ -184,19 +185,19 @@ def _filtering(flt: lists.ListFilter) -> bool:
 
 @bp.get("/")
 @requires(Permission.DOCUMENTS)
-def inbox():  # type: ignore[no-untyped-def]
+def inbox() -> ResponseReturnValue:
     return _listing("inbox")
 
 
 @bp.get("/handled")
 @requires(Permission.DOCUMENTS)
-def handled():  # type: ignore[no-untyped-def]
+def handled() -> ResponseReturnValue:
     return _listing("handled")
 
 
 @bp.get("/mine")
 @requires(Permission.DOCUMENTS)
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     return _listing("mine")
 
 
@@ -216,7 +217,7 @@ def _fields(form: DocumentForm) -> drafting.DraftFields:
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.DOCUMENTS)
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     kind = request.values.get("kind", "outgoing")
     if kind not in states.Kind.__members__.values():
         abort(404)
@@ -266,9 +267,9 @@ def _intake_file(sha: str, name: str) -> tuple[str, bytes] | None:
 
 @bp.post("/intake")
 @requires(Permission.DOCUMENTS_NUMBER)
-def intake_upload():  # type: ignore[no-untyped-def]
+def intake_upload() -> ResponseReturnValue:
     """识别来文: read an uploaded incoming 公文 and pre-fill the 收文登记 form; the clerk confirms."""
-    from archive.models.documents import Document as DocumentModel
+    from core.models.documents import Document as DocumentModel
     from documents import intake
 
     ActionForm().validate_on_submit()
@@ -307,7 +308,7 @@ def intake_upload():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:doc_id>")
 @requires(Permission.DOCUMENTS)
-def show(doc_id: int):  # type: ignore[no-untyped-def]
+def show(doc_id: int) -> ResponseReturnValue:
     dbs, user = db_session(), _user()
     doc = _doc_or_404(doc_id)
     acknowledge = engine.needs_acknowledgement(dbs, doc)
@@ -363,7 +364,7 @@ def _main_versions(dbs: Any, doc: Any) -> list[DocumentFile]:
 
 def _since_my_last_action(dbs: Any, doc: Any, user: User) -> tuple[int, int] | None:
     """(old, new) 正文 file ids when the 正文 changed since the user last acted on the document."""
-    from archive.models.documents import DocumentAction
+    from core.models.documents import DocumentAction
 
     last = dbs.scalar(select(DocumentAction.at).where(DocumentAction.document_id == doc.id,
                                                       DocumentAction.actor_id == user.id)
@@ -379,7 +380,7 @@ def _since_my_last_action(dbs: Any, doc: Any, user: User) -> tuple[int, int] | N
 
 @bp.get("/<int:doc_id>/diff")
 @requires(Permission.DOCUMENTS)
-def diff(doc_id: int):  # type: ignore[no-untyped-def]
+def diff(doc_id: int) -> ResponseReturnValue:
     """The text differences between two versions of the 正文 (default: the last two)."""
     from documents import diffs
 
@@ -405,7 +406,7 @@ def diff(doc_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/<int:doc_id>/formal.pdf", defaults={"fmt": "pdf"})
 @bp.get("/<int:doc_id>/formal.docx", defaults={"fmt": "docx"})
 @requires(Permission.DOCUMENTS)
-def formal_file(doc_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def formal_file(doc_id: int, fmt: str) -> ResponseReturnValue:
     """The 套红 formal version (GB/T 9704) once the worker has made it."""
     doc = _doc_or_404(doc_id)
     target = formal.path(settings().files_dir, doc, fmt)
@@ -419,7 +420,7 @@ def formal_file(doc_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/formal/retry")
 @requires(Permission.DOCUMENTS)
-def formal_retry(doc_id: int):  # type: ignore[no-untyped-def]
+def formal_retry(doc_id: int) -> ResponseReturnValue:
     """Ask the worker again for the formal version (after a failure, e.g. a Word 正文 was uploaded)."""
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
@@ -477,7 +478,7 @@ def _print_preview(f: DocumentFile, doc: Any, options: print_service.PrintOption
 
 @bp.route("/<int:doc_id>/files/<int:file_id>/print", methods=["GET", "POST"])
 @requires(Permission.PRINT)
-def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+def print_file(doc_id: int, file_id: int) -> ResponseReturnValue:
     """Print a file of the document with the print page's choices; GET shows where it would go and why.
 
     File id 0 is the 套红 formal version, once the worker has made it."""
@@ -525,7 +526,7 @@ def print_file(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/acknowledge")
 @requires(Permission.DOCUMENTS)
-def acknowledge(doc_id: int):  # type: ignore[no-untyped-def]
+def acknowledge(doc_id: int) -> ResponseReturnValue:
     """签收: a recipient confirms receipt of a distributed document."""
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
@@ -541,7 +542,7 @@ def acknowledge(doc_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/edit")
 @requires(Permission.DOCUMENTS)
-def edit(doc_id: int):  # type: ignore[no-untyped-def]
+def edit(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     form = DocumentForm()
     if not form.validate_on_submit():
@@ -554,7 +555,7 @@ def edit(doc_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/files")
 @requires(Permission.DOCUMENTS)
-def upload(doc_id: int):  # type: ignore[no-untyped-def]
+def upload(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
     upload = request.files.get("file")
@@ -586,7 +587,7 @@ def _store_upload(upload: Any, role: str) -> storage.Stored:
 
 @bp.post("/<int:doc_id>/files/<slot>/remove")
 @requires(Permission.DOCUMENTS)
-def remove_file(doc_id: int, slot: str):  # type: ignore[no-untyped-def]
+def remove_file(doc_id: int, slot: str) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     version = request.form.get("version", type=int) or 0
     return _run(doc.id, lambda s: drafting.remove_file(s, doc.id, _user(), slot, expected_version=version),
@@ -603,7 +604,7 @@ def _file_or_404(doc_id: int, file_id: int) -> DocumentFile:
 
 @bp.get("/<int:doc_id>/files/<int:file_id>")
 @requires(Permission.DOCUMENTS)
-def download(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+def download(doc_id: int, file_id: int) -> ResponseReturnValue:
     f = _file_or_404(doc_id, file_id)
     path = storage.blob_path(settings().files_dir, f.sha256)
     # Always a download with a sniff-proof type: an uploaded file must never run as a page.
@@ -613,7 +614,7 @@ def download(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:doc_id>/files/<int:file_id>/preview")
 @requires(Permission.DOCUMENTS)
-def preview(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+def preview(doc_id: int, file_id: int) -> ResponseReturnValue:
     f = _file_or_404(doc_id, file_id)
     files_dir = settings().files_dir
     ext = storage.extension(f.filename)
@@ -630,7 +631,7 @@ def preview(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/files/<int:file_id>/preview/retry")
 @requires(Permission.DOCUMENTS)
-def retry_preview(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
+def retry_preview(doc_id: int, file_id: int) -> ResponseReturnValue:
     f = _file_or_404(doc_id, file_id)
     storage.retry_preview(settings().files_dir, f.sha256)
     return redirect(url_for("documents.preview", doc_id=doc_id, file_id=file_id))
@@ -638,7 +639,7 @@ def retry_preview(doc_id: int, file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:doc_id>/sheet.pdf")
 @requires(Permission.DOCUMENTS)
-def sheet(doc_id: int):  # type: ignore[no-untyped-def]
+def sheet(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     dbs = db_session()
     record = dbs.scalar(select(FilingRecord).where(FilingRecord.document_id == doc.id))
@@ -654,7 +655,7 @@ def sheet(doc_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/plan")
 @requires(Permission.DOCUMENTS)
-def plan(doc_id: int):  # type: ignore[no-untyped-def]
+def plan(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
     version = request.form.get("version", type=int) or 0
@@ -675,7 +676,7 @@ def _posted_plan(doc: Any) -> dict[str, Any]:
 
 @bp.post("/<int:doc_id>/submit")
 @requires(Permission.DOCUMENTS)
-def submit(doc_id: int):  # type: ignore[no-untyped-def]
+def submit(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     ActionForm().validate_on_submit()
     version = request.form.get("version", type=int) or 0
@@ -693,7 +694,7 @@ def submit(doc_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/cancel")
 @requires(Permission.DOCUMENTS)
-def cancel(doc_id: int):  # type: ignore[no-untyped-def]
+def cancel(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     version = request.form.get("version", type=int) or 0
     return _run(doc.id, lambda s: drafting.cancel(s, doc.id, _user(), expected_version=version,
@@ -702,7 +703,7 @@ def cancel(doc_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/withdraw")
 @requires(Permission.DOCUMENTS)
-def withdraw(doc_id: int):  # type: ignore[no-untyped-def]
+def withdraw(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     version = request.form.get("version", type=int) or 0
     if version != doc.version:  # posted again, or the page is stale: nothing is taken back twice
@@ -714,7 +715,7 @@ def withdraw(doc_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:doc_id>/comment")
 @requires(Permission.DOCUMENTS)
-def comment(doc_id: int):  # type: ignore[no-untyped-def]
+def comment(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     key = (request.form.get("form_key") or "")[:64]  # one key per rendered form: a repeat is 「已处理」
     return _run(doc.id, lambda s: engine.comment(s, doc.id, _user(), request.form.get("opinion", ""),
@@ -728,7 +729,7 @@ def _lines(text: str | None) -> list[str]:
 
 @bp.post("/<int:doc_id>/act")
 @requires(Permission.DOCUMENTS)
-def act(doc_id: int):  # type: ignore[no-untyped-def]
+def act(doc_id: int) -> ResponseReturnValue:
     doc = _doc_or_404(doc_id)
     form = ActionForm()
     form.validate_on_submit()
@@ -798,7 +799,7 @@ def _export(kind: str, year: int, headers: list[str], rows: list[list[Any]], tit
 
 @bp.get("/register")
 @requires(Permission.DOCUMENTS_NUMBER)
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     dbs = db_session()
     year = request.args.get("year", type=int) or ledger.local_year()
     if request.args.get("format") in ("csv", "xlsx"):
@@ -810,7 +811,7 @@ def register():  # type: ignore[no-untyped-def]
 
 @bp.get("/register/incoming")
 @requires(Permission.DOCUMENTS_NUMBER)
-def incoming_register():  # type: ignore[no-untyped-def]
+def incoming_register() -> ResponseReturnValue:
     """收文登记簿: the year's 收文 with 来文机关, 来文字号, 主办部门 and state; CSV/XLSX like the 发文登记簿."""
     dbs = db_session()
     year = request.args.get("year", type=int) or ledger.local_year()
@@ -824,7 +825,7 @@ def incoming_register():  # type: ignore[no-untyped-def]
 
 @bp.post("/register/<int:entry_id>/void")
 @requires(Permission.DOCUMENTS_NUMBER)
-def void(entry_id: int):  # type: ignore[no-untyped-def]
+def void(entry_id: int) -> ResponseReturnValue:
     dbs = db_session()
     ActionForm().validate_on_submit()
     entry = dbs.get(NumberEntry, entry_id)
@@ -845,7 +846,7 @@ def void(entry_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/catalogue")
 @requires(Permission.DOCUMENTS)
-def catalogue():  # type: ignore[no-untyped-def]
+def catalogue() -> ResponseReturnValue:
     # The office clerk files and the archivists keep the catalogue: either permission opens it.
     if not (can(Permission.DOCUMENTS_NUMBER) or can(Permission.ARCHIVE_MANAGE)):
         abort(403)
@@ -863,7 +864,7 @@ def catalogue():  # type: ignore[no-untyped-def]
 
 @bp.get("/templates")
 @requires(Permission.ADMIN)
-def templates():  # type: ignore[no-untyped-def]
+def templates() -> ResponseReturnValue:
     return render_template("documents/templates.html",
                            templates=routes.templates(db_session(), include_inactive=True), **_labels())
 
@@ -899,7 +900,7 @@ def _number_preview(code: str) -> str:
 
 @bp.route("/templates/edit", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
-def edit_template():  # type: ignore[no-untyped-def]
+def edit_template() -> ResponseReturnValue:
     """The route template form: one row per step (who, optional, 会签 mode, 文号 code with a live preview)."""
     dbs = db_session()
     code = request.args.get("code", "")
@@ -938,7 +939,7 @@ def edit_template():  # type: ignore[no-untyped-def]
 
 @bp.get("/templates/number-preview")
 @requires(Permission.ADMIN)
-def number_preview():  # type: ignore[no-untyped-def]
+def number_preview() -> ResponseReturnValue:
     """JSON {"number": next 文号 for ?code=} for the route form's live preview; nothing is taken."""
     code = request.args.get("code", "")[:64]
     return jsonify({"number": _number_preview(code)})
@@ -946,7 +947,7 @@ def number_preview():  # type: ignore[no-untyped-def]
 
 @bp.get("/templates/<code>.json")
 @requires(Permission.ADMIN)
-def export_template(code: str):  # type: ignore[no-untyped-def]
+def export_template(code: str) -> ResponseReturnValue:
     """Download a route template as JSON (for backup or another install; editing is done in the form)."""
     template = db_session().scalar(select(RouteTemplate).where(RouteTemplate.code == code))
     if template is None:

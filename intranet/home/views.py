@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
+from flask.typing import ResponseReturnValue
 
-from archive import audit, calendar, org
-from archive.models import User
-from archive.permissions import ROLE_NAMES, Permission, Role
 from circulation import service as circulation
+from core import audit, calendar, org
+from core.models import User
+from core.permissions import ROLE_NAMES, Permission, Role
 from documents import lists
 from inspection import service as inspection
 from intranet.access import requires
@@ -22,7 +23,7 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 @requires(Permission.PORTAL)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     user = signed_in_user()
     roles = sorted(
         ((a.role.code, a.role.name, a.source) for a in user.role_assignments),

@@ -6,7 +6,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from archive.messages import N_
+from core.messages import N_
 
 KIND_CHOICES = [SelectChoice("ordinary", _l("一般")), SelectChoice("urgent", _l("紧急"))]
 SCHEDULE_CHOICES = [SelectChoice("monthly", _l("每月反馈")), SelectChoice("weekly", _l("每周反馈")),

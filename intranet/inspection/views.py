@@ -12,9 +12,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from archive import calendar, org
-from archive.models import User
-from archive.permissions import Permission
+from core import calendar, org
+from core.models import User
+from core.permissions import Permission
 from inspection import documents, report, service
 from inspection.service import Filters, InspectionError, ItemDraft
 from intranet.access import requires

@@ -8,10 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import calendar, org, storage
-from archive.db import begin_write
-from archive.models.base import BUREAU_ZONE
-from archive.permissions import ROLE_NAMES, Permission
+from core import calendar, org, storage
+from core.db import begin_write
+from core.models.base import BUREAU_ZONE
+from core.permissions import ROLE_NAMES, Permission
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.feedback import form_errors, perform, refuse
@@ -89,7 +89,7 @@ def new() -> ResponseReturnValue:
     return render_template("notices/new.html", form=form, office=office)
 
 
-def _notice_or_404(notice_id: int):  # type: ignore[no-untyped-def]
+def _notice_or_404(notice_id: int):
     try:
         return service.get(db_session(), settings(), signed_in_user(), notice_id)
     except NoticeError:

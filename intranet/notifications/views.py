@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive.permissions import Permission
+from core.permissions import Permission
 from documents import proxy
 from intranet.access import requires
 from intranet.context import current_user, db_session, signed_in_user
@@ -44,7 +45,7 @@ def _topbar_state() -> dict[str, Any]:
 
 @bp.get("/")
 @requires(Permission.PORTAL)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     user = signed_in_user()
     before = request.args.get("before", type=int)
     unread_only = request.args.get("unread") == "1"
@@ -55,7 +56,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:notification_id>/go")
 @requires(Permission.PORTAL)
-def go(notification_id: int):  # type: ignore[no-untyped-def]
+def go(notification_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     dbs = db_session()
     note = notify.get(dbs, user, notification_id)
@@ -69,7 +70,7 @@ def go(notification_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/read")
 @requires(Permission.PORTAL)
-def read_all():  # type: ignore[no-untyped-def]
+def read_all() -> ResponseReturnValue:
     user = signed_in_user()
     dbs = db_session()
     count = notify.mark_read(dbs, user)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from archive import org
+from core import org
 from intranet.cli_support import Context, pass_ctx
 from printing import service
 from printing.backends import PrintServerUnavailable, make_backend

@@ -7,21 +7,21 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from archive.terms import CLASSIFICATION_NAMES
+from core.terms import CLASSIFICATION_NAMES
 from printing.service import PrintOptions
 
-MEDIA = [SelectChoice("auto", _l("按文件纸张"))] + [SelectChoice(m, m) for m in ("A4", "A3", "B4", "B5", "A5")]  # type: ignore[arg-type]
+MEDIA = [SelectChoice("auto", _l("按文件纸张"))] + [SelectChoice(m, m) for m in ("A4", "A3", "B4", "B5", "A5")]
 QUALITY = [
-    SelectChoice("normal", _l("普通")),  # type: ignore[arg-type]
-    SelectChoice("high", _l("高质量")),  # type: ignore[arg-type]
-    SelectChoice("draft", _l("草稿（省墨）")),  # type: ignore[arg-type]
+    SelectChoice("normal", _l("普通")),
+    SelectChoice("high", _l("高质量")),
+    SelectChoice("draft", _l("草稿（省墨）")),
 ]
 DUPLEX = [
-    SelectChoice("", _l("默认（部门打印机双面）")),  # type: ignore[arg-type]
-    SelectChoice("two", _l("双面")),  # type: ignore[arg-type]
-    SelectChoice("one", _l("单面")),  # type: ignore[arg-type]
+    SelectChoice("", _l("默认（部门打印机双面）")),
+    SelectChoice("two", _l("双面")),
+    SelectChoice("one", _l("单面")),
 ]
-CLASSIFICATIONS = [SelectChoice(level, _l(label)) for level, label in CLASSIFICATION_NAMES.items()]  # type: ignore[arg-type]
+CLASSIFICATIONS = [SelectChoice(level, _l(label)) for level, label in CLASSIFICATION_NAMES.items()]
 
 
 class DocumentPrintForm(FlaskForm):

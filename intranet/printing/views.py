@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive.clearance import cleared
-from archive.models import PrintJob
-from archive.permissions import Permission
+from core.clearance import cleared
+from core.models import PrintJob
+from core.permissions import Permission
 from intranet.access import can, requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.feedback import refuse, say
@@ -20,7 +23,7 @@ bp = Blueprint("printing", __name__, url_prefix="/printing")
 TIER_LABELS = {"department": "部门打印机", "central": "文印室"}
 
 
-def _archive_file(file_id: str | None):  # type: ignore[no-untyped-def]
+def _archive_file(file_id: str | None):
     if not file_id:
         return None
     try:
@@ -54,7 +57,7 @@ def _page_context() -> dict[str, object]:
 
 @bp.get("/")
 @requires(Permission.PRINT)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     form = PrintForm()
     archive_file = _archive_file(request.args.get("archive_file"))
     if archive_file is not None:
@@ -64,7 +67,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/")
 @requires(Permission.PRINT)
-def submit():  # type: ignore[no-untyped-def]
+def submit() -> ResponseReturnValue:
     form = PrintForm()
     back = url_for("printing.index", archive_file=form.archive_file.data or None)
     if not form.validate_on_submit():
@@ -77,7 +80,7 @@ def submit():  # type: ignore[no-untyped-def]
             source: service.Source = service.ArchiveSource(int(form.archive_file.data))
         except ValueError:
             abort(400)
-    elif upload is not None and getattr(upload, "filename", ""):
+    elif upload is not None and getattr(upload, "filename", None):
         try:
             source = service.UploadedFile(upload.filename, read_limited(upload.stream, "print"))
         except UploadTooLarge as exc:
@@ -106,14 +109,14 @@ def submit():  # type: ignore[no-untyped-def]
 
 @bp.get("/jobs")
 @requires(Permission.PRINT)
-def jobs_fragment():  # type: ignore[no-untyped-def]
+def jobs_fragment() -> ResponseReturnValue:
     """The rows of "my jobs", fetched every few seconds by printing.js for live states."""
     return render_template("printing/_jobs.html", **_page_context())
 
 
 @bp.post("/jobs/<int:job_id>/cancel")
 @requires(Permission.PRINT)
-def cancel(job_id: int):  # type: ignore[no-untyped-def]
+def cancel(job_id: int) -> ResponseReturnValue:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -133,7 +136,7 @@ def cancel(job_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/console")
 @requires(Permission.PRINT_OPERATE)
-def console():  # type: ignore[no-untyped-def]
+def console() -> ResponseReturnValue:
     dbs, cfg = db_session(), settings()
     active, done = service.console_jobs(dbs, cfg, viewer=signed_in_user())
     room = service.policy(cfg).central_queues
@@ -147,7 +150,7 @@ def console():  # type: ignore[no-untyped-def]
 
 @bp.get("/console/<int:job_id>/preview.pdf")
 @requires(Permission.PRINT_OPERATE)
-def preview(job_id: int):  # type: ignore[no-untyped-def]
+def preview(job_id: int) -> ResponseReturnValue:
     """The PDF a held job will print, for the operator to check before 放行 (within their clearance)."""
     job = db_session().get(PrintJob, job_id)
     user = signed_in_user()
@@ -161,7 +164,7 @@ def preview(job_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/console/<int:job_id>/release")
 @requires(Permission.PRINT_OPERATE)
-def release(job_id: int):  # type: ignore[no-untyped-def]
+def release(job_id: int) -> ResponseReturnValue:
     return _operator_action(
         lambda dbs: service.release(dbs, signed_in_user(), job_id),
         lambda job: _("已放行《%(title)s》，送 %(queue)s 打印。", title=job.title, queue=job.queue),
@@ -170,7 +173,7 @@ def release(job_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/console/<int:job_id>/move")
 @requires(Permission.PRINT_OPERATE)
-def move(job_id: int):  # type: ignore[no-untyped-def]
+def move(job_id: int) -> ResponseReturnValue:
     queue = request.form.get("queue", "")
     return _operator_action(
         lambda dbs: service.move(dbs, settings(), signed_in_user(), job_id, queue),
@@ -178,7 +181,7 @@ def move(job_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _operator_action(act, done_message):  # type: ignore[no-untyped-def]
+def _operator_action(act: Any, done_message: Any) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     dbs = db_session()
@@ -195,7 +198,7 @@ def _operator_action(act, done_message):  # type: ignore[no-untyped-def]
 
 @bp.get("/printers")
 @requires(Permission.PRINT_ADMIN)
-def printers():  # type: ignore[no-untyped-def]
+def printers() -> ResponseReturnValue:
     dbs, cfg = db_session(), settings()
     year, month = _month_arg()
     return render_template(
@@ -207,7 +210,7 @@ def printers():  # type: ignore[no-untyped-def]
 
 @bp.get("/usage.csv")
 @requires(Permission.PRINT)
-def usage_csv():  # type: ignore[no-untyped-def]
+def usage_csv() -> ResponseReturnValue:
     """Monthly accounting as CSV: everyone's for printing admins, one's own department's otherwise."""
     year, month = _month_arg()
     user = signed_in_user()

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import calendar, org, storage
-from archive.models.base import BUREAU_ZONE
-from archive.models.reporting import Issue
-from archive.permissions import Permission
+from core import calendar, org, storage
+from core.models.base import BUREAU_ZONE
+from core.models.reporting import Issue
+from core.permissions import Permission
 from fileformats import tables
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
@@ -94,7 +94,7 @@ def _draft(form: ItemForm) -> ItemDraft:
                      call_id=int(call) if call.isdigit() else None)
 
 
-def _attach(item) -> None:  # type: ignore[no-untyped-def]
+def _attach(item: Any) -> None:
     for upload in request.files.getlist("attachments"):
         if upload and upload.filename:
             data = read_limited(upload.stream, "document")
@@ -128,7 +128,7 @@ def new() -> ResponseReturnValue:
                            own=service.unit_of_user(dbs, user), hours=cfg.reporting.urgent_report_hours)
 
 
-def _item_or_404(item_id: int):  # type: ignore[no-untyped-def]
+def _item_or_404(item_id: int):
     try:
         return service.get(db_session(), settings(), signed_in_user(), item_id)
     except ReportingError:
@@ -182,8 +182,8 @@ def edit(item_id: int) -> ResponseReturnValue:
         form.title.data, form.body.data, form.category.data = item.title, item.body, item.category
         form.event_at.data = item.event_at.astimezone(BUREAU_ZONE).replace(tzinfo=None) if item.event_at else None
         form.call.data = str(item.call_id) if item.call_id else ""
-        if item.call_id and all(v != str(item.call_id) for v, _label in form.call.choices):  # type: ignore[union-attr]
-            form.call.choices.append((str(item.call_id), item.call.theme))  # type: ignore[union-attr]
+        if item.call_id and all(v != str(item.call_id) for v, _label in form.call.choices):
+            form.call.choices.append((str(item.call_id), item.call.theme))
     if form.validate_on_submit():
         try:
             was_returned = item.status == "returned"

@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from archive import org
-from archive.models.files import OUTCOMES
+from core import org
+from core.models.files import OUTCOMES
 from indexer import engine, service
 from indexer.access import Scope, scope_for
 from indexer.search import matching_ids
@@ -24,7 +24,7 @@ def index_group() -> None:
 @pass_ctx
 def index_rebuild(ctx: Context) -> None:
     """Reconcile the archive folder, then rebuild the index from the stored texts (resumable)."""
-    from archive import migrate
+    from core import migrate
 
     migrate.upgrade(ctx.db)
     bar = click.progressbar(length=1, label="重建索引 / rebuilding", show_pos=True, file=sys.stderr)
@@ -111,7 +111,7 @@ def search_command(ctx: Context, query: str, username: str | None, limit: int, a
     """Search the archive index for QUERY."""
     from sqlalchemy import select
 
-    from archive.models.files import ArchiveFile
+    from core.models.files import ArchiveFile
 
     with ctx.db.session() as session:
         if username:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import audit, org
-from archive.models.files import OUTCOMES
-from archive.permissions import Permission
+from core import audit, org
+from core.models.files import OUTCOMES
+from core.permissions import Permission
 from documents.states import RETENTION_NAMES
 from indexer import library, search, service
 from indexer.access import visible_file
@@ -42,7 +43,7 @@ def _date(name: str) -> date | None:
 
 @bp.get("/")
 @requires(Permission.ARCHIVE_SEARCH)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     q = request.args.get("q", "").strip()[:500]
     sort = "date" if request.args.get("sort") == "date" else "relevance"
     outcome = request.args.get("outcome") or None
@@ -69,7 +70,7 @@ def _url_with(key: str, value: object) -> str:
 
 @bp.get("/files/<int:file_id>")
 @requires(Permission.ARCHIVE_SEARCH)
-def preview(file_id: int):  # type: ignore[no-untyped-def]
+def preview(file_id: int) -> ResponseReturnValue:
     dbs = db_session()
     row = visible_file(dbs, current_user(), file_id)
     if row is None:
@@ -83,7 +84,7 @@ def preview(file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/files/<int:file_id>/download")
 @requires(Permission.ARCHIVE_SEARCH)
-def download(file_id: int):  # type: ignore[no-untyped-def]
+def download(file_id: int) -> ResponseReturnValue:
     dbs = db_session()
     row = visible_file(dbs, current_user(), file_id)
     if row is None:
@@ -112,7 +113,7 @@ def _upload_form() -> UploadForm:
 
 @bp.get("/library")
 @requires(Permission.ARCHIVE_SEARCH)
-def library_index():  # type: ignore[no-untyped-def]
+def library_index() -> ResponseReturnValue:
     dbs = db_session()
     shelves = library.shelves(dbs, current_user())
     dept = _int("dept")
@@ -126,7 +127,7 @@ def library_index():  # type: ignore[no-untyped-def]
 
 @bp.post("/library/upload")
 @requires(Permission.ARCHIVE_MANAGE)
-def upload():  # type: ignore[no-untyped-def]
+def upload() -> ResponseReturnValue:
     form = _upload_form()
     if not form.validate_on_submit():
         form_errors(form)
@@ -152,14 +153,14 @@ def upload():  # type: ignore[no-untyped-def]
 
 @bp.get("/status")
 @requires(Permission.ARCHIVE_MANAGE)
-def status():  # type: ignore[no-untyped-def]
+def status() -> ResponseReturnValue:
     st = service.status(db_session(), settings())
     return render_template("search/status.html", st=st, form=RetryForm(), outcomes=OUTCOMES)
 
 
 @bp.post("/status/retry")
 @requires(Permission.ARCHIVE_MANAGE)
-def retry():  # type: ignore[no-untyped-def]
+def retry() -> ResponseReturnValue:
     form = RetryForm()
     if not form.validate_on_submit():
         flash(_("页面已过期，请刷新后重试。"), "error")

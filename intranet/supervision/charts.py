@@ -5,6 +5,7 @@ Every text is escaped; colours are SVG presentation attributes (the CSP forbids 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -28,7 +29,7 @@ def rate_colour(rate: float | None) -> str:
     return OK if rate >= 0.9 else WARN if rate >= 0.7 else BAD
 
 
-def hbars(bars: list[Bar], *, maximum: float, title: str, colour=None, width: int = 560,  # type: ignore[no-untyped-def]
+def hbars(bars: list[Bar], *, maximum: float, title: str, colour: Callable[[Bar], str] | None = None, width: int = 560,
           row: int = 26, label_width: int = 150) -> Markup:
     """Return a horizontal bar chart: one row per bar, the value written after it."""
     height = 30 + row * max(1, len(bars))
@@ -54,8 +55,8 @@ def hbars(bars: list[Bar], *, maximum: float, title: str, colour=None, width: in
     return Markup("".join(out))
 
 
-def columns(bars: list[Bar], *, maximum: float, title: str, colour=None, width: int = 560,  # type: ignore[no-untyped-def]
-            height: int = 220) -> Markup:
+def columns(bars: list[Bar], *, maximum: float, title: str, colour: Callable[[Bar], str] | None = None,
+            width: int = 560, height: int = 220) -> Markup:
     """Return a column chart (one column per period, e.g. the twelve months), value above each column."""
     n = max(1, len(bars))
     left, bottom, top = 36, 28, 18

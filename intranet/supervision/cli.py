@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from archive.calendar import LOCAL_TZ
-from archive.models.base import utcnow
+from core.calendar import LOCAL_TZ
+from core.models.base import utcnow
 from intranet.cli_support import Context, pass_ctx
 from notifications import mail
 from supervision import demo, jobs

@@ -8,9 +8,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 KIND_CHOICES = [
-    SelectChoice("outgoing", _l("发文")),  # type: ignore[arg-type]
-    SelectChoice("incoming", _l("收文")),  # type: ignore[arg-type]
-    SelectChoice("request", _l("签报")),  # type: ignore[arg-type]
+    SelectChoice("outgoing", _l("发文")),
+    SelectChoice("incoming", _l("收文")),
+    SelectChoice("request", _l("签报")),
 ]
 
 
@@ -39,9 +39,9 @@ class RemindForm(FlaskForm):
 class CalendarDayForm(FlaskForm):
     day = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期。"))])
     kind = SelectField(_l("安排"), choices=[
-        SelectChoice("off", _l("放假")),  # type: ignore[arg-type]
-        SelectChoice("work", _l("调休上班")),  # type: ignore[arg-type]
-        SelectChoice("normal", _l("恢复正常（周一至周五上班）")),  # type: ignore[arg-type]
+        SelectChoice("off", _l("放假")),
+        SelectChoice("work", _l("调休上班")),
+        SelectChoice("normal", _l("恢复正常（周一至周五上班）")),
     ])
     name = StringField(_l("名称"), validators=[Optional(), Length(max=50)])
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from archive import org
-from archive.messages import DomainError
-from archive.models import User
-from archive.permissions import Permission
+from core import org
+from core.messages import DomainError
+from core.models import User
+from core.permissions import Permission
 from documents import proxy
 from documents.proxy import GrantRequest
 from intranet.access import can, requires
@@ -66,7 +67,7 @@ def _create(form: ProxyForm, for_admin: bool) -> bool:
 
 @bp.route("/", methods=["GET", "POST"])
 @requires(Permission.PORTAL)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     user = signed_in_user()
     form = _form(False)
     if request.method == "POST" and _create(form, False):
@@ -82,7 +83,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
-def admin():  # type: ignore[no-untyped-def]
+def admin() -> ResponseReturnValue:
     form = _form(True)
     if request.method == "POST" and _create(form, True):
         return redirect(url_for("proxy.admin"))
@@ -94,7 +95,7 @@ def admin():  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:grant_id>/cancel")
 @requires(Permission.PORTAL)
-def cancel(grant_id: int):  # type: ignore[no-untyped-def]
+def cancel(grant_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     dbs = db_session()
     try:

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from archive import calendar, org
-from archive.messages import DomainError
-from archive.permissions import Permission
+from core import calendar, org
+from core.messages import DomainError
+from core.permissions import Permission
 from intranet.access import requires
 from intranet.context import current_user, db_session, settings, signed_in_user
 from intranet.feedback import form_errors, perform, refuse, say
@@ -48,7 +49,7 @@ def _pct(rate: float | None) -> str:
 
 @bp.get("/")
 @requires(Permission.SUPERVISION)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     dbs = db_session()
     cfg = settings().supervision
     year, by, period = _period_args()
@@ -90,7 +91,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/export.csv")
 @requires(Permission.SUPERVISION)
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     dbs = db_session()
     year, by, _period = _period_args()
     periods = figures.months(year) if by == "month" else figures.quarters(year)
@@ -107,7 +108,7 @@ def _lists(items: list[deadlines.OpenItem]) -> dict[str, Any]:
 
 @bp.get("/overdue")
 @requires(Permission.SUPERVISION)
-def overdue():  # type: ignore[no-untyped-def]
+def overdue() -> ResponseReturnValue:
     dbs = db_session()
     cfg = settings().supervision
     cal = calendar.load(dbs)
@@ -123,7 +124,7 @@ def overdue():  # type: ignore[no-untyped-def]
 
 @bp.get("/mine")
 @requires(Permission.DOCUMENTS)
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     user = signed_in_user()
     dbs = db_session()
     items = deadlines.open_items(dbs, settings().supervision, calendar.load(dbs), holder=user, viewer=user,
@@ -135,7 +136,7 @@ def mine():  # type: ignore[no-untyped-def]
 
 @bp.post("/remind")
 @requires(Permission.DOCUMENTS)
-def remind():  # type: ignore[no-untyped-def]
+def remind() -> ResponseReturnValue:
     user = signed_in_user()
     form = RemindForm()
     back = request.form.get("back", "")
@@ -165,7 +166,7 @@ def remind():  # type: ignore[no-untyped-def]
 
 @bp.get("/calendar")
 @requires(Permission.SUPERVISION)
-def calendar_page():  # type: ignore[no-untyped-def]
+def calendar_page() -> ResponseReturnValue:
     dbs = db_session()
     year = request.args.get("year", type=int) or calendar.local_today().year
     years = calendar.years(dbs)
@@ -183,7 +184,7 @@ def _back(year: int) -> Response:
 
 @bp.post("/calendar/day")
 @requires(Permission.ADMIN)
-def calendar_day():  # type: ignore[no-untyped-def]
+def calendar_day() -> ResponseReturnValue:
     form = CalendarDayForm()
     if not form.validate_on_submit():
         form_errors(form)
@@ -208,7 +209,7 @@ def _dates(text: str) -> list[date]:
 
 @bp.post("/calendar/block")
 @requires(Permission.ADMIN)
-def calendar_block():  # type: ignore[no-untyped-def]
+def calendar_block() -> ResponseReturnValue:
     form = CalendarBlockForm()
     if not form.validate_on_submit():
         form_errors(form)
@@ -221,7 +222,7 @@ def calendar_block():  # type: ignore[no-untyped-def]
 
 @bp.post("/calendar/year")
 @requires(Permission.ADMIN)
-def calendar_year():  # type: ignore[no-untyped-def]
+def calendar_year() -> ResponseReturnValue:
     form = CalendarYearForm()
     if not form.validate_on_submit() or not (form.year.data or "").isdigit():
         flash(_("请填写四位数年份。"), "error")

@@ -10,11 +10,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from archive import calendar, org
-from archive.models.assessment import AssessmentTarget, SelfCheck
-from archive.models.base import BUREAU_ZONE
 from assessment import importer, service
 from assessment.service import ItemEntry, TargetDraft
+from core import calendar, org
+from core.models.assessment import AssessmentTarget, SelfCheck
+from core.models.base import BUREAU_ZONE
 from tests.support.bureau import switch
 
 # A quarter long past, whatever day the tests run: every due date has passed.
@@ -26,7 +26,7 @@ def _flashes(html: str) -> str:
     return " ".join(re.findall(r'<div class="flash[^"]*"[^>]*>(.*?)</div>', html, re.S))
 
 
-def _seed_targets(db, settings, codes=("LZC", "ZLC")) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
+def _seed_targets(db, settings, codes=("LZC", "ZLC")) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     with db.session(write_lock=True) as s:
         clerk = org.user_by_username(s, "clerk")
@@ -40,7 +40,7 @@ def _seed_targets(db, settings, codes=("LZC", "ZLC")) -> dict[str, list[int]]:  
     return out
 
 
-def _dept_id(db, code: str) -> int:  # type: ignore[no-untyped-def]
+def _dept_id(db, code: str) -> int:
     with db.session() as s:
         return org.department_by_code(s, code).id
 

@@ -12,22 +12,22 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from archive import calendar, org
-from archive.models import AuditEvent
-from archive.models.assessment import AssessmentTarget, SelfCheck, SelfCheckReminder
-from archive.models.base import BUREAU_ZONE
-from archive.models.supervision import Notification
 from assessment import demo, exports, importer, service
 from assessment.service import AssessmentError, ItemEntry, TargetDraft
+from core import calendar, org
+from core.models import AuditEvent
+from core.models.assessment import AssessmentTarget, SelfCheck, SelfCheckReminder
+from core.models.base import BUREAU_ZONE
+from core.models.supervision import Notification
 
 YEAR = 2026
 
 
-def _user(s, name):  # type: ignore[no-untyped-def]
+def _user(s, name):
     return org.user_by_username(s, name)
 
 
-def _dept(s, code):  # type: ignore[no-untyped-def]
+def _dept(s, code):
     return org.department_by_code(s, code)
 
 
@@ -47,7 +47,7 @@ def _xlsx(rows: list[list[object]], headers: list[str] | None = None) -> bytes:
     return out.getvalue()
 
 
-def _targets(s, settings, code: str, n: int = 2) -> list[AssessmentTarget]:  # type: ignore[no-untyped-def]
+def _targets(s, settings, code: str, n: int = 2) -> list[AssessmentTarget]:
     clerk = _user(s, "clerk")
     return [service.add_target(s, settings, clerk, YEAR, TargetDraft(
         department_id=_dept(s, code).id, category="work", content=f"{code}目标{i}", measure="验收为准",
@@ -59,7 +59,7 @@ def _all(targets: list[AssessmentTarget], status: str = "done") -> dict[int, Ite
     return {t.id: ItemEntry(status, "已按计划完成") for t in targets}
 
 
-def _working(settings):  # type: ignore[no-untyped-def]
+def _working(settings):
     return dataclasses.replace(settings, assessment=dataclasses.replace(settings.assessment,
                                                                          self_check_day_kind="working"))
 

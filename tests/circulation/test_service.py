@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from archive.db import Database
-from archive.models.documents import ReadReceipt
-from archive.models.files import ArchiveFile
-from archive.models.supervision import Notification, Reminder
 from circulation import service as circulation
 from circulation.errors import CirculationError, NotFound
 from circulation.service import Recipients
+from core.db import Database
+from core.models.documents import ReadReceipt
+from core.models.files import ArchiveFile
+from core.models.supervision import Notification, Reminder
 from documents import visibility
 from tests.support.bureau import Docs, People
 

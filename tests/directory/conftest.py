@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from archive.db import Database
 from config import Settings
+from core.db import Database
 from intranet import create_app
 from tests.conftest import make_settings
 from tests.directory.bureau import (  # noqa: F401  (re-exported for the tests)

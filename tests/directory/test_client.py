@@ -15,7 +15,7 @@ from tests.directory.conftest import PASSWORDS, dn
 from tests.directory.slapd import Slapd
 
 
-def settings_for(tmp_path, **directory: object) -> DirectorySettings:  # type: ignore[no-untyped-def]
+def settings_for(tmp_path, **directory: object) -> DirectorySettings:
     from tests.directory.conftest import to_toml
 
     path = tmp_path / "d.toml"
@@ -109,7 +109,7 @@ def test_bind_password_from_a_file_is_never_shown(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def ad_like_slapd(tmp_path_factory):  # type: ignore[no-untyped-def]
+def ad_like_slapd(tmp_path_factory):
     """A slapd that, like Active Directory, treats a DN with an empty password as a successful anonymous bind."""
     from tests.directory.conftest import PEOPLE_LDIF
 

@@ -8,21 +8,21 @@ import uuid
 
 from sqlalchemy import select
 
-from archive import audit, org
-from archive.models import User
-from archive.models.documents import StepAssignment
-from archive.models.org import AuditEvent
+from core import audit, org
+from core.models import User
+from core.models.documents import StepAssignment
+from core.models.org import AuditEvent
 from directory import presets
 from directory import sync as directory_sync
 from tests.directory.conftest import PASSWORDS, dn, person
 from tests.directory.slapd import GROUPS, PEOPLE
 
 
-def _config(private_slapd, directory_settings):  # type: ignore[no-untyped-def]
+def _config(private_slapd, directory_settings):
     return presets.resolve(directory_settings([private_slapd.url]).directory)
 
 
-def _user(db, username: str) -> User | None:  # type: ignore[no-untyped-def]
+def _user(db, username: str) -> User | None:
     with db.session() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is not None:
@@ -123,7 +123,7 @@ def test_an_ou_move_and_a_lost_group_take_the_tasks_along(private_slapd, directo
     assert PASSWORDS  # the bureau's people are the conftest's
 
 
-def _sign_in(make_app, settings, username: str, password: str):  # type: ignore[no-untyped-def]
+def _sign_in(make_app, settings, username: str, password: str):
     from tests.conftest import csrf_from
 
     client = make_app(settings).test_client()

@@ -8,25 +8,25 @@ import time
 import pytest
 from sqlalchemy import select
 
-from archive import org
-from archive.models import AuditEvent, User
+from core import org
+from core.models import AuditEvent, User
 from tests.conftest import DEMO_PASSWORD, csrf_from
 from tests.directory.conftest import PASSWORDS
 from tests.directory.slapd import SERVICE_PW
 
 
-def login(client, username: str, password: str):  # type: ignore[no-untyped-def]
+def login(client, username: str, password: str):
     token = csrf_from(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
 @pytest.fixture
-def plain(slapd, directory_settings, make_app):  # type: ignore[no-untyped-def]
+def plain(slapd, directory_settings, make_app):
     """A test client of an app signing in against the shared slapd over plain LDAP."""
     return make_app(directory_settings([slapd.url])).test_client()
 
 
-def audit_details(db, username: str) -> list[str]:  # type: ignore[no-untyped-def]
+def audit_details(db, username: str) -> list[str]:
     with db.session() as s:
         return [f"{e.kind} {e.detail}" for e in s.scalars(select(AuditEvent).where(AuditEvent.username == username))]
 

@@ -7,15 +7,15 @@ import time
 
 from sqlalchemy import select
 
-from archive import org
-from archive.models import AuditEvent
+from core import org
+from core.models import AuditEvent
 from directory import presets
 from directory import sync as directory_sync
 from tests.directory.conftest import PASSWORDS, dn
 from tests.directory.test_login import login
 
 
-def _change_password(slapd, entry: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def _change_password(slapd, entry: str, password: str) -> None:
     time.sleep(1.1)  # pwdChangedTime has whole seconds: the change must be later than any earlier one
     slapd.modify(f"dn: {entry}\nchangetype: modify\nreplace: userPassword\nuserPassword: {password}\n")
 

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from archive import org
-from archive.models import Department, User
-from archive.models.directory import DirectoryDeactivation, DirectorySyncRun
+from core import org
+from core.models import Department, User
+from core.models.directory import DirectoryDeactivation, DirectorySyncRun
 from directory import presets
 from directory import sync as directory_sync
 from directory.errors import DirectoryError
@@ -18,7 +18,7 @@ from tests.directory.conftest import GROUPS, dn, person
 from tests.directory.slapd import SERVICE_DN
 
 
-def directory_users(db) -> dict[str, User]:  # type: ignore[no-untyped-def]
+def directory_users(db) -> dict[str, User]:
     with db.session() as s:
         users = s.scalars(select(User).where(User.source == "directory")).all()
         for u in users:
@@ -27,7 +27,7 @@ def directory_users(db) -> dict[str, User]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def config(private_slapd, directory_settings):  # type: ignore[no-untyped-def]
+def config(private_slapd, directory_settings):
     return presets.resolve(directory_settings([private_slapd.url], page_size=2).directory)
 
 

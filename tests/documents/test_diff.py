@@ -8,7 +8,7 @@ import io
 from docx import Document
 from lxml import etree
 
-from archive import org
+from core import org
 from documents import diffs, drafting, engine
 from tests.support.bureau import page
 

@@ -7,12 +7,12 @@ import re
 
 from sqlalchemy import select
 
-from archive.models.printing import PrintJob
+from core.models.printing import PrintJob
 from printing.routing import Policy, PrintRequest, route
 from tests.support.bureau import page, switch
 
 
-def _print_url(client, doc_id):  # type: ignore[no-untyped-def]
+def _print_url(client, doc_id):
     html = page(client, doc_id)
     return re.search(rf'href="(/documents/{doc_id}/files/\d+/print)"', html).group(1)
 

@@ -56,12 +56,12 @@ def _form(page: str, doc_id: int) -> dict[str, str] | None:
     return posted
 
 
-def _fields(flow, doc_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _fields(flow, doc_id: int) -> dict[str, object]:
     doc = flow.doc(doc_id)
     return {name: getattr(doc, name, None) for name in KEPT}
 
 
-def _to(flow, state: str) -> int:  # type: ignore[no-untyped-def]
+def _to(flow, state: str) -> int:
     if state == "收文草稿":
         return flow.draft("clerk", kind="incoming", title="省厅关于松材线虫病普查的通知", source_organ="省林业厅",
                           source_number="川林函〔2026〕8号", received_on=date(2026, 3, 2), cc_recipients="造林绿化处")

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from archive import org
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.models.documents import FilingRecord
+from core import org
+from core.models.base import BUREAU_ZONE, utcnow
+from core.models.documents import FilingRecord
 from documents import engine, filing
 from indexer import search, service
 from indexer.records import attach_record_metadata
@@ -74,9 +74,9 @@ def test_search_page_filters_and_document_link(flow, db, settings, client, auth)
 
 def test_a_recipient_in_another_department_opens_searches_and_prints_the_filed_copy(flow, db, settings, client, auth):
     """Issue 12 §1: distributed to 造林绿化处, filed under 林政资源管理处's folder, still theirs to read."""
-    from archive.models.documents import ReadReceipt
-    from archive.models.files import ArchiveFile
-    from archive.models.printing import PrintJob
+    from core.models.documents import ReadReceipt
+    from core.models.files import ArchiveFile
+    from core.models.printing import PrintJob
 
     doc_id = flow.draft(title="关于古树名木保护的通知")
     other_id = flow.draft(title="关于古树名木普查的内部请示")  # filed too, but never sent to 造林绿化处

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from archive import org
+from core import org
 from documents import drafting, formal
 from tests.indexer.realfiles import docx_bytes
 from tests.support.bureau import page
@@ -14,7 +14,7 @@ from tests.support.bureau import page
 pytestmark = pytest.mark.slow
 
 
-def _to_numbered(flow, db, settings, *, word: bool) -> int:  # type: ignore[no-untyped-def]
+def _to_numbered(flow, db, settings, *, word: bool) -> int:
     doc_id = flow.draft(title="关于开展古树名木普查的通知")
     if word:
         with db.session(write_lock=True) as s:
@@ -63,8 +63,8 @@ def test_a_pdf_main_text_fails_with_the_reason_and_retry_asks_again(flow, db, se
 def test_the_formal_version_is_printed_and_filed(flow, db, settings, client, auth):
     from sqlalchemy import select
 
-    from archive.models.documents import FilingRecord
-    from archive.models.printing import PrintJob
+    from core.models.documents import FilingRecord
+    from core.models.printing import PrintJob
 
     doc_id = _to_numbered(flow, db, settings, word=True)
     auth.login("lz_staff")

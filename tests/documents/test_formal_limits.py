@@ -7,7 +7,7 @@ import resource
 
 import pytest
 
-from archive import org
+from core import org
 from documents import drafting, formal
 from tests.support import inflating_docx
 from tests.support.bureau import page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive import org
+from core import org
 from documents import format_check, routes
 from documents.errors import WorkflowError
 from tests.support.bureau import page

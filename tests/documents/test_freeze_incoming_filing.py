@@ -8,8 +8,8 @@ from datetime import date
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from archive import org
-from archive.models.documents import DocumentAction, FilingRecord
+from core import org
+from core.models.documents import DocumentAction, FilingRecord
 from documents import drafting, engine, exports, filing
 from documents.drafting import DraftFields
 from tests.support import make_pdf

@@ -6,17 +6,17 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from archive import calendar
-from archive.db import Database
-from archive.models.documents import Document, RouteStep, StepAssignment
-from archive.models.supervision import Notification
 from config import Settings
+from core import calendar
+from core.db import Database
+from core.models.documents import Document, RouteStep, StepAssignment
+from core.models.supervision import Notification
 from documents import hooks, lists, proxy
 from documents.proxy import GrantRequest
 from tests.support.bureau import Docs, People, to_sign
 
 
-def active_step(s, doc_id: int) -> RouteStep:  # type: ignore[no-untyped-def]
+def active_step(s, doc_id: int) -> RouteStep:
     doc = s.get(Document, doc_id)
     return s.scalar(select(RouteStep).where(RouteStep.document_id == doc_id, RouteStep.route_round == doc.route_round,
                                             RouteStep.state == "active"))

@@ -205,7 +205,7 @@ def test_the_clerk_uploads_a_pdf_and_the_register_form_is_prefilled(client, auth
 
     from sqlalchemy import select
 
-    from archive.models.documents import Document, DocumentFile
+    from core.models.documents import Document, DocumentFile
 
     sample = _samples()[1]  # a classified, urgent PDF
     path = tmp_path / "来文.pdf"

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from archive import org
-from archive.db import connect
-from archive.models.documents import DocumentAction, NumberEntry
+from core import org
+from core.db import connect
+from core.models.documents import DocumentAction, NumberEntry
 from documents import common, engine, exports, ledger, visibility
 from documents.errors import WorkflowError
 from documents.routes import save_template

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from archive import org
-from archive.models.documents import DocumentAction, FilingRecord, NumberEntry, ReadReceipt
-from archive.permissions import Role
+from core import org
+from core.models.documents import DocumentAction, FilingRecord, NumberEntry, ReadReceipt
+from core.permissions import Role
 from documents import drafting, engine
 from documents.errors import ConflictError, WorkflowError
 
 FULL_PLAN = {"departments": {"countersign": ["ZLC"]}}
 
 
-def walk_to_number(flow, doc_id):  # type: ignore[no-untyped-def]
+def walk_to_number(flow, doc_id):
     flow.submit(doc_id)
     flow.approve(doc_id, "lz_head")
     flow.approve(doc_id, "zl_head", "会签同意")
@@ -289,7 +289,7 @@ def test_a_distributed_document_stays_in_the_recipients_received_list(flow, db, 
 
 
 def test_distribution_tells_each_recipient_and_refuses_an_empty_department(flow, db, settings):
-    from archive.models.supervision import Notification
+    from core.models.supervision import Notification
 
     doc_id = flow.draft(plan=FULL_PLAN, title="分发通知测试")
     walk_to_number(flow, doc_id)
@@ -313,7 +313,7 @@ def test_distribution_tells_each_recipient_and_refuses_an_empty_department(flow,
 
 def test_a_route_can_ask_recipients_to_confirm_receipt(flow, db, settings, client, auth):
     """分发 with 签收 (template option `acknowledge`): opening does not count; the drafter sees who has signed."""
-    from archive.models.documents import RouteTemplate
+    from core.models.documents import RouteTemplate
 
     with db.session(write_lock=True) as s:
         template = s.scalar(select(RouteTemplate).where(RouteTemplate.code == "outgoing"))

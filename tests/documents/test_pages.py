@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from archive.models.documents import Document, StepAssignment
+from core.models.documents import Document, StepAssignment
 from tests.indexer.realfiles import docx_bytes
 from tests.support import inflating_docx, make_pdf
 from tests.support.bureau import field, page, switch
@@ -16,7 +16,7 @@ from tests.support.bureau import field, page, switch
 XSS = "<script>alert('x')</script>"
 
 
-def new_document(client, auth, title, *, filename="正文.pdf", classification="1"):  # type: ignore[no-untyped-def]
+def new_document(client, auth, title, *, filename="正文.pdf", classification="1"):
     token = auth.csrf("/documents/new?kind=outgoing")
     resp = client.post("/documents/new", data={
         "csrf_token": token, "kind": "outgoing", "title": title, "urgency": "urgent",
@@ -27,7 +27,7 @@ def new_document(client, auth, title, *, filename="正文.pdf", classification="
     return int(resp.headers["Location"].rstrip("/").split("/")[-1])
 
 
-def act(client, auth, doc_id, **data):  # type: ignore[no-untyped-def]
+def act(client, auth, doc_id, **data):
     html = page(client, doc_id)
     form = {"csrf_token": auth.csrf(f"/documents/{doc_id}"), "op": "complete",
             "assignment_id": field(html, "assignment_id"), "version": field(html, "version"), **data}
@@ -157,8 +157,8 @@ def test_registers_and_templates_pages(client, auth, flow):
 
 
 def test_two_heads_click_at_once_one_wins(client, auth, flow, db, app):
-    from archive import org
-    from archive.permissions import Role
+    from core import org
+    from core.permissions import Role
 
     with db.session() as s:
         org.create_user(s, "office_head2", "副主任", department_code="BGS", roles=[Role.DEPT_HEAD],
@@ -188,7 +188,7 @@ def test_two_heads_click_at_once_one_wins(client, auth, flow, db, app):
 
 
 def test_filing_through_the_page_hands_metadata_to_the_indexer(client, auth, flow, db, settings):
-    from archive.models.files import RecordMetadata
+    from core.models.files import RecordMetadata
 
     doc_id = flow.draft(title="归档元数据测试")
     flow.submit(doc_id)
@@ -211,7 +211,7 @@ def test_filing_through_the_page_hands_metadata_to_the_indexer(client, auth, flo
 
 
 def test_print_the_main_text_from_the_document_page(client, auth, flow, db):
-    from archive.models.printing import PrintJob
+    from core.models.printing import PrintJob
 
     doc_id = flow.draft(title="打印测试")
     auth.login("lz_staff")
@@ -228,7 +228,7 @@ def test_print_the_main_text_from_the_document_page(client, auth, flow, db):
                        data={"csrf_token": auth.csrf("/documents/"), "copies": "1"}).status_code == 404
 
 
-def submit_without_main_text(client, auth):  # type: ignore[no-untyped-def]
+def submit_without_main_text(client, auth):
     """As lz_staff: a draft without its 正文 is submitted (refused), then an .exe is uploaded (refused).
 
     Returns (the page after 提交, the page after the upload)."""
@@ -294,7 +294,7 @@ def test_sending_an_incoming_document_back(client, auth, flow):
     assert "已退回来文单位" in resp and "未加盖公章" in resp
 
 
-def _upload(client, auth, doc_id: int, name: str, data: bytes) -> str:  # type: ignore[no-untyped-def]
+def _upload(client, auth, doc_id: int, name: str, data: bytes) -> str:
     html = page(client, doc_id)
     client.post(f"/documents/{doc_id}/files", data={
         "csrf_token": auth.csrf("/documents/"), "version": field(html, "version"), "role": "attachment",
@@ -306,7 +306,7 @@ def _upload(client, auth, doc_id: int, name: str, data: bytes) -> str:  # type: 
 
 @pytest.mark.slow
 def test_docx_preview_is_converted_by_the_worker_not_the_request(client, auth, flow, db, settings):
-    from archive import storage
+    from core import storage
 
     doc_id = flow.draft(title="预览测试")
     auth.login("lz_staff")
@@ -323,7 +323,7 @@ def test_docx_preview_is_converted_by_the_worker_not_the_request(client, auth, f
 
 
 def test_an_inflating_docx_is_refused_with_its_reason_and_a_retry(client, auth, flow, db, settings):
-    from archive import storage
+    from core import storage
 
     doc_id = flow.draft(title="压缩炸弹测试")
     auth.login("lz_staff")
@@ -342,7 +342,7 @@ def test_page_counts_of_uploads_are_read_in_a_limited_child(tmp_path):
     import resource
     import time
 
-    from archive import storage
+    from core import storage
 
     bomb = tmp_path / "bomb.docx"
     bomb.write_bytes(inflating_docx(200, "docProps/app.xml"))
@@ -358,7 +358,7 @@ def test_page_counts_of_uploads_are_read_in_a_limited_child(tmp_path):
 
 def test_the_route_shown_is_the_route_submitted(client, auth, flow, db, settings):
     """提交 sends the route as the form shows it, without a separate 保存路由 (issue 12 §1.1)."""
-    from archive.models.documents import RouteStep
+    from core.models.documents import RouteStep
 
     doc_id = flow.draft(title="路由即所见测试")
     auth.login("lz_staff")
@@ -410,7 +410,7 @@ def test_each_action_says_what_happened_and_where_the_document_is(client, auth, 
 
 
 def test_the_history_of_changes_reads_in_english(client, auth, flow, db, settings):
-    from archive import org
+    from core import org
     from documents import drafting, engine
 
     doc_id = flow.draft(title="关于变更记录的通知")

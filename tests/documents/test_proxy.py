@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from archive import calendar, org
-from archive.models.documents import DocumentAction
+from core import calendar, org
+from core.models.documents import DocumentAction
 from documents import engine, lists, proxy, visibility
 from documents.errors import WorkflowError
 from documents.proxy import GrantRequest

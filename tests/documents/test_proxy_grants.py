@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from archive.db import Database
-from archive.messages import DomainError
+from core.db import Database
+from core.messages import DomainError
 from documents import proxy
 from documents.proxy import GrantRequest
 from tests.support.bureau import People, at
@@ -16,7 +16,7 @@ D1, D2 = date(2026, 12, 1), date(2026, 12, 5)
 TODAY = date(2026, 11, 30)
 
 
-def grant(s, principal: str, deputy: str, first=D1, last=D2, **kw):  # type: ignore[no-untyped-def]
+def grant(s, principal: str, deputy: str, first=D1, last=D2, **kw):
     p = People(s)
     who = getattr(p, principal)
     return proxy.create(s, kw.pop("actor", who), GrantRequest(who, getattr(p, deputy), first, last, **kw), today=TODAY)

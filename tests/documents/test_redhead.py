@@ -52,7 +52,7 @@ CENTRE = redhead.LEFT_MM + 156 / 2  # the 版心's centre line, 106 mm from the 
 BOTTOM = redhead.PAGE_H_MM - redhead.BOTTOM_MM  # the 版心's bottom edge, 262 mm
 
 
-def _find(page, text):  # type: ignore[no-untyped-def]
+def _find(page, text):
     found = [line for line in page if text in line.text]
     assert found, f"{text!r} not on the page: {[line.text for line in page]}"
     return found[0]

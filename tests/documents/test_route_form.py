@@ -8,7 +8,7 @@ import lxml.html
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from archive.models.documents import RouteTemplate, SequenceCounter
+from core.models.documents import RouteTemplate, SequenceCounter
 from documents import ledger
 
 

@@ -8,12 +8,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from archive import calendar
-from archive.db import Database
-from archive.models.documents import Document, DocumentAction
-from archive.models.supervision import Notification
 from circulation import service as circulation
 from config import Settings
+from core import calendar
+from core.db import Database
+from core.models.documents import Document, DocumentAction
+from core.models.supervision import Notification
 from documents import engine, lists, proxy, visibility
 from documents.errors import WorkflowError
 from documents.proxy import GrantRequest
@@ -37,7 +37,7 @@ def director_signs(db: Database) -> None:
                              active=True, actor=People(s).admin)
 
 
-def window(db: Database, principal: str, deputy: str, **kw) -> None:  # type: ignore[no-untyped-def]
+def window(db: Database, principal: str, deputy: str, **kw) -> None:
     today = calendar.local_today()
     with db.session(write_lock=True) as s:
         p = People(s)
@@ -45,7 +45,7 @@ def window(db: Database, principal: str, deputy: str, **kw) -> None:  # type: ig
                                                             today, today + timedelta(days=2), **kw))
 
 
-def to_sign(docs: Docs, **fields) -> int:  # type: ignore[no-untyped-def]
+def to_sign(docs: Docs, **fields) -> int:
     doc_id = docs.to_head(**fields)
     docs.approve(doc_id, "lz_head")
     docs.approve(doc_id, "office_head")

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from archive import org
-from archive.calendar import local_today
-from archive.messages import DomainError
-from archive.models.documents import Document, DocumentAction, NumberEntry, StepAssignment
-from archive.models.supervision import Notification
+from core import org
+from core.calendar import local_today
+from core.messages import DomainError
+from core.models.documents import Document, DocumentAction, NumberEntry, StepAssignment
+from core.models.supervision import Notification
 from documents import drafting, engine, lists, proxy, standing
 from documents.errors import ConflictError, WorkflowError
 from documents.proxy import GrantRequest
@@ -21,7 +21,7 @@ from supervision import deadlines
 from tests.support.bureau import People, to_sign
 
 
-def _notices(db, username: str, doc_id: int, kind: str = "task") -> list[Notification]:  # type: ignore[no-untyped-def]
+def _notices(db, username: str, doc_id: int, kind: str = "task") -> list[Notification]:
     with db.session() as s:
         user = org.user_by_username(s, username)
         return list(s.scalars(select(Notification).where(Notification.user_id == user.id,
@@ -200,7 +200,7 @@ def test_numbering_across_the_year_end_asks_keep_or_renew(docs, db, settings, mo
 
 
 def test_the_incoming_date_defaults_to_the_bureau_date(client, auth, monkeypatch):
-    from archive import calendar
+    from core import calendar
 
     # 07:00 on 1 January in Beijing is still 31 December on the server (UTC).
     monkeypatch.setattr(calendar, "utcnow", lambda: datetime(2026, 12, 31, 23, 0, tzinfo=UTC))

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from archive import org
-from archive.calendar import local_today
-from archive.messages import DomainError
-from archive.models.documents import Document, DocumentAction, NumberEntry
-from archive.models.supervision import Notification
+from core import org
+from core.calendar import local_today
+from core.messages import DomainError
+from core.models.documents import Document, DocumentAction, NumberEntry
+from core.models.supervision import Notification
 from documents import drafting, engine, exports, proxy, standing
 from documents.errors import WorkflowError
 from documents.proxy import GrantRequest
@@ -22,7 +22,7 @@ from supervision import jobs
 from tests.support.bureau import People, to_sign
 
 
-def _titles(db, username: str, kind: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+def _titles(db, username: str, kind: str | None = None) -> list[str]:
     with db.session() as s:
         user = org.user_by_username(s, username)
         stmt = select(Notification.title).where(Notification.user_id == user.id)
@@ -99,7 +99,7 @@ def test_chasing_an_inactive_holder_names_who_holds_the_task_now(docs, db, setti
     assert len(_titles(db, "lz_head")) == before
 
 
-def deadlines_remind(s, settings, doc_id: int, target: str):  # type: ignore[no-untyped-def]
+def deadlines_remind(s, settings, doc_id: int, target: str):
     from supervision import deadlines
 
     return deadlines.remind(s, settings.supervision, org.user_by_username(s, "clerk"), doc_id,

@@ -11,15 +11,15 @@ import io
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from archive import db as archive_db
-from archive import storage
-from archive.models.documents import DocumentFile
+from core import db as archive_db
+from core import storage
+from core.models.documents import DocumentFile
 from intranet import create_app
 from tests.conftest import AuthActions
 from tests.support.bureau import field, page
 
 
-def _post(client, path: str, fields: dict, **kw):  # type: ignore[no-untyped-def]
+def _post(client, path: str, fields: dict, **kw):
     """A multipart post encoded in memory (werkzeug's test client spools bodies over 500 KB to a temporary
     file it never closes)."""
     from werkzeug.datastructures import FileStorage
@@ -30,7 +30,7 @@ def _post(client, path: str, fields: dict, **kw):  # type: ignore[no-untyped-def
     return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}", **kw)
 
 
-def _another_writer_gets_the_lock_at_once(db, doc_id: int) -> bool:  # type: ignore[no-untyped-def]
+def _another_writer_gets_the_lock_at_once(db, doc_id: int) -> bool:
     """From a second connection: take the write lock (SQLite BEGIN IMMEDIATE with no busy wait; PostgreSQL
     the document's row lock, NOWAIT) and write a row; True when that worked without waiting."""
     conn = db.engine.connect()
@@ -59,7 +59,7 @@ def test_uploads_are_stored_before_the_write_transaction_takes_the_lock(client, 
     seen: list[bool] = []
     real_store = storage.store
 
-    def store_and_look(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def store_and_look(*args, **kwargs):
         seen.append(_another_writer_gets_the_lock_at_once(db, doc_id))
         return real_store(*args, **kwargs)
 

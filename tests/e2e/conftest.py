@@ -115,7 +115,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
     from playwright.sync_api import sync_playwright
@@ -127,7 +127,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     pg = context.new_page()
@@ -135,7 +135,7 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def login(page, server: LiveServer, username: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+def login(page, server: LiveServer, username: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the form and wait for the home page."""
     page.goto(server.url + "/login")
     page.fill("#username", username)
@@ -145,7 +145,7 @@ def login(page, server: LiveServer, username: str, password: str = DEMO_PASSWORD
         raise AssertionError(f"sign-in as {username} ended on {page.url}")
 
 
-def click_to_load(page, target) -> None:  # type: ignore[no-untyped-def]
+def click_to_load(page, target) -> None:
     """Click `target` (a selector or a locator) and return once the page it loads has loaded.
 
     Waiting for a selector after a click races: until the browser commits the new page the old
@@ -156,13 +156,13 @@ def click_to_load(page, target) -> None:  # type: ignore[no-untyped-def]
         locator.click()
 
 
-def switch_user(page, server: LiveServer, username: str) -> None:  # type: ignore[no-untyped-def]
+def switch_user(page, server: LiveServer, username: str) -> None:
     """Sign out whoever is signed in (drop the cookies) and sign in as `username`."""
     page.context.clear_cookies()
     login(page, server, username)
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -9,7 +9,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from archive import calendar
+from core import calendar
 from tests.e2e.conftest import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e

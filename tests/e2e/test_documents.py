@@ -31,7 +31,7 @@ def _pdf() -> bytes:
 
 
 
-def handle(page, server, doc_url, username, opinion=None, before=None):  # type: ignore[no-untyped-def]
+def handle(page, server, doc_url, username, opinion=None, before=None):
     """Open the document as `username`, fill the step's fields and press the main action button."""
     switch_user(page, server, username)
     page.goto(doc_url)
@@ -74,7 +74,7 @@ def test_outgoing_document_from_draft_to_archive_search(page, live_server):
     screenshot(page, "documents-inbox")
     handle(page, server, doc_url, "director", "同意印发。")
 
-    def numbering(pg):  # type: ignore[no-untyped-def]
+    def numbering(pg):
         pg.fill("#copies", "30")
         pg.check("input[name=distribution_departments][value=LZC]")
 
@@ -130,7 +130,7 @@ def test_incoming_document_from_registration_to_filing(page, live_server):
     handle(page, server, doc_url, "clerk", "属我局职责，请办公室拟办。")
     handle(page, server, doc_url, "office_head", "拟请林政资源管理处主办，造林绿化处协办。")
 
-    def assign(pg):  # type: ignore[no-untyped-def]
+    def assign(pg):
         pg.select_option("#lead_department", "LZC")
         pg.check("input[name=co_departments][value=ZLC]")
 
@@ -139,7 +139,7 @@ def test_incoming_document_from_registration_to_filing(page, live_server):
     handle(page, server, doc_url, "zl_head", "造林处已配合提供资料。")
     handle(page, server, doc_url, "lz_head", "已部署全局防火检查。")
     handle(page, server, doc_url, "lz_head", "办结。")
-    def file_it(pg):  # type: ignore[no-untyped-def]
+    def file_it(pg):
         # The drafter's page holds the edit form and the step form at once: ids must stay unique.
         ids = pg.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
         assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

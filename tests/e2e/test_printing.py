@@ -16,7 +16,7 @@ from tests.printing.conftest import A3_SIZE, make_pdf
 pytestmark = pytest.mark.e2e
 
 
-def _reload_until(page, selector: str, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def _reload_until(page, selector: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while page.locator(selector).count() == 0:
         if time.monotonic() > deadline:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from archive.models.base import BUREAU_ZONE
+from core.models.base import BUREAU_ZONE
 from tests.e2e.conftest import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 TITLE = "城北林区发生一起森林火情"
 
 
-def _late_count(page) -> int:  # type: ignore[no-untyped-def]
+def _late_count(page) -> int:
     row = page.locator("#bulletin-table tr:has-text('造林绿化处')")
     return int(row.locator("td").nth(-2).inner_text())
 

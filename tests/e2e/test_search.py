@@ -11,7 +11,7 @@ from tests.e2e.conftest import click_to_load, screenshot, switch_user
 pytestmark = pytest.mark.e2e
 
 
-def _search_until(page, server, query: str, expect: str, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def _search_until(page, server, query: str, expect: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         page.goto(f"{server.url}/search/?q={query}")
@@ -24,12 +24,12 @@ def _search_until(page, server, query: str, expect: str, timeout: float = 30.0) 
 
 
 
-def _wait_indexed(server, count: int, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_indexed(server, count: int, timeout: float = 60.0) -> None:
     # Sign in once the start-up indexing has settled: the demo's files are written at start.
     from sqlalchemy import func, select
 
-    from archive.db import connect
-    from archive.models.files import ArchiveFile
+    from core.db import connect
+    from core.models.files import ArchiveFile
 
     db = connect(server.settings.database_url)
     deadline = time.monotonic() + timeout
@@ -46,7 +46,7 @@ def _wait_indexed(server, count: int, timeout: float = 60.0) -> None:  # type: i
         db.engine.dispose()
 
 
-def test_browser_search_shows_highlighted_chinese_results(page, live_server):  # type: ignore[no-untyped-def]
+def test_browser_search_shows_highlighted_chinese_results(page, live_server):
     _wait_indexed(live_server, 3)
     switch_user(page, live_server, "archivist")
     click_to_load(page, "text=档案检索")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive import org
-from archive.db import connect
+from core import org
+from core.db import connect
 from documents import drafting, engine
 from documents.drafting import DraftFields
 from tests.e2e.conftest import click_to_load, screenshot, switch_user
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 TITLE = "关于国有林场改革实施方案的请示"
 
 
-def _to_signing(server) -> int:  # type: ignore[no-untyped-def]
+def _to_signing(server) -> int:
     """A 发文 by the deputy, through 处室审核 and 核稿, waiting for 签发 (the leaders)."""
     db = connect(server.settings.database_url)
     try:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 
 
-def new_document(page, server, title: str) -> str:  # type: ignore[no-untyped-def]
+def new_document(page, server, title: str) -> str:
     """Draft a 发文 through the form and return its page URL."""
     page.goto(server.url + "/documents/new?kind=outgoing")
     page.fill("#title", title)
@@ -25,7 +25,7 @@ def new_document(page, server, title: str) -> str:  # type: ignore[no-untyped-de
     return page.url
 
 
-def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type: ignore[no-untyped-def]
+def test_circulation_is_read_and_the_sender_sees_it(page, live_server):
     server = live_server
     switch_user(page, server, "office_head")
     doc_url = new_document(page, server, "关于国庆节期间值班安排的通知（传阅）")
@@ -55,7 +55,7 @@ def test_circulation_is_read_and_the_sender_sees_it(page, live_server):  # type:
     screenshot(page, "supervision-circulation-read")
 
 
-def test_supervision_page_shows_charts(page, live_server):  # type: ignore[no-untyped-def]
+def test_supervision_page_shows_charts(page, live_server):
     switch_user(page, live_server, "director")
     click_to_load(page, 'nav.mainnav >> text="督办"')  # exact: 督查督办 is another area
     assert page.locator("svg.chart").count() == 4
@@ -63,7 +63,7 @@ def test_supervision_page_shows_charts(page, live_server):  # type: ignore[no-un
     screenshot(page, "supervision-dashboard")
 
 
-def _complete(page, server, doc_url, username, opinion):  # type: ignore[no-untyped-def]
+def _complete(page, server, doc_url, username, opinion):
     switch_user(page, server, username)
     page.goto(doc_url)
     page.fill("#opinion", opinion)
@@ -72,7 +72,7 @@ def _complete(page, server, doc_url, username, opinion):  # type: ignore[no-unty
 
 
 @pytest.mark.slow
-def test_director_names_deputy_who_signs_as_proxy(page, start_server):  # type: ignore[no-untyped-def]
+def test_director_names_deputy_who_signs_as_proxy(page, start_server):
     from datetime import date, timedelta
 
     server = start_server()

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from archive.db import Database
 from config import Settings
+from core.db import Database
 from indexer.access import Scope
 from indexer.search import matching_ids
 from indexer.service import IndexerService
@@ -40,8 +40,8 @@ def hits(settings: Settings, query: str) -> set[str]:
     """Return the relative paths of every file matching `query` (no permission limits)."""
     from sqlalchemy import select
 
-    from archive.db import connect
-    from archive.models.files import ArchiveFile
+    from core.db import connect
+    from core.models.files import ArchiveFile
 
     ids = {fid for fid, _ in matching_ids(settings, EVERYTHING, query)}
     db = connect(settings.database_url)

@@ -38,7 +38,7 @@ def rewrite_zip(data: bytes, change: dict[str, bytes | None] | None = None, *,
         for name in names:
             if name in change:
                 if change[name] is not None:
-                    dst.writestr(name, change[name])  # type: ignore[arg-type]
+                    dst.writestr(name, change[name])
                 continue
             part = src.read(name)
             if replace and (name.endswith(".xml") or name.endswith(".rels")):
@@ -236,7 +236,7 @@ def surrogate_pdf(path: Path, text_after: str) -> None:
     path.write_bytes(out.getvalue())
 
 
-def scan_image(text_lines: list[str], *, dpi: int = 200, angle: float = 0.8):  # type: ignore[no-untyped-def]
+def scan_image(text_lines: list[str], *, dpi: int = 200, angle: float = 0.8):
     """Return a PIL image of an A4 page with `text_lines` in 3号 type, turned a little, as a scanner gives."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -419,7 +419,7 @@ def jbig2_pdf(path: Path, lines: list[str], *, dpi: int = 150) -> None:
     buf = io.BytesIO()
     ink.save(buf, "TIFF", compression="group4", tiffinfo={278: height})  # RowsPerStrip: one strip
     with Image.open(io.BytesIO(buf.getvalue())) as tiff:
-        offset, count = tiff.tag_v2[273][0], tiff.tag_v2[279][0]  # type: ignore[attr-defined]
+        offset, count = tiff.tag_v2[273][0], tiff.tag_v2[279][0]
     mmr = buf.getvalue()[offset:offset + count]
 
     def segment(number: int, kind: int, data: bytes) -> bytes:  # header: number, type, no referrals, page 1, length

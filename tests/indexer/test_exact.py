@@ -6,7 +6,7 @@ import random
 
 from sqlalchemy import select
 
-from archive.models.files import ArchiveFile, ArchiveFileText
+from core.models.files import ArchiveFile, ArchiveFileText
 from indexer import service
 from indexer.search import matching_ids
 from indexer.text import normalize

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive.models.files import ArchiveFile, IndexTask
+from core.models.files import ArchiveFile, IndexTask
 from indexer import scan, service
 from indexer.safeopen import CHANGED_REASON, LINK_REASON, UnsafeFile
 from indexer.sandbox import _extract_job
@@ -20,7 +20,7 @@ BEFORE = "交换前的正常内容，林政资源年度报告。"
 AFTER = "交换后的冒充内容，绝不能被读出来了。"  # the same length in UTF-8: a same-size swap
 
 
-def _row(db, relpath: str) -> ArchiveFile:  # type: ignore[no-untyped-def]
+def _row(db, relpath: str) -> ArchiveFile:
     with db.session() as session:
         row = session.scalar(select(ArchiveFile).where(ArchiveFile.relpath == relpath))
         assert row is not None, relpath

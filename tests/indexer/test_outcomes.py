@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from archive.models.files import ArchiveFile
+from core.models.files import ArchiveFile
 from indexer import service
 from indexer.sandbox import ExtractorPool
 from tests.indexer import corpus

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from archive.models.files import IndexTask
+from core.models.files import IndexTask
 from indexer import engine, scan
 from indexer.pipeline import Pipeline
 from indexer.service import make_pool

@@ -28,10 +28,10 @@ def test_large_result_ranking_equals_scoring_every_hit():
     matches = _metas(search.SCORE_COUNT_LIMIT * 3)
     for raw in ("服务", "服务 政府", "森林 OR 会议", "filename:docx"):
         query = parse(raw)
-        full = search._score(view, query, matches, count_occurrences=False)  # type: ignore[arg-type]
+        full = search._score(view, query, matches, count_occurrences=False)
         for count in (20, 40, 200):
             expected = heapq.nlargest(count, matches, key=lambda m: (full[m.fid], -m.fid))
-            top, scores = search._ranked(view, query, matches, count)  # type: ignore[arg-type]
+            top, scores = search._ranked(view, query, matches, count)
             assert [m.fid for m in top] == [m.fid for m in expected], (raw, count)
             assert all(scores[m.fid] == full[m.fid] for m in top)
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from archive.models.files import ArchiveFile, ArchiveFileText, IndexTask
+from core.models.files import ArchiveFile, ArchiveFileText, IndexTask
 from fileformats.names import display_name, fs_form, stored_form
 from indexer import pipeline as pipeline_module
 from indexer import scan, service
@@ -100,7 +100,7 @@ def test_a_gbk_named_file_downloads_and_prints_by_id(isettings, db, client, auth
     filename*), and sent to print by id through printing's public request_print."""
     from urllib.parse import quote
 
-    from archive import org
+    from core import org
     from printing import service as printing
     from tests.support import make_pdf
 
@@ -424,7 +424,7 @@ def test_a_file_changed_while_read_is_read_again(isettings, db):
     corpus.write_docx(root / "保存中.docx", "正在保存的文档内容")
     size = (root / "保存中.docx").stat().st_size
 
-    def read_while_saved(path: Path):  # type: ignore[no-untyped-def]
+    def read_while_saved(path: Path):
         with (root / "保存中.docx").open("r+b") as fh:  # Word rewrites the file in place meanwhile
             fh.truncate(size // 2)
         return extract_docx.read(path)

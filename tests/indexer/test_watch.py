@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from archive.models.files import ArchiveFile, IndexTask
+from core.models.files import ArchiveFile, IndexTask
 from indexer import engine, service
 from tests.conftest import settings_env
 from tests.indexer import corpus, realfiles

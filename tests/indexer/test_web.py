@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from archive import org
-from archive.models.files import ArchiveFile
+from core import org
+from core.models.files import ArchiveFile
 from indexer import records, service
 from indexer.access import visible_file
 from intranet.cli import cli

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from archive import calendar, org
-from archive.models.inspection import InspectionItem
+from core import calendar, org
+from core.models.inspection import InspectionItem
 from inspection import demo
 from tests.support.bureau import switch
 
@@ -18,7 +18,7 @@ def _flashes(html: str) -> str:
     return " ".join(re.findall(r'<div class="flash[^"]*"[^>]*>(.*?)</div>', html, re.S))
 
 
-def _ids(db):  # type: ignore[no-untyped-def]
+def _ids(db):
     with db.session() as s:
         return {n: org.user_by_username(s, n).id for n in ("director", "lz_staff", "zl_staff")}, {
             c: org.department_by_code(s, c).id for c in ("LZC", "ZLC", "JHC")}

@@ -8,24 +8,24 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from archive import calendar, org
-from archive.models.base import utcnow
-from archive.models.inspection import InspectionItem, InspectionOverdueMark
-from archive.models.supervision import Notification
+from core import calendar, org
+from core.models.base import utcnow
+from core.models.inspection import InspectionItem, InspectionOverdueMark
+from core.models.supervision import Notification
 from inspection import demo, report, service
 from inspection.report import year_figures
 from inspection.service import Filters, InspectionError, ItemDraft
 
 
-def _user(s, name):  # type: ignore[no-untyped-def]
+def _user(s, name):
     return org.user_by_username(s, name)
 
 
-def _dept(s, code):  # type: ignore[no-untyped-def]
+def _dept(s, code):
     return org.department_by_code(s, code)
 
 
-def _draft(s, **kw) -> ItemDraft:  # type: ignore[no-untyped-def]
+def _draft(s, **kw) -> ItemDraft:
     base = dict(content="加快松材线虫病疫木除治", source_kind="instruction", source_text="局长批示",
                 leader_id=_user(s, "director").id, lead_department_id=_dept(s, "LZC").id,
                 co_department_ids=(_dept(s, "ZLC").id,), person_id=_user(s, "lz_staff").id)
@@ -33,7 +33,7 @@ def _draft(s, **kw) -> ItemDraft:  # type: ignore[no-untyped-def]
     return ItemDraft(**base)
 
 
-def _register(s, settings, **kw):  # type: ignore[no-untyped-def]
+def _register(s, settings, **kw):
     today = kw.pop("today", None)
     return service.register(s, settings, _user(s, "clerk"), _draft(s, **kw), today=today)
 
@@ -237,7 +237,7 @@ def test_visibility_office_and_leaders_all_units_their_items_person_theirs(setti
             service.submit_feedback(s, settings, _user(s, "director"), co.id, "领导不报送进展")
 
 
-def _closed(s, settings, registered: date, reported: date, deadline: date):  # type: ignore[no-untyped-def]
+def _closed(s, settings, registered: date, reported: date, deadline: date):
     item = _register(s, settings, content=f"事项{registered}{deadline}", schedule="none", registered_on=registered,
                      deadline=deadline, today=registered)
     service.submit_closing(s, settings, _user(s, "lz_staff"), item.id, "完成", now=calendar.day_start(reported)

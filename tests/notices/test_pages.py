@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from archive import org
-from archive.models.base import utcnow
-from archive.models.notices import Notice, NoticeReceipt, Objection
+from core import org
+from core.models.base import utcnow
+from core.models.notices import Notice, NoticeReceipt, Objection
 from notices import service
 from notices.service import NoticeDraft
 from tests.support import make_pdf

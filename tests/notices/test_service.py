@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from archive import calendar, org
-from archive.models.supervision import Notification
+from core import calendar, org
+from core.models.supervision import Notification
 from notices import service
 from notices.service import Audience, NoticeDraft, NoticeError
 
 
-def _user(s, name):  # type: ignore[no-untyped-def]
+def _user(s, name):
     return org.user_by_username(s, name)
 
 

@@ -12,9 +12,9 @@ from reportlab.lib.pagesizes import A3, A4
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from archive.db import Database
-from archive.models import PrintJob
 from config import Settings
+from core.db import Database
+from core.models import PrintJob
 from intranet import create_app
 from printing.dispatcher import Dispatcher
 from tests.printing.cupsd import Cupsd
@@ -86,7 +86,7 @@ def dispatcher(cups_settings: Settings, db: Database) -> Dispatcher:
 
 
 @pytest.fixture
-def cups_client(cups_settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+def cups_client(cups_settings: Settings, db: Database):
     app = create_app(cups_settings, db=db)
     app.config.update(TESTING=True)
     return app.test_client()

@@ -10,8 +10,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from archive import org
-from archive.models import PrinterStatus, PrintJob
+from core import org
+from core.models import PrinterStatus, PrintJob
 from printing import service
 from printing.backends import HELD, PrintServerUnavailable, Submission
 from printing.cups_backend import CupsBackend
@@ -20,7 +20,7 @@ from tests.printing.conftest import A3_SIZE, JAM_QUEUE, make_pdf, run_until, wit
 from tests.support import wait_for
 
 
-def submit(db, settings, username, data, filename="memo.pdf", **options):  # type: ignore[no-untyped-def]
+def submit(db, settings, username, data, filename="memo.pdf", **options):
     with db.session() as s:
         user = org.user_by_username(s, username)
         job = service.request_print(s, settings, user, service.UploadedFile(filename, data),
@@ -28,12 +28,12 @@ def submit(db, settings, username, data, filename="memo.pdf", **options):  # typ
         return job.id
 
 
-def release(db, job_id, operator="printroom"):  # type: ignore[no-untyped-def]
+def release(db, job_id, operator="printroom"):
     with db.session() as s:
         service.release(s, org.user_by_username(s, operator), job_id)
 
 
-def captured_job(cupsd, job):  # type: ignore[no-untyped-def]
+def captured_job(cupsd, job):
     return wait_for(lambda: next((c for c in cupsd.captured(job.queue) if c["job_id"] == job.cups_job_id), None))
 
 
@@ -177,7 +177,7 @@ def test_submission_past_deadline_is_adopted_not_repeated(own_cupsd, tmp_path):
     assert len([c for c in own_cupsd.captured() if c["title"] == "adopt"]) == 1
 
 
-def _try_submit(backend, sub):  # type: ignore[no-untyped-def]
+def _try_submit(backend, sub):
     try:
         return backend.submit(sub)
     except PrintServerUnavailable:
@@ -253,25 +253,25 @@ def test_staff_cannot_release_or_move(cups_settings, db):
             service.cancel(s, staff, job_id)  # not theirs
 
 
-def _moved(dispatcher, db, job_id):  # type: ignore[no-untyped-def]
+def _moved(dispatcher, db, job_id):
     dispatcher.tick()
     with db.session() as s:
         job = s.get(PrintJob, job_id)
         return job if job.action is None and job.queue == "wys-room-2" else None
 
 
-def _io(data: bytes):  # type: ignore[no-untyped-def]
+def _io(data: bytes):
     import io
 
     return io.BytesIO(data)
 
 
 @pytest.fixture
-def auth_cups(settings, db):  # type: ignore[no-untyped-def]
+def auth_cups(settings, db):
     from intranet import create_app
     from tests.conftest import AuthActions
 
-    def make(server):  # type: ignore[no-untyped-def]
+    def make(server):
         cfg = with_cups(settings, server)
         app = create_app(cfg, db=db)
         app.config.update(TESTING=True)

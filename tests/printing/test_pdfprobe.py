@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
-from archive.models import PrintJob
+from core.models import PrintJob
 from intranet import create_app
 from printing import pdfprobe
 from printing.documents import DocumentError

@@ -23,7 +23,7 @@ POLICY = Policy(
 )
 
 
-def codes(decision) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(decision) -> list[str]:
     return [r.code for r in decision.reasons]
 
 
@@ -178,7 +178,7 @@ def test_decision_as_dict_is_json_ready():
                                  "msgid": "普通文件，在本处室打印机打印", "params": {}}
     import json
 
-    from archive.messages import Message, from_data
+    from core.messages import Message, from_data
     again = from_data(json.loads(json.dumps(out["reasons"][0])))  # stored, then shown translated
     assert isinstance(again, Message) and again == "普通文件，在本处室打印机打印"
 

@@ -8,16 +8,16 @@ import json
 from sqlalchemy import select
 
 import demo
-from archive import org
-from archive.models import PrintJob
-from archive.models.files import ArchiveFile
+from core import org
+from core.models import PrintJob
+from core.models.files import ArchiveFile
 from printing import service
 from printing.dispatcher import Dispatcher
 from tests.conftest import settings_env
 from tests.printing.conftest import A3_SIZE, make_pdf
 
 
-def post_print(client, auth, data: bytes, filename: str = "memo.pdf", **fields: str):  # type: ignore[no-untyped-def]
+def post_print(client, auth, data: bytes, filename: str = "memo.pdf", **fields: str):
     form = {"csrf_token": auth.csrf("/printing/"), "document": (io.BytesIO(data), filename), "media": "auto",
             "copies": "1", "quality": "normal", "classification": "1", **fields}
     return client.post("/printing/", data=form, content_type="multipart/form-data", follow_redirects=True)

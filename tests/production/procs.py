@@ -21,7 +21,7 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
 def run(args: list[str], env: dict[str, str], timeout: float = 120, **kw: object) -> subprocess.CompletedProcess[str]:
     """Run `eoffice ARGS` to completion and return the result (text output)."""
     return subprocess.run([EOFFICE, *args], env=clean_env(env), capture_output=True, text=True,
-                          timeout=timeout, check=False, **kw)  # type: ignore[call-overload]
+                          timeout=timeout, check=False, **kw)
 
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -19,10 +19,10 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import make_url
 
 import demo
-from archive import audit, backup, org
-from archive.db import Database, connect
-from archive.models import WorkerState
 from config import Settings
+from core import audit, backup, org
+from core.db import Database, connect
+from core.models import WorkerState
 from indexer import search
 from indexer import service as index_service
 from intranet import create_app
@@ -77,11 +77,11 @@ def _text(value: object) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+        return value.isoformat()
     return repr(value)
 
 
-def snapshot_files(root: Path, skip: set[str] = frozenset()) -> dict[str, str]:  # type: ignore[assignment]
+def snapshot_files(root: Path, skip: set[str] = frozenset()) -> dict[str, str]:
     """SHA-256 of every file under `root`, by relative path."""
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

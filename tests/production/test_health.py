@@ -7,21 +7,21 @@ from datetime import timedelta
 
 import pytest
 
-from archive.models import WorkerState
-from archive.models.base import utcnow
+from core.models import WorkerState
+from core.models.base import utcnow
 from intranet.worker import Worker
 
 TOKEN = "monitor-token-for-tests"
 
 
 @pytest.fixture
-def settings(settings):  # type: ignore[no-untyped-def]
+def settings(settings):
     """The test settings with a monitoring token: these tests read /healthz's details as a monitor does."""
     return settings.replace(web=replace(settings.web, health_token=TOKEN))
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def client(app):
     """A client that presents the monitoring token on every request."""
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
@@ -73,9 +73,9 @@ def test_missing_archive_folder_is_reported(client, settings, db):
 def test_stuck_index_and_print_queues_and_a_down_printer_are_reported(client, settings, db):
     from sqlalchemy import select
 
-    from archive.models.files import IndexTask
-    from archive.models.org import User
-    from archive.models.printing import PrinterStatus, PrintJob
+    from core.models.files import IndexTask
+    from core.models.org import User
+    from core.models.printing import PrinterStatus, PrintJob
 
     long_ago = utcnow() - timedelta(hours=2)
     with db.session() as session:
@@ -96,7 +96,7 @@ def test_stuck_index_and_print_queues_and_a_down_printer_are_reported(client, se
 
 
 def test_directory_reports_the_last_sync_outcome(settings, db):
-    from archive.models.directory import DirectorySyncRun
+    from core.models.directory import DirectorySyncRun
     from intranet import create_app
 
     with_directory = settings.replace(directory=replace(settings.directory, enabled=True,

@@ -12,8 +12,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from archive.db import connect
-from archive.models.documents import SequenceCounter
+from core.db import connect
+from core.models.documents import SequenceCounter
 from documents import ledger
 
 PROCESSES = 6

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive import audit
-from archive.models import AuditEvent
+from core import audit
+from core.models import AuditEvent
 from tests.conftest import DEMO_PASSWORD, csrf_from, settings_env
 from tests.production import procs
 from tests.support import free_port, wait_for

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from archive.models import WorkerState
+from core.models import WorkerState
 from tests.conftest import settings_env
 from tests.production import procs
 from tests.support import wait_for

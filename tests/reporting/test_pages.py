@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from archive import org
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.models.reporting import Adoption, Item, OutsideUnit
+from core import org
+from core.models.base import BUREAU_ZONE, utcnow
+from core.models.reporting import Adoption, Item, OutsideUnit
 from reporting import demo, documents
 from tests.support import make_pdf
 from tests.support.bureau import switch
@@ -25,11 +25,11 @@ def _flashes(html: str) -> str:
     return " ".join(re.findall(r'<div class="flash[^"]*"[^>]*>(.*?)</div>', html, re.S))
 
 
-def _post(client, auth, url, form_page, **data):  # type: ignore[no-untyped-def]
+def _post(client, auth, url, form_page, **data):
     return client.post(url, data={"csrf_token": auth.csrf(form_page), **data}, follow_redirects=True)
 
 
-def _new(client, auth, **data):  # type: ignore[no-untyped-def]
+def _new(client, auth, **data):
     form = {"csrf_token": auth.csrf("/reporting/new"), "category": "work", "body": "正文。", **data}
     return client.post("/reporting/new", data=form, content_type="multipart/form-data", follow_redirects=True)
 

@@ -9,24 +9,24 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from archive import calendar, org
-from archive.models.base import BUREAU_ZONE
-from archive.models.reporting import Adoption, Item, QuotaReminder
-from archive.models.supervision import Notification
+from core import calendar, org
+from core.models.base import BUREAU_ZONE
+from core.models.reporting import Adoption, Item, QuotaReminder
+from core.models.supervision import Notification
 from reporting import ranking, service
 from reporting.ranking import Period, competition_ranks, marks, year_scores
 from reporting.service import ItemDraft, ReportingError
 
 
-def _user(s, name):  # type: ignore[no-untyped-def]
+def _user(s, name):
     return org.user_by_username(s, name)
 
 
 def _local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BUREAU_ZONE)  # type: ignore[misc]
+    return datetime(*args, tzinfo=BUREAU_ZONE)
 
 
-def _item(s, settings, who, title, *, when, category="work", event_at=None, unit_key=None):  # type: ignore[no-untyped-def]
+def _item(s, settings, who, title, *, when, category="work", event_at=None, unit_key=None):
     return service.submit(s, settings, _user(s, who), ItemDraft(title=title, body="正文。", category=category,
                                                                 event_at=event_at), unit_key=unit_key, now=when)
 

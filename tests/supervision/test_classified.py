@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from archive.models import PrintJob
-from archive.models.base import utcnow
-from archive.models.supervision import Notification
+from core.models import PrintJob
+from core.models.base import utcnow
+from core.models.supervision import Notification
 from documents import lists, proxy
 from documents.proxy import GrantRequest
 from printing import service as printing
@@ -18,7 +18,7 @@ from tests.support.bureau import People
 SECRET_TITLE = "关于边境林区机密部署的请示"
 
 
-def _secret_overdue(docs, db) -> int:  # type: ignore[no-untyped-def]
+def _secret_overdue(docs, db) -> int:
     """A 机密 签报 by the deputy (clearance 3), waiting at 王秀英 (office_head, clearance 3), past its deadline."""
     doc_id = docs.draft("deputy", title=SECRET_TITLE, classification=3, deadline=date.today() - timedelta(days=20))
     docs.submit(doc_id, "deputy")
@@ -84,7 +84,7 @@ def test_print_room_operator_below_the_level_neither_sees_nor_releases(db, setti
 def test_registers_and_exports_hide_titles_above_clearance(docs, db, client, auth):
     from datetime import UTC, datetime
 
-    from archive.models.documents import NumberEntry
+    from core.models.documents import NumberEntry
     from documents import ledger
 
     doc_id = _secret_overdue(docs, db)
@@ -106,7 +106,7 @@ def test_due_marks_on_lists_and_page_and_a_reminder_from_the_page(docs, db, clie
     """逾期 in words on 待办 and the document page; 催办 from the page; the drafter's 我的期限 counts it."""
     from datetime import date, timedelta
 
-    from archive.models.supervision import Reminder
+    from core.models.supervision import Reminder
 
     doc_id = docs.to_head(title="期限标记测试", deadline=date.today() - timedelta(days=15))
     auth.login("lz_head")

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from archive import calendar, org
-from archive.db import Database
-from archive.models.documents import Document
-from archive.models.supervision import Notification, Reminder
 from config import Settings
+from core import calendar, org
+from core.db import Database
+from core.models.documents import Document
+from core.models.supervision import Notification, Reminder
 from documents import due, engine
 from supervision import deadlines
 from supervision.errors import NotFound, SupervisionError
@@ -27,7 +27,7 @@ def test_default_deadline_by_urgency(db: Database, settings: Settings) -> None:
     assert due.default_deadline(cfg, cal, "normal", date(2026, 9, 18)) == date(2026, 10, 9)
 
 
-def _returned_to_drafter(db: Database, settings: Settings, docs: Docs, **fields) -> int:  # type: ignore[no-untyped-def]
+def _returned_to_drafter(db: Database, settings: Settings, docs: Docs, **fields) -> int:
     doc_id = docs.to_head(**fields)
     aid = docs.assignment(doc_id, "lz_head")
     with db.session(write_lock=True) as s:

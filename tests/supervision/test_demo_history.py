@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from archive import calendar
-from archive.db import Database
-from archive.models.documents import Document, DocumentAction
 from config import Settings
+from core import calendar
+from core.db import Database
+from core.models.documents import Document, DocumentAction
 from supervision import demo, figures
 
 TODAY = date(2026, 11, 25)

@@ -8,10 +8,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from archive import calendar
-from archive.db import Database
-from archive.models.documents import Document, DocumentAction, RouteTemplate
 from config import Settings
+from core import calendar
+from core.db import Database
+from core.models.documents import Document, DocumentAction, RouteTemplate
 from supervision import figures
 from supervision.figures import Period
 from tests.support.bureau import People, at
@@ -19,7 +19,7 @@ from tests.support.bureau import People, at
 TODAY = date(2026, 11, 25)
 
 
-def make(s, dept: str, *, submitted: date, deadline: date | None, completed: date | None = None,  # type: ignore[no-untyped-def]
+def make(s, dept: str, *, submitted: date, deadline: date | None, completed: date | None = None,
          state: str | None = None, urgency: str = "normal", lead: str | None = None) -> int:
     p = People(s)
     drafter = {"LZC": p.lz_staff, "ZLC": p.zl_staff, "BGS": p.clerk}[dept]
@@ -38,7 +38,7 @@ def make(s, dept: str, *, submitted: date, deadline: date | None, completed: dat
     return doc.id
 
 
-def fixture(s) -> None:  # type: ignore[no-untyped-def]
+def fixture(s) -> None:
     # LZC, October 2026: 3 due; 2 on time, 1 late.
     make(s, "LZC", submitted=date(2026, 9, 28), deadline=date(2026, 10, 12), completed=date(2026, 10, 9))  # 4 wd
     make(s, "LZC", submitted=date(2026, 10, 12), deadline=date(2026, 10, 16), completed=date(2026, 10, 16))  # 4 wd

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from archive import calendar
-from archive.db import Database
-from archive.models.supervision import CirculationReceipt, ProxyGrant
+from core import calendar
+from core.db import Database
+from core.models.supervision import CirculationReceipt, ProxyGrant
 from notifications import notify
 from tests.conftest import AuthActions
 from tests.support.bureau import Docs, People
@@ -153,9 +153,9 @@ def test_calendar_admin(client: FlaskClient, auth: AuthActions, db: Database) ->
 
 
 def test_circulated_archive_file_is_served_to_recipients(client: FlaskClient, auth: AuthActions, db: Database,
-                                                         settings) -> None:  # type: ignore[no-untyped-def]
-    from archive.models.files import ArchiveFile
+                                                         settings) -> None:
     from circulation import service as circulation
+    from core.models.files import ArchiveFile
 
     target = settings.archive_dir / "BGS" / "2026" / "值班表.txt"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from archive.db import Database
-from archive.models.supervision import Notification
 from config import Settings
+from core.db import Database
+from core.models.supervision import Notification
 from intranet.worker import default_jobs
 
 

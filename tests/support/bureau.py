@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from archive import org
-from archive.db import Database
-from archive.models import User
-from archive.models.documents import Document, RouteStep, StepAssignment
 from config import Settings
+from core import org
+from core.db import Database
+from core.models import User
+from core.models.documents import Document, RouteStep, StepAssignment
 from documents import drafting, engine
 from documents.drafting import DraftFields
 from documents.engine import StepInput
@@ -97,7 +97,7 @@ class Flow:
         self.db = db
         self.settings = settings
 
-    def user(self, session: Any, username: str):  # type: ignore[no-untyped-def]
+    def user(self, session: Any, username: str):
         user = org.user_by_username(session, username)
         assert user is not None, username
         return user
@@ -149,7 +149,7 @@ class Flow:
                                                     RouteStep.state == "active"))
             return step.name if step else None
 
-    def approve(self, doc_id: int, username: str, opinion: str = "同意", **params: Any):  # type: ignore[no-untyped-def]
+    def approve(self, doc_id: int, username: str, opinion: str = "同意", **params: Any):
         aid = self.assignment(doc_id, username)
         assert aid is not None, f"{username} has nothing to do on document {doc_id} (active: {self.active(doc_id)})"
         with self.db.session(write_lock=True) as s:
@@ -180,7 +180,7 @@ def complete_all_of(db: Database, settings: Settings, doc_id: int, username: str
     return done
 
 
-def to_sign(docs: Docs, **fields) -> int:  # type: ignore[no-untyped-def]
+def to_sign(docs: Docs, **fields) -> int:
     doc_id = docs.to_head(**fields)
     docs.approve(doc_id, "lz_head")
     docs.approve(doc_id, "office_head")
@@ -189,24 +189,24 @@ def to_sign(docs: Docs, **fields) -> int:  # type: ignore[no-untyped-def]
 
 def at(day: date, hour: int = 10) -> datetime:
     """A moment on a local (Asia/Shanghai) day."""
-    from archive.calendar import LOCAL_TZ
+    from core.calendar import LOCAL_TZ
 
     return datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TZ)
 
 
-def page(client, doc_id):  # type: ignore[no-untyped-def]
+def page(client, doc_id):
     resp = client.get(f"/documents/{doc_id}")
     assert resp.status_code == 200
     return resp.get_data(as_text=True)
 
 
-def field(html, name):  # type: ignore[no-untyped-def]
+def field(html, name):
     match = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert match, name
     return match.group(1)
 
 
-def switch(client, auth, username):  # type: ignore[no-untyped-def]
+def switch(client, auth, username):
     auth.logout()
     assert auth.login(username).status_code == 302
 

@@ -37,11 +37,11 @@ from typing import Any, Protocol
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from archive import migrate
-from archive.db import Database
-from archive.messages import msg
-from archive.models.base import BUREAU_ZONE, utcnow
 from config import Settings
+from core import migrate
+from core.db import Database
+from core.messages import msg
+from core.models.base import BUREAU_ZONE, utcnow
 
 FORMAT = "eoffice-backup/1"
 MANIFEST = "manifest.json"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive.messages import msg
+from core.messages import msg
 from fileformats import office
 
 

@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.models.base import Base, UTCDateTime, utcnow
-from archive.models.org import Department, User
+from core.models.base import Base, UTCDateTime, utcnow
+from core.models.org import Department, User
 
 
 class RouteTemplate(Base):

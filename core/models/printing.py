@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.models.base import Base, UTCDateTime, utcnow
-from archive.models.org import Department, User
+from core.models.base import Base, UTCDateTime, utcnow
+from core.models.org import Department, User
 
 
 class PrintJob(Base):

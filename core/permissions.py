@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from archive.messages import N_
+from core.messages import N_
 
 
 class Role(StrEnum):

@@ -1,7 +1,7 @@
 """督查督办事项: items registered on their own (from a 收文, a meeting's decisions, a key-task plan or by
 hand), their milestones, 进展反馈, 催办 and the worker's overdue marks. Rules: inspection/service.py.
 
-Not to be confused with 督办 (archive/models/supervision.py), which follows 公文 deadlines.
+Not to be confused with 督办 (core/models/supervision.py), which follows 公文 deadlines.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.models.base import Base, UTCDateTime, utcnow
-from archive.models.org import Department, User
+from core.models.base import Base, UTCDateTime, utcnow
+from core.models.org import Department, User
 
 
 class InspectionItem(Base):

@@ -2,7 +2,7 @@
 
 A person may see a document, a filed record, an archive file or a print job (its title, its holders, its
 file) only when their 涉密等级 (`User.clearance`, 0-4) is at least its 密级 (`classification`, the levels
-of archive.terms). Every list, count, notification, proxy, reminder, print job and export asks here:
+of core.terms). Every list, count, notification, proxy, reminder, print job and export asks here:
 `cleared` in Python, `cleared_clause` in a query. Levels: GB/T 7156 / the bureau's 定密 practice.
 """
 
@@ -31,4 +31,4 @@ def cleared_clause(person: Cleared | int | None, column: Any) -> ColumnElement[b
     `person` may be the clearance level itself; None is a viewer without clearance (公开 only).
     """
     level = person if isinstance(person, int) else (person.clearance if person is not None else 0)
-    return column <= level  # type: ignore[no-any-return]
+    return column <= level

@@ -93,7 +93,7 @@ def connect(url: str) -> Database:
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin) so transactions take the write lock up front.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -104,7 +104,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE on request: such a writer waits for the lock (busy_timeout) instead of failing
     # with "database is locked" when it upgrades a read snapshot to a write.
     mode = conn.get_execution_options().get("sqlite_begin", "")

@@ -1,8 +1,10 @@
-"""Alembic environment: runs on the connection handed in by archive.migrate (no alembic.ini needed)."""
+"""Alembic environment: runs on the connection handed in by core.migrate (no alembic.ini needed)."""
+
+from typing import Any
 
 from alembic import context
 
-from archive.models import Base
+from core.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,14 +22,14 @@ def run_migrations_online() -> None:
     _run(connection)
 
 
-def _render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     # Our UTCDateTime is a Python-side wrapper: the column itself is a plain timezone-aware DateTime.
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
     return False
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.models.base import Base, UTCDateTime, utcnow
-from archive.models.org import Department
-from archive.permissions import N_
-from archive.terms import CLASSIFICATION_NAMES
+from core.models.base import Base, UTCDateTime, utcnow
+from core.models.org import Department
+from core.permissions import N_
+from core.terms import CLASSIFICATION_NAMES
 from fileformats.names import display_name
 
 # Classification (密级) levels, compared with User.clearance.
-CLASSIFICATIONS: dict[int, str] = CLASSIFICATION_NAMES  # one definition: archive/terms.py
+CLASSIFICATIONS: dict[int, str] = CLASSIFICATION_NAMES  # one definition: core/terms.py
 
 # What happened when the file was read. Only "indexed" files are searchable by content; the others are
 # still found by name and metadata.

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.models.base import Base, UTCDateTime, utcnow
-from archive.models.org import Department, User
+from core.models.base import Base, UTCDateTime, utcnow
+from core.models.org import Department, User
 
 
 class OutsideUnit(Base):

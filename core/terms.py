@@ -7,7 +7,7 @@ Labels are Chinese catalog ids (translated where shown). Sources: 密级 levels 
 
 from __future__ import annotations
 
-from archive.messages import N_
+from core.messages import N_
 
 # 密级: level -> label; a person's clearance uses the same levels.
 CLASSIFICATION_NAMES: dict[int, str] = {0: N_("公开"), 1: N_("内部"), 2: N_("秘密"), 3: N_("机密"), 4: N_("绝密")}

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.models.base import Base, UTCDateTime, utcnow
+from core.models.base import Base, UTCDateTime, utcnow
 
 
 class DirectorySyncRun(Base):

@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from archive.db import Database
+from core.db import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

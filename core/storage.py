@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.messages import DomainError, msg
+from core.messages import DomainError, msg
 from fileformats import office, probe, subproc, zipguard
 
 MAIN_EXTENSIONS = {".docx", ".pdf", ".ofd"}  # OFD (GB/T 33190): 收文 from other organs often arrive so

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from archive.messages import DomainError, msg
-from archive.models import Department, Role, RoleAssignment, User
-from archive.models.base import utcnow
-from archive.models.org import new_session_token
-from archive.permissions import ROLE_NAMES, Permission, permissions_for
-from archive.permissions import Role as RoleCode
+from core.messages import DomainError, msg
+from core.models import Department, Role, RoleAssignment, User
+from core.models.base import utcnow
+from core.models.org import new_session_token
+from core.permissions import ROLE_NAMES, Permission, permissions_for
+from core.permissions import Role as RoleCode
 
 MAX_USERNAME = 128
 MAX_PASSWORD = 1024

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.models.base import Base, UTCDateTime, utcnow
+from core.models.base import Base, UTCDateTime, utcnow
 
 
 class Department(Base):
@@ -66,7 +66,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Random per account; every session cookie carries it and is checked against it on each request.
-    # A new value (archive.org.end_sessions) ends every session: logout, password change, deactivation,
+    # A new value (core.org.end_sessions) ends every session: logout, password change, deactivation,
     # a real change of roles.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.models.base import Base, UTCDateTime, utcnow
-from archive.models.org import Department, User
+from core.models.base import Base, UTCDateTime, utcnow
+from core.models.org import Department, User
 
 
 class CalendarYear(Base):
@@ -84,7 +84,7 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
-    # The same as catalog messages (archive.messages.to_data), so the bell shows them in the reader's language.
+    # The same as catalog messages (core.messages.to_data), so the bell shows them in the reader's language.
     title_data: Mapped[dict | None] = mapped_column(JSON)
     body_data: Mapped[dict | None] = mapped_column(JSON)
     link: Mapped[str] = mapped_column(String(500), default="")

@@ -12,16 +12,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from archive.db import changed_rows
-from archive.messages import DomainError, msg
-from archive.models import User
-from archive.models.base import BUREAU_ZONE, utcnow
-from archive.models.supervision import CalendarDay, CalendarYear
+from core.db import changed_rows
+from core.messages import DomainError, msg
+from core.models import User
+from core.models.base import BUREAU_ZONE, utcnow
+from core.models.supervision import CalendarDay, CalendarYear
 
 # Running counts of working days start here (any year works; this keeps the sums short).
 BASE_YEAR = 2020
 # The bureau's clock: the same zone as the rest of the intranet (intranet/i18n.py).
-LOCAL_TZ = BUREAU_ZONE  # one definition: archive.models.base
+LOCAL_TZ = BUREAU_ZONE  # one definition: core.models.base
 MAX_NAME = 50
 
 
