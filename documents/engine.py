@@ -143,6 +143,27 @@ def _ask_formal(settings: Any, doc: Document) -> None:
         formal.request(files_dir, doc.id)
 
 
+def _formal_refusal(session: Session, settings: Any, doc: Document) -> str | None:
+    """Why 分发 must wait for the formal version, or None.
+
+    A numbered document whose 正文 is a Word file is distributed as its 套红 version (GB/T 9704): when the
+    worker failed to make it, 分发 is refused with the reason (recipients would get no formal document);
+    while it is still being made, 分发 goes ahead and recipients open it once ready (the notice links to it).
+    A 正文 that is not Word (a PDF already formatted, a scan) is distributed as it is.
+    """
+    files_dir = getattr(settings, "files_dir", None)
+    main = [f for f in files_of(session, doc) if f.role == "main"]
+    if files_dir is None or not doc.doc_number or not main or not main[0].filename.lower().endswith(".docx"):
+        return None
+    from documents import formal
+
+    state = formal.state(files_dir, doc)
+    if state.status != "failed":
+        return None
+    return msg("套红正式文件生成失败：%(reason)s 收文单位将收不到正式文件，暂不能分发。请在文件页面「正式文件」处点"
+               "「重试」，或更正正文后再分发。", reason=state.reason.rstrip("。") + "。")
+
+
 def _number_code(settings: Any, step: RouteStep) -> str:
     return str(step.spec.get("code", "{organ}发")).replace("{organ}", settings.organ_code)
 
@@ -376,6 +397,9 @@ def complete(
         _ask_formal(settings, doc)
         data["number"] = entry.number
     if kind == StepKind.DISTRIBUTE:
+        refused = _formal_refusal(session, settings, doc)
+        if refused:
+            raise WorkflowError(refused)
         _set_distribution(session, doc, params)
         data["receipts"] = distribute(session, doc, actor)
     if kind == StepKind.SIGN:
