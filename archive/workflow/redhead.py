@@ -46,6 +46,18 @@ TITLE_PT = 22  # 2号
 MARK_PT = 32  # the 发文机关标志 (a bureau's usual size; §7.2.4 leaves it to the organ, ≤ 版心 width)
 PAGE_NO_PT = 14  # 4号
 RED = "E60012"  # the red of 红头 lines and marks
+PITCH_PT = LINE_PITCH_TWIPS / 20  # one line of the grid, 28.9 pt (10.2 mm)
+MARK_TOP_MM = 35  # §7.2.4: the 发文机关标志's top edge 35 mm below the 版心's top edge
+MARK_LINE_PT = 40.0  # the mark's exact line height; the glyphs sit at its foot (Word and LibreOffice alike)
+MARK_INK_PT = 5.7  # the mark's ink top below its line's top (measured: 40 pt line, 32 pt 小标宋 stand-in)
+MARK_SPACER_PT = MARK_TOP_MM / 25.4 * 72 - 3 * PITCH_PT - MARK_INK_PT  # after the three head lines
+SEPARATOR_EIGHTHS = 12  # the red separator line, 1.5 pt
+SEPARATOR_SPACE_PT = 6  # its distance from the 发文字号's line: 4 mm below the characters (measured)
+COLOPHON_PT = 14  # 版记 in 4号仿宋
+COLOPHON_LINE_PT = 21.0  # exact line height of a 版记 item
+COLOPHON_SPACE_PT = 2  # between a 版记 item and its lines
+THICK_EIGHTHS, THIN_EIGHTHS = 8, 6  # §7.4.1: 0.35 mm (1 pt) and 0.25 mm (0.75 pt) 版记 lines
+COLOPHON_SLACK_MM = 0.2  # the 版记's last line this much above 262 mm, so rounding never pushes it over
 FANGSONG, XIAOBIAOSONG, HEITI, SONGTI = "仿宋_GB2312", "方正小标宋简体", "黑体", "宋体"
 # 16 pt characters condensed to 156 mm / 28: -0.2 pt, in twentieths of a point.
 CHAR_SPACING_TWIPS = math.floor((156 / 25.4 * 72 / CHARS_PER_LINE - BODY_PT) * 20)  # -5: 28 fit, not 27
@@ -120,16 +132,15 @@ def build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_
                 run.font.color.rgb = RGBColor.from_string(color)
         return p
 
-    # ---- 版头 (§7.2)
-    if facts.copy_number:
-        para(facts.copy_number, font=HEITI)
-    if facts.classification:
-        para(facts.classification + (f"★{facts.secrecy_period}" if facts.secrecy_period else ""), font=HEITI)
-    if facts.urgency:
-        para(facts.urgency, font=HEITI)
+    # ---- 版头 (§7.2): exact heights off the line grid, so the mark's top is 35 mm below the 版心's top
+    # whatever the three head lines (份号, 密级★保密期限, 紧急程度, stacked from the first line) hold.
+    for text in head_lines(facts):
+        _exact(para(text, font=HEITI), PITCH_PT)
+    _exact(para(), MARK_SPACER_PT)
     mark = para(facts.organ_mark, font=XIAOBIAOSONG, size=MARK_PT, color=RED, align=WD_ALIGN_PARAGRAPH.CENTER)
-    mark.paragraph_format.line_spacing = Pt(MARK_PT * 1.4)
-    para()
+    _exact(mark, MARK_LINE_PT)
+    _exact(para(), PITCH_PT)  # §7.2.5: the 发文字号 two lines below the mark
+    _exact(para(), PITCH_PT)
     if facts.upward and facts.signer:
         number = para(facts.doc_number, indent_chars=1)
         tab = number.add_run("\t签发人：")
@@ -139,8 +150,9 @@ def build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_
         number.paragraph_format.tab_stops.add_tab_stop(Pt(156 / 25.4 * 72 - BODY_PT), alignment=2)  # right tab
     else:
         number = para(facts.doc_number, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _border(number, "bottom", RED, 12)  # the red separator, 1.5 pt, as wide as the 版心 (§7.2.6)
-    number.paragraph_format.space_after = Pt(0)
+    _exact(number, PITCH_PT)
+    # §7.2.6: the red separator 4 mm below the 发文字号, as wide as the 版心 (the paragraph has no indents).
+    _border(number, "bottom", RED, SEPARATOR_EIGHTHS, space_pt=SEPARATOR_SPACE_PT)
 
     # ---- 主体 (§7.3)
     para()
@@ -175,9 +187,8 @@ def build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_
                     run.text = ""
         for _ in range(colophon_pages - 1):
             doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    # The page's line grid (docGrid) snaps every line to the 28.9 pt pitch: the drop is whole empty lines.
-    for _ in range(int(colophon_drop_pt // (LINE_PITCH_TWIPS / 20))):
-        doc.add_paragraph()
+    if colophon_drop_pt >= 1:  # an exact-height empty paragraph off the line grid: the 版记 to the 版心's foot
+        _exact(doc.add_paragraph(), colophon_drop_pt)
     lines = []
     if facts.cc_recipients:
         lines.append(f"抄送：{facts.cc_recipients.rstrip('。')}。")
@@ -188,12 +199,25 @@ def build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_
     return target
 
 
+def head_lines(facts: FormalFacts) -> list[str]:
+    """The three lines at the top left of the 版心 (§7.2.1-7.2.3): 份号, 密级★保密期限 and 紧急程度, those
+    present stacked from the first line, the rest "" (so the 发文机关标志 below keeps its place)."""
+    marks = [facts.copy_number,
+             facts.classification + (f"★{facts.secrecy_period}" if facts.classification and facts.secrecy_period
+                                     else ""),
+             facts.urgency]
+    present = [m for m in marks if m]
+    return present + [""] * (3 - len(present))
+
+
 def build(facts: FormalFacts, body: Path | None, out_dir: Path, *, soffice: str = "soffice",
           timeout: float = 120.0) -> tuple[Path, Path]:
     """Write 套红.docx and 套红.pdf into `out_dir` and return both paths.
 
     Renders once; when the 版记 falls on an odd page, renders again with the 版记 on an added page
-    without a page number (§7.4). Raises ValueError (正文 not .docx) or office.ConversionFailed.
+    without a page number (§7.4); then once more with an exact empty space above the 版记, measured from
+    the rendering, so that its last line lies on the 版心's bottom edge (262 mm from the page's top,
+    §7.4.1). Raises ValueError (正文 not .docx) or office.ConversionFailed.
     """
 
     docx_path, pdf_path = out_dir / "套红.docx", out_dir / "套红.pdf"
@@ -211,18 +235,28 @@ def build(facts: FormalFacts, body: Path | None, out_dir: Path, *, soffice: str 
         if len(layout) % 2 == 1:  # the text ended on an even page: a blank odd page, then the 版记
             pages = 2
             layout = render(pages, 0)
-    count = len(layout)
-    colophon = [line for line in layout[-1] if line.text.endswith("印发")]
-    if colophon:
-        pitch_mm = LINE_PITCH_TWIPS / 20 / 72 * 25.4
-        lines = math.ceil((PAGE_H_MM - BOTTOM_MM - colophon[-1].bottom) / pitch_mm)
-        while lines > 0:  # push the 版记 down to the last lines of the 版心, without spilling onto a new page
-            if len(render(pages, lines * pitch_mm / 25.4 * 72 + 0.5)) == count:
-                break
-            lines -= 1
-        else:
-            render(pages, 0)
+    place_colophon(lambda drop: render(pages, drop), pdf_path, len(layout))
     return docx_path, pdf_path
+
+
+def place_colophon(render: Any, pdf_path: Path, count: int) -> None:
+    """Render again (`render(drop_pt)` returns the pages' lines) with the empty space that brings the 版记's
+    last line (the last black rule of the last page) onto the 版心's bottom edge, 262 mm (§7.4.1).
+
+    The space is measured from the rendering in `pdf_path`; when it would push the 版记 onto another
+    page (`count` pages before) it is made 0.5 pt smaller until it fits (at most 8 tries)."""
+    rules = [r for r in pdf_rules(pdf_path)[-1] if r.color == "000000" and r.right - r.left > 150]
+    if not rules:
+        return
+    target = PAGE_H_MM - BOTTOM_MM - rules[-1].width / 2 - COLOPHON_SLACK_MM
+    drop = (target - rules[-1].y) / 25.4 * 72
+    for _ in range(8):
+        if drop < 1:
+            break
+        if len(render(drop)) == count:
+            return
+        drop -= 0.5
+    render(0)
 
 
 @dataclass(frozen=True)
@@ -258,6 +292,102 @@ def pdf_lines(pdf: Path) -> list[list[Line]]:
             lines.append(Line(left, top, right, bottom, text))
         pages.append(lines)
     return pages
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One straight horizontal line drawn on a rendered page (a red separator, a 版记 line), in millimetres
+    from the page's top-left corner: from `left` to `right` at `y`, `width` thick, `color` as "RRGGBB"."""
+
+    left: float
+    right: float
+    y: float
+    width: float
+    color: str
+
+
+def pdf_rules(pdf: Path, *, min_length_mm: float = 20.0) -> list[list[Rule]]:
+    """Return the horizontal lines at least `min_length_mm` long on each page of `pdf`, top to bottom.
+
+    Reads the page content streams (pypdf): stroked paths (m/l/S, with the current line width and stroke
+    colour) and thin filled rectangles (re/f, at most 2 mm high: how some renderers draw borders), with
+    the current transformation matrix applied. The same line drawn twice is listed once.
+    """
+    from pypdf import PdfReader
+
+    return [_page_rules(page, min_length_mm) for page in PdfReader(str(pdf)).pages]
+
+
+def _page_rules(page: Any, min_length_mm: float) -> list[Rule]:
+    import itertools
+
+    from pypdf.generic import ContentStream
+
+    pt = 25.4 / 72
+    height = float(page.mediabox.height)
+    contents = page.get_contents()
+    found: set[Rule] = set()
+    if contents is None:
+        return []
+    ctm, stack = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), []
+    stroke, fill, width = "000000", "000000", 1.0
+    path: list[tuple[float, float]] = []
+    rects: list[tuple[float, float, float, float]] = []
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        a, b, c, d, e, f = ctm
+        return a * x + c * y + e, b * x + d * y + f
+
+    def colour(values: list[Any]) -> str:
+        nums = [float(v) for v in values]
+        if len(nums) == 1:
+            nums = nums * 3
+        elif len(nums) == 4:  # CMYK
+            nums = [(1 - c) * (1 - nums[3]) for c in nums[:3]]
+        return "".join(f"{round(max(0.0, min(1.0, v)) * 255):02X}" for v in nums[:3])
+
+    def add(x0: float, x1: float, y: float, w: float, color: str) -> None:
+        if abs(x1 - x0) * pt >= min_length_mm:
+            found.add(Rule(round(min(x0, x1) * pt, 2), round(max(x0, x1) * pt, 2),
+                           round((height - y) * pt, 2), round(w * pt, 3), color))
+
+    for operands, op in ContentStream(contents, page.pdf).operations:
+        if op == b"q":
+            stack.append((ctm, stroke, fill, width))
+        elif op == b"Q" and stack:
+            ctm, stroke, fill, width = stack.pop()
+        elif op == b"cm":
+            a2, b2, c2, d2, e2, f2 = (float(v) for v in operands)
+            a, b, c, d, e, f = ctm
+            ctm = (a2 * a + b2 * c, a2 * b + b2 * d, c2 * a + d2 * c, c2 * b + d2 * d,
+                   e2 * a + f2 * c + e, e2 * b + f2 * d + f)
+        elif op == b"w":
+            width = float(operands[0]) * (abs(ctm[3]) or 1.0)
+        elif op in (b"RG", b"G", b"K"):
+            stroke = colour(list(operands))
+        elif op in (b"rg", b"g", b"k"):
+            fill = colour(list(operands))
+        elif op == b"m":
+            path = [at(float(operands[0]), float(operands[1]))]
+        elif op == b"l":
+            path.append(at(float(operands[0]), float(operands[1])))
+        elif op == b"re":
+            x, y, w, h = (float(v) for v in operands)
+            (x0, y0), (x1, y1) = at(x, y), at(x + w, y + h)
+            rects.append((x0, y0, x1, y1))
+        elif op in (b"S", b"s"):
+            for (x0, y0), (x1, y1) in itertools.pairwise(path):
+                if abs(y1 - y0) < 0.01:
+                    add(x0, x1, y0, width, stroke)
+            path = []
+        elif op in (b"f", b"F", b"f*"):
+            for x0, y0, x1, y1 in rects:
+                if 0 < abs(y1 - y0) * pt <= 2:
+                    add(x0, x1, (y0 + y1) / 2, abs(y1 - y0), fill)
+            rects, path = [], []
+        elif op in (b"n", b"B", b"B*", b"b", b"b*"):
+            rects, path = [], []
+    return sorted(found, key=lambda r: (r.y, r.left))
 
 
 # ---- helpers (python-docx / OOXML) -----------------------------------------------------------------
@@ -347,7 +477,24 @@ def _even_odd_page_numbers(doc, section, align, Pt) -> None:  # type: ignore[no-
                 run.text = text
 
 
-def _border(p, side: str, color: str, size_eighths: int) -> None:  # type: ignore[no-untyped-def]
+def _exact(p, points: float) -> None:  # type: ignore[no-untyped-def]
+    """Give paragraph `p` an exact line height of `points`, off the page's line grid (w:snapToGrid 0)."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.shared import Twips
+
+    fmt = p.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Twips(round(points * 20))
+    fmt.space_before = fmt.space_after = Twips(0)
+    ppr = p._p.get_or_add_pPr()
+    if ppr.find(_qn("w:snapToGrid")) is None:
+        snap = OxmlElement("w:snapToGrid")
+        snap.set(_qn("w:val"), "0")
+        ppr.insert(0, snap)
+
+
+def _border(p, side: str, color: str, size_eighths: int, *, space_pt: int = 1) -> None:  # type: ignore[no-untyped-def]
     from docx.oxml import OxmlElement
 
     ppr = p._p.get_or_add_pPr()
@@ -358,49 +505,30 @@ def _border(p, side: str, color: str, size_eighths: int) -> None:  # type: ignor
     edge = OxmlElement(f"w:{side}")
     edge.set(_qn("w:val"), "single")
     edge.set(_qn("w:sz"), str(size_eighths))
-    edge.set(_qn("w:space"), "1")
+    edge.set(_qn("w:space"), str(space_pt))
     edge.set(_qn("w:color"), color)
     borders.append(edge)
 
 
 def _colophon(doc, lines: list[str], Pt) -> None:  # type: ignore[no-untyped-def]
-    """The 版记 as a one-column table the width of the 版心: a thick first and last line (0.35 mm) and thin
-    lines between items (0.25 mm), no side lines (§7.4). `build` moves it to the bottom of the page."""
-    from docx.oxml import OxmlElement
-
-    twips_per_mm = 1440 / 25.4
-    row_twips = round(14 * 1.5 * 20)
-    table = doc.add_table(rows=len(lines), cols=1)
-    tbl_pr = table._tbl.tblPr
-    width = tbl_pr.find(_qn("w:tblW"))
-    width.set(_qn("w:w"), str(round(156 * twips_per_mm)))
-    width.set(_qn("w:type"), "dxa")
-    borders = OxmlElement("w:tblBorders")
-    for side, size in (("top", 8), ("bottom", 8), ("insideH", 4), ("left", 0), ("right", 0), ("insideV", 0)):
-        edge = OxmlElement(f"w:{side}")
-        edge.set(_qn("w:val"), "single" if size else "nil")
-        if size:
-            edge.set(_qn("w:sz"), str(size))
-            edge.set(_qn("w:color"), "000000")
-        borders.append(edge)
-    width.addnext(borders)
-    for row, text in zip(table.rows, lines, strict=True):
-        row.height = Pt(row_twips / 20)
-        cell = row.cells[0]
-        cell.width = Pt(156 / 25.4 * 72)
-        p = cell.paragraphs[0]
-        p.paragraph_format.left_indent = Pt(14)
-        p.paragraph_format.right_indent = Pt(14)
-        p.paragraph_format.line_spacing = Pt(row_twips / 20)
-        p.paragraph_format.tab_stops.add_tab_stop(Pt(156 / 25.4 * 72 - 28 - 12), alignment=2)
+    """The 版记 (§7.4.1): one paragraph per item in 4号仿宋, the first item under a thick line (0.35 mm),
+    a thin line (0.25 mm) above the last item (印发机关和印发日期) and a thick line below it. The lines
+    are paragraph borders of paragraphs without indents, so they are as wide as the 版心; the text is
+    one character in (first-line indent, and a right tab one character before the right edge).
+    `build` moves it down to the 版心's foot."""
+    width_pt = 156 / 25.4 * 72
+    for i, text in enumerate(lines):
+        p = doc.add_paragraph()
+        _exact(p, COLOPHON_LINE_PT)
+        p.paragraph_format.first_line_indent = Pt(COLOPHON_PT)
+        p.paragraph_format.tab_stops.add_tab_stop(Pt(width_pt - COLOPHON_PT), alignment=2)  # right tab
+        p.paragraph_format.keep_with_next = i < len(lines) - 1
+        first, last = i == 0, i == len(lines) - 1
+        _border(p, "top", "000000", THICK_EIGHTHS if first else THIN_EIGHTHS, space_pt=COLOPHON_SPACE_PT)
+        if last:
+            _border(p, "bottom", "000000", THICK_EIGHTHS, space_pt=COLOPHON_SPACE_PT)
         run = p.add_run(text)
-        _font(run, FANGSONG, 14, Pt)
-    # A document ends with a paragraph: a 1 pt one, off the line grid, so the 版记 can take the last line.
-    tail = doc.add_paragraph()
-    tail.paragraph_format.line_spacing = Pt(1)
-    snap = OxmlElement("w:snapToGrid")
-    snap.set(_qn("w:val"), "0")
-    tail._p.get_or_add_pPr().insert(0, snap)
+        _font(run, FANGSONG, COLOPHON_PT, Pt)
 
 
 def _compose(doc, body: Path) -> None:  # type: ignore[no-untyped-def]
