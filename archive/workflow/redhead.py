@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from archive.messages import msg
+from archive.messages import from_data, msg, to_data
 from fileformats import office
 
 MM = 36000  # EMU per millimetre
@@ -94,27 +94,117 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# Placeholders of a red-header template (docs/workflow.md, "Red-header templates"): what `context` gives.
+BODY_MARKER = "{{ 正文 }}"  # alone in its paragraph: where the 正文 is composed in (required)
+COLOPHON_MARKER = "{{ 版记 }}"  # alone in its paragraph: where the 版记 starts (optional; moved to the foot)
+_BODY_SENTINEL = "\u2063EOFFICE-正文\u2063"  # what the markers render to, found again after rendering
+_COLOPHON_SENTINEL = "\u2063EOFFICE-版记\u2063"
+
+
+# Every placeholder also has an ASCII name (an English-speaking admin's template works the same).
+ASCII_NAMES = {
+    "版头第一行": "head_line_1", "版头第二行": "head_line_2", "版头第三行": "head_line_3", "份号": "copy_number",
+    "密级": "classification", "紧急程度": "urgency", "发文机关": "organ", "发文机关标志": "organ_mark",
+    "发文字号": "doc_number", "上行文": "upward", "签发人": "signer", "标题": "title", "主送": "main_recipients",
+    "附件说明": "attachments", "署名": "signature", "成文日期": "signed_on", "抄送": "cc", "印发机关": "issued_by",
+    "印发日期": "issued_on", "正文": "body", "版记": "colophon",
+}
+
+
+def context(facts: FormalFacts) -> dict[str, Any]:
+    """The values a red-header template can name, from `facts` (GB/T 9704 §7), under their Chinese names
+    and their `ASCII_NAMES`: all strings except 上行文 (bool) and 附件说明 (a list of lines). Empty
+    strings where the document has no such element."""
+    values = _context(facts)
+    return {**values, **{ASCII_NAMES[k]: v for k, v in values.items()}}
+
+
+def _context(facts: FormalFacts) -> dict[str, Any]:
+    head = head_lines(facts)
+    attachments = []
+    for i, name in enumerate(facts.attachments, 1):
+        stem = name.rsplit(".", 1)[0]
+        attachments.append(("附件：" if i == 1 else "　　　")
+                           + (f"{i}. {stem}" if len(facts.attachments) > 1 else stem))
+    return {
+        "版头第一行": head[0], "版头第二行": head[1], "版头第三行": head[2],
+        "份号": facts.copy_number,
+        "密级": facts.classification + (f"★{facts.secrecy_period}" if facts.classification and facts.secrecy_period
+                                      else ""),
+        "紧急程度": facts.urgency,
+        "发文机关": facts.organ_name, "发文机关标志": facts.organ_mark, "发文字号": facts.doc_number,
+        "上行文": bool(facts.upward and facts.signer), "签发人": facts.signer if facts.upward else "",
+        "标题": facts.title,
+        "主送": facts.main_recipients.rstrip("：:") + "：" if facts.main_recipients else "",
+        "附件说明": attachments, "署名": facts.organ_name, "成文日期": chinese_date(facts.signed_on),
+        "抄送": facts.cc_recipients.rstrip("。"), "印发机关": facts.issued_by,
+        "印发日期": chinese_date(facts.issued_on),
+    }
+
+
 def build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_pages: int = 0,
-               colophon_drop_pt: float = 0.0) -> Path:
+               colophon_drop_pt: float = 0.0, template: Path | None = None) -> Path:
     """Write the 套红 .docx for `facts` with the 正文 `body` (.docx, composed in; None: no body) to `target`.
 
-    `colophon_pages` (0, 1 or 2) starts the 版记 that many pages later, on pages without a page number
-    (so that it lands on an even page); `colophon_drop_pt` is the empty space put above the 版记 so that
-    its last line is the last line of the 版心 (measured by `build` from a first rendering).
-    Raises ValueError when the 正文 is not a Word file.
+    The layout is the built-in one (`layout`), or the red-header template `template` (a .docx with the
+    placeholders of `context`, rendered by `render_template`). `colophon_pages` (0, 1 or 2) starts the
+    版记 that many pages later, on pages without a page number (so that it lands on an even page);
+    `colophon_drop_pt` is the empty space put above the 版记 so that its last line is the 版心's last
+    (measured by `build` from a first rendering). Raises ValueError when the 正文 is not a Word file or
+    the template fails (TemplateError, with every problem).
+    """
+    _build_docx(facts, body, target, colophon_pages=colophon_pages, colophon_drop_pt=colophon_drop_pt,
+                template=template)
+    return target
+
+
+def _build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_pages: int,
+                colophon_drop_pt: float, template: Path | None) -> bool:
+    """`build_docx`; returns whether the document has a 版记 place to move."""
+    if body is not None and body.suffix.lower() != ".docx":
+        raise ValueError("正文须为 Word 文件（.docx）才能套红排版")
+    doc = layout(context(facts)) if template is None else render_template(template, facts)
+    has_colophon = _fill(doc, body, colophon_pages, colophon_drop_pt)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(target))
+    return has_colophon
+
+
+def layout(values: dict[str, Any] | None) -> Any:
+    """The built-in 套红 layout as a python-docx Document, with the 正文 and 版记 markers in place.
+
+    `values` is `context(facts)`; None writes the red-header template itself: every value as its
+    placeholder and the choices (上行文, 附件说明, 抄送, 主送) as docxtpl {%p %} paragraphs, so a document
+    rendered from it is laid out exactly as the built-in one (the demo template, `write_template`).
     """
     from docx import Document as new_document
-    from docx.enum.section import WD_SECTION
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Emu, Pt
 
+    as_template = values is None
     doc = new_document()
     _page_setup(doc.sections[0], Emu)
     _styles(doc, Pt)
     _even_odd_page_numbers(doc, doc.sections[0], WD_ALIGN_PARAGRAPH, Pt)
 
+    def v(name: str) -> Any:
+        return "{{ " + name + " }}" if values is None else values[name]
+
+    def branch(name: str, then: Any, otherwise: Any = None) -> None:
+        if values is None:
+            doc.add_paragraph("{%p if " + name + " %}")
+            then()
+            if otherwise is not None:
+                doc.add_paragraph("{%p else %}")
+                otherwise()
+            doc.add_paragraph("{%p endif %}")
+        elif values[name]:
+            then()
+        elif otherwise is not None:
+            otherwise()
+
     def para(text: str = "", *, font: str = FANGSONG, size: float = BODY_PT, color: str | None = None,
-             align: Any = None, bold: bool = False, indent_chars: float = 0, right_chars: float = 0):  # type: ignore[no-untyped-def]
+             align: Any = None, indent_chars: float = 0, right_chars: float = 0):  # type: ignore[no-untyped-def]
         p = doc.add_paragraph()
         if align is not None:
             p.alignment = align
@@ -125,7 +215,6 @@ def build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_
         if text:
             run = p.add_run(text)
             _font(run, font, size, Pt)
-            run.bold = bold
             if color:
                 from docx.shared import RGBColor
 
@@ -134,69 +223,178 @@ def build_docx(facts: FormalFacts, body: Path | None, target: Path, *, colophon_
 
     # ---- 版头 (§7.2): exact heights off the line grid, so the mark's top is 35 mm below the 版心's top
     # whatever the three head lines (份号, 密级★保密期限, 紧急程度, stacked from the first line) hold.
-    for text in head_lines(facts):
-        _exact(para(text, font=HEITI), PITCH_PT)
+    for name in ("版头第一行", "版头第二行", "版头第三行"):
+        _exact(para(v(name), font=HEITI), PITCH_PT)
     _exact(para(), MARK_SPACER_PT)
-    mark = para(facts.organ_mark, font=XIAOBIAOSONG, size=MARK_PT, color=RED, align=WD_ALIGN_PARAGRAPH.CENTER)
+    mark = para(v("发文机关标志"), font=XIAOBIAOSONG, size=MARK_PT, color=RED, align=WD_ALIGN_PARAGRAPH.CENTER)
     _exact(mark, MARK_LINE_PT)
     _exact(para(), PITCH_PT)  # §7.2.5: the 发文字号 two lines below the mark
     _exact(para(), PITCH_PT)
-    if facts.upward and facts.signer:
-        number = para(facts.doc_number, indent_chars=1)
-        tab = number.add_run("\t签发人：")
-        _font(tab, FANGSONG, BODY_PT, Pt)
-        name = number.add_run(facts.signer)
-        _font(name, "楷体_GB2312", BODY_PT, Pt)
-        number.paragraph_format.tab_stops.add_tab_stop(Pt(156 / 25.4 * 72 - BODY_PT), alignment=2)  # right tab
-    else:
-        number = para(facts.doc_number, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _exact(number, PITCH_PT)
-    # §7.2.6: the red separator 4 mm below the 发文字号, as wide as the 版心 (the paragraph has no indents).
-    _border(number, "bottom", RED, SEPARATOR_EIGHTHS, space_pt=SEPARATOR_SPACE_PT)
+
+    def number_line(upward: bool) -> None:
+        if upward:
+            number = para(v("发文字号"), indent_chars=1)
+            tab = number.add_run("\t签发人：")
+            _font(tab, FANGSONG, BODY_PT, Pt)
+            name = number.add_run(v("签发人"))
+            _font(name, "楷体_GB2312", BODY_PT, Pt)
+            number.paragraph_format.tab_stops.add_tab_stop(Pt(156 / 25.4 * 72 - BODY_PT), alignment=2)  # right
+        else:
+            number = para(v("发文字号"), align=WD_ALIGN_PARAGRAPH.CENTER)
+        _exact(number, PITCH_PT)
+        # §7.2.6: the red separator 4 mm below the 发文字号, as wide as the 版心 (the paragraph has no indents).
+        _border(number, "bottom", RED, SEPARATOR_EIGHTHS, space_pt=SEPARATOR_SPACE_PT)
+
+    branch("上行文", lambda: number_line(True), lambda: number_line(False))
 
     # ---- 主体 (§7.3)
     para()
-    title = para(facts.title, font=XIAOBIAOSONG, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title = para(v("标题"), font=XIAOBIAOSONG, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
     title.paragraph_format.line_spacing = Pt(TITLE_PT * 1.5)
     para()
-    if facts.main_recipients:
-        para(facts.main_recipients.rstrip("：:") + "：")
-    if body is not None:
-        if body.suffix.lower() != ".docx":
-            raise ValueError("正文须为 Word 文件（.docx）才能套红排版")
-        _compose(doc, body)
-    if facts.attachments:
-        para()
-        for i, name in enumerate(facts.attachments, 1):
-            stem = name.rsplit(".", 1)[0]
-            label = ("附件：" if i == 1 else "　　　") + (f"{i}. {stem}" if len(facts.attachments) > 1 else stem)
-            para(label, indent_chars=2)
-    para()
-    para()
-    signature = para(facts.organ_name, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
-    signature.paragraph_format.keep_with_next = True  # 署名 and 成文日期 stay on one page
-    para(chinese_date(facts.signed_on), align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    branch("主送", lambda: para(v("主送")))
+    para(BODY_MARKER if as_template else _BODY_SENTINEL)
 
-    # ---- 版记 (§7.4): on the last (even) page, at the bottom of the 版心
+    def attachments() -> None:
+        para()
+        if values is None:
+            doc.add_paragraph("{%p for 附件 in 附件说明 %}")
+            para("{{ 附件 }}", indent_chars=2)
+            doc.add_paragraph("{%p endfor %}")
+        else:
+            for line in values["附件说明"]:
+                para(line, indent_chars=2)
+
+    branch("附件说明", attachments)
+    para()
+    para()
+    signature = para(v("署名"), align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    signature.paragraph_format.keep_with_next = True  # 署名 and 成文日期 stay on one page
+    para(v("成文日期"), align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+
+    # ---- 版记 (§7.4): `_fill` moves it to the bottom of the last (even) page
+    para(COLOPHON_MARKER if as_template else _COLOPHON_SENTINEL)
+    issued = "{{ 印发机关 }}\t{{ 印发日期 }}印发" if as_template else f"{v('印发机关')}\t{v('印发日期')}印发"
+    branch("抄送", lambda: _colophon(doc, ["抄送：" + str(v("抄送")) + "。", issued], Pt),
+           lambda: _colophon(doc, [issued], Pt))
+    return doc
+
+
+def write_template(target: Path) -> Path:
+    """Write the built-in layout as a red-header template (the demo bureau's; docs/workflow.md) to `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    layout(None).save(str(target))
+    return target
+
+
+class TemplateError(ValueError):
+    """A red-header template could not be used; `problems` lists every reason (Chinese Messages)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems[0] if len(problems) == 1 else "；".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def sandbox() -> Any:
+    """The Jinja environment a red-header template is rendered in: jinja2's SandboxedEnvironment (no
+    attribute starting with _ , no unsafe callables; range() at most 100 000) that also refuses
+    repeating a string or list more than 10 000 times and powers above 2**64, so an expression cannot
+    fill the memory. Loops are bounded by the child's time limit (`build_limited`)."""
+    from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+    class Sandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and (abs(float(left)) > 2 or abs(float(right)) > 64) and float(right) > 1:
+                raise SecurityError("power too large")
+            if operator == "*" and any(isinstance(a, (str, list, tuple)) for a in (left, right)):
+                count = right if isinstance(left, (str, list, tuple)) else left
+                if isinstance(count, int) and count > 10000:
+                    raise SecurityError("repetition too large")
+            return super().call_binop(context, operator, left, right)
+
+    return Sandbox(autoescape=True)
+
+
+def render_template(template: Path, facts: FormalFacts) -> Any:
+    """Render the red-header template `template` with `context(facts)` in the `sandbox` (docxtpl, values
+    XML-escaped); return the python-docx Document. Raises TemplateError: not a Word file, a Jinja syntax
+    error, an unsafe or failing expression."""
+    import zipfile
+
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateSyntaxError
+
+    values = {**context(facts), "正文": _BODY_SENTINEL, "版记": _COLOPHON_SENTINEL, "body": _BODY_SENTINEL,
+              "colophon": _COLOPHON_SENTINEL}
+    try:
+        tpl = DocxTemplate(str(template))
+        tpl.render(values, jinja_env=sandbox(), autoescape=True)
+    except TemplateSyntaxError as exc:
+        raise TemplateError([msg("模板第 %(line)s 行的占位符写法有误：%(error)s", line=exc.lineno,
+                                 error=exc.message or "")]) from None
+    except JinjaError as exc:
+        raise TemplateError([msg("模板中的表达式不被允许或无法计算：%(error)s", error=str(exc))]) from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
+        raise TemplateError([msg("模板不是有效的 Word 文件（.docx）")]) from None
+    return tpl.docx
+
+
+def _fill(doc: Any, body: Path | None, colophon_pages: int, drop_pt: float) -> bool:
+    """Compose the 正文 in at its marker and put the 版记 after `colophon_pages` new pages without page
+    numbers and `drop_pt` of exact empty space; return whether there was a 版记 marker."""
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import OxmlElement
+    from docx.text.paragraph import Paragraph
+
+    def marker(text: str) -> Any:
+        for p in doc.element.body.iter(_qn("w:p")):
+            if Paragraph(p, doc._body).text.strip() == text:
+                return p
+        return None
+
+    body_at = marker(_BODY_SENTINEL)
+    if body_at is not None:
+        if body is not None:
+            _compose(doc, body, before=body_at)
+        body_at.getparent().remove(body_at)
+    colophon_at = marker(_COLOPHON_SENTINEL)
+    if colophon_at is None:
+        return False
+    for child in list(colophon_at):
+        if child.tag != _qn("w:pPr"):
+            colophon_at.remove(child)
     if colophon_pages:
-        section = doc.add_section(WD_SECTION.NEW_PAGE)
+        final = doc.element.body.find(_qn("w:sectPr"))
+        ending = OxmlElement("w:p")  # ends the section before the 版记, its page numbers kept
+        ending.append(OxmlElement("w:pPr"))
+        ending[0].append(copy.deepcopy(final))
+        colophon_at.addprevious(ending)
+        kind = final.find(_qn("w:type"))
+        if kind is None:
+            kind = OxmlElement("w:type")
+            final.insert(0, kind)
+        kind.set(_qn("w:val"), "nextPage")
+        for reference in final.findall(_qn("w:footerReference")):  # the 版记's section: footers of its own
+            final.remove(reference)
+        section = doc.sections[-1]
         for footer in (section.footer, section.even_page_footer):
             footer.is_linked_to_previous = False
             for p in footer.paragraphs:
                 for run in p.runs:
                     run.text = ""
         for _ in range(colophon_pages - 1):
-            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    if colophon_drop_pt >= 1:  # an exact-height empty paragraph off the line grid: the 版记 to the 版心's foot
-        _exact(doc.add_paragraph(), colophon_drop_pt)
-    lines = []
-    if facts.cc_recipients:
-        lines.append(f"抄送：{facts.cc_recipients.rstrip('。')}。")
-    lines.append(f"{facts.issued_by}\t{chinese_date(facts.issued_on)}印发")
-    _colophon(doc, lines, Pt)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(target))
-    return target
+            page_break = Paragraph(OxmlElement("w:p"), doc._body)
+            page_break.add_run().add_break(WD_BREAK.PAGE)
+            colophon_at.addprevious(page_break._p)
+    spacer = Paragraph(colophon_at, doc._body)
+    if drop_pt >= 1:  # an exact-height empty paragraph off the line grid: the 版记 to the 版心's foot
+        _exact(spacer, drop_pt)
+    else:
+        colophon_at.getparent().remove(colophon_at)
+    return True
 
 
 def head_lines(facts: FormalFacts) -> list[str]:
@@ -211,31 +409,38 @@ def head_lines(facts: FormalFacts) -> list[str]:
 
 
 def build(facts: FormalFacts, body: Path | None, out_dir: Path, *, soffice: str = "soffice",
-          timeout: float = 120.0) -> tuple[Path, Path]:
-    """Write 套红.docx and 套红.pdf into `out_dir` and return both paths.
+          timeout: float = 120.0, template: Path | None = None) -> tuple[Path, Path]:
+    """Write 套红.docx and 套红.pdf into `out_dir` and return both paths; the layout is the built-in one or
+    the red-header template `template` (`build_docx`).
 
     Renders once; when the 版记 falls on an odd page, renders again with the 版记 on an added page
     without a page number (§7.4); then once more with an exact empty space above the 版记, measured from
     the rendering, so that its last line lies on the 版心's bottom edge (262 mm from the page's top,
-    §7.4.1). Raises ValueError (正文 not .docx) or office.ConversionFailed.
+    §7.4.1). A template without a 版记 marker is rendered once. Raises ValueError (正文 not .docx,
+    TemplateError) or office.ConversionFailed.
     """
 
     docx_path, pdf_path = out_dir / "套红.docx", out_dir / "套红.pdf"
+    movable = True
 
     def render(pages: int, drop: float) -> list[list[Line]]:
-        build_docx(facts, body, docx_path, colophon_pages=pages, colophon_drop_pt=drop)
+        nonlocal movable
+        movable = _build_docx(facts, body, docx_path, colophon_pages=pages, colophon_drop_pt=drop,
+                              template=template)
         office.convert(docx_path, "pdf", pdf_path, input_suffix=".docx", soffice=soffice, timeout=timeout)
         return pdf_lines(pdf_path)
 
     pages = 0
-    layout = render(pages, 0)
-    if len(layout) % 2 == 1 and len(layout) > 1:  # the 版记 would be on an odd page: give it its own page
+    rendered = render(pages, 0)
+    if not movable:
+        return docx_path, pdf_path
+    if len(rendered) % 2 == 1 and len(rendered) > 1:  # the 版记 would be on an odd page: give it its own page
         pages = 1
-        layout = render(pages, 0)
-        if len(layout) % 2 == 1:  # the text ended on an even page: a blank odd page, then the 版记
+        rendered = render(pages, 0)
+        if len(rendered) % 2 == 1:  # the text ended on an even page: a blank odd page, then the 版记
             pages = 2
-            layout = render(pages, 0)
-    place_colophon(lambda drop: render(pages, drop), pdf_path, len(layout))
+            rendered = render(pages, 0)
+    place_colophon(lambda drop: render(pages, drop), pdf_path, len(rendered))
     return docx_path, pdf_path
 
 
@@ -531,9 +736,10 @@ def _colophon(doc, lines: list[str], Pt) -> None:  # type: ignore[no-untyped-def
         _font(run, FANGSONG, COLOPHON_PT, Pt)
 
 
-def _compose(doc, body: Path) -> None:  # type: ignore[no-untyped-def]
-    """Append the 正文 with docxcompose (styles, numbering, images, footnotes and tables come along);
-    the 正文's own section settings (margins) are dropped so the 版心 stays the standard one."""
+def _compose(doc, body: Path, *, before: Any = None) -> None:  # type: ignore[no-untyped-def]
+    """Put the 正文 in (before the element `before`, else at the end) with docxcompose (styles, numbering,
+    images, footnotes and tables come along); the 正文's own section settings (margins) are dropped so
+    the 版心 stays the standard one."""
     from docx import Document as open_document
     from docxcompose.composer import Composer
 
@@ -546,7 +752,11 @@ def _compose(doc, body: Path) -> None:  # type: ignore[no-untyped-def]
         if inner is not None:
             ppr.remove(inner)
     keep = copy.deepcopy(doc.element.body.find(_qn("w:sectPr")))
-    Composer(doc).append(source, remove_property_fields=False)
+    composer = Composer(doc)
+    if before is None:
+        composer.append(source, remove_property_fields=False)
+    else:
+        composer.insert(doc.element.body.index(before), source, remove_property_fields=False)
     final = doc.element.body.find(_qn("w:sectPr"))
     if final is not None and keep is not None:
         final.getparent().replace(final, keep)
@@ -562,13 +772,15 @@ def _qn(tag: str) -> str:
 
 
 def build_limited(facts: FormalFacts, body: Path | None, out_dir: Path, *, soffice: str = "soffice",
-                  timeout: float = 120.0, memory_mb: int = 1536) -> tuple[Path, Path]:
+                  timeout: float = 120.0, memory_mb: int = 1536,
+                  template: Path | None = None) -> tuple[Path, Path]:
     """`build` in a child process under fileformats.subproc limits (address space `memory_mb` for it and
     the LibreOffice it starts, wall-clock for all its renderings, its process group killed at the end).
 
-    The 正文 is checked as a zip first (fileformats.zipguard: declared and actual inflated sizes), so an
-    inflating .docx is refused unread. Raises ValueError with the reason for the user (not a Word file,
-    a zip bomb, too slow, out of memory) or office.ConversionFailed.
+    The 正文 and the red-header `template` (rendered in the child, `render_template`) are checked as zips
+    first (fileformats.zipguard: declared and actual inflated sizes), so an inflating .docx is refused
+    unread. Raises ValueError with the reason for the user (not a Word file, a zip bomb, a failing
+    template, too slow, out of memory) or office.ConversionFailed.
     """
     import json
     import sys
@@ -584,9 +796,14 @@ def build_limited(facts: FormalFacts, body: Path | None, out_dir: Path, *, soffi
             zipguard.check(body)
         except zipfile.BadZipFile:
             raise ValueError(msg("正文不是有效的 Word 文件（.docx），无法套红排版")) from None
+    if template is not None:
+        try:
+            zipguard.check(template)
+        except zipfile.BadZipFile:
+            raise ValueError(msg("红头模板不是有效的 Word 文件（.docx）")) from None
     data = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(facts).items()}
     command = [sys.executable, "-m", "archive.workflow.redhead", json.dumps(data, ensure_ascii=False),
-               str(body or ""), str(out_dir), soffice, str(timeout)]
+               str(body or ""), str(out_dir), soffice, str(timeout), str(template or "")]
     limit = timeout * 6 + 30  # up to five renderings (版记 page and drop) and the composing
     try:
         done = subproc.run_limited(command, timeout=limit, memory_mb=memory_mb, output_mb=256)
@@ -597,7 +814,7 @@ def build_limited(facts: FormalFacts, body: Path | None, out_dir: Path, *, soffi
     if "error" in answer:
         if answer.get("kind") == "conversion":
             raise office.ConversionFailed(answer["error"])
-        raise ValueError(answer["error"])
+        raise ValueError(from_data(answer["error"]))
     docx_path, pdf_path = out_dir / "套红.docx", out_dir / "套红.pdf"
     if done.returncode != 0 or not pdf_path.exists():
         why = msg("内存不足") if done.returncode < 0 or b"MemoryError" in done.stderr else msg("正文可能已损坏")
@@ -605,9 +822,83 @@ def build_limited(facts: FormalFacts, body: Path | None, out_dir: Path, *, soffi
     return docx_path, pdf_path
 
 
-def _main(argv: list[str]) -> int:
-    # Child usage (internal): python -m archive.workflow.redhead FACTS_JSON BODY OUT_DIR SOFFICE TIMEOUT
+def sample_facts() -> FormalFacts:
+    """Facts a red-header template is tried with at upload: every element present (上行文, classified,
+    urgent, two attachments, 抄送)."""
+    return FormalFacts(
+        organ_name="示范市林业局", doc_number="示林发〔2026〕1号", title="关于做好森林防火工作的通知",
+        main_recipients="各区县林业局", signed_on=date(2026, 3, 5), issued_by="示范市林业局办公室",
+        issued_on=date(2026, 3, 6), cc_recipients="市政府办公室", attachments=("值班表.xlsx", "联系方式.docx"),
+        classification="秘密", secrecy_period="1年", copy_number="000001", urgency="特急", upward=True,
+        signer="张建国")
+
+
+def check_template(template: Path) -> list[str]:
+    """Every problem of the red-header template `template` (run in the limited child: `check_limited`):
+    not a Word file; no 「{{ 正文 }}」 paragraph, or the marker not alone in its paragraph; a placeholder
+    syntax error; an expression the sandbox refuses or that fails with `sample_facts`. [] when usable.
+    Messages in Chinese (archive.messages)."""
+    import re
+
+    from docx import Document as open_document
+    from docx.text.paragraph import Paragraph
+
+    try:
+        raw = open_document(str(template))
+    except Exception:  # python-docx raises many kinds on a damaged package
+        return [msg("模板不是有效的 Word 文件（.docx）")]
+    texts = [Paragraph(p, raw._body).text for p in raw.element.body.iter(_qn("w:p"))]
+    marker = re.compile(r"\{\{\s*(正文|body)\s*\}\}")
+    problems: list[str] = []
+    if not any(marker.search(t) for t in texts):
+        problems.append(msg("模板中没有「{{ 正文 }}」段落：正文排入的位置须单独成段写「{{ 正文 }}」"))
+    try:
+        rendered = render_template(template, sample_facts())
+    except TemplateError as exc:
+        problems.extend(exc.problems)
+        return problems
+    if not problems:
+        found = [Paragraph(p, rendered._body).text.strip() for p in rendered.element.body.iter(_qn("w:p"))]
+        if _BODY_SENTINEL not in found:
+            problems.append(msg("「{{ 正文 }}」须单独成段，同一段落中不能有其他文字"))
+    return problems
+
+
+def check_limited(template: Path, *, timeout: float = 10.0, memory_mb: int = 1024) -> list[str]:
+    """`check_template` in a limited child (address space `memory_mb`, `timeout` seconds), the zip checked
+    first in this process: every problem, [] when the template is usable."""
     import json
+    import sys
+    import zipfile
+
+    from fileformats import subproc, zipguard
+
+    try:
+        zipguard.check(template)
+    except zipfile.BadZipFile:
+        return [msg("模板不是有效的 Word 文件（.docx）：文件已损坏或不是 zip 格式")]
+    except zipguard.ZipBomb as exc:
+        return [msg("模板被拒绝：%(why)s", why=str(exc))]
+    try:
+        done = subproc.run_limited([sys.executable, "-m", "archive.workflow.redhead", "--check", str(template)],
+                                   timeout=timeout, memory_mb=memory_mb, output_mb=16)
+    except subproc.LimitExceeded:
+        return [msg("模板渲染超过 %(limit)g 秒仍未完成，已终止（可能含有过大的循环）", limit=timeout)]
+    lines = done.stdout.decode("utf-8", errors="replace").strip().splitlines()
+    if done.returncode != 0 or not lines or not lines[-1].startswith("{"):
+        return [msg("模板渲染失败（内存不足或文件已损坏）")]
+    return [from_data(p) for p in json.loads(lines[-1])["problems"]]
+
+
+def _main(argv: list[str]) -> int:
+    # Child usage (internal): python -m archive.workflow.redhead FACTS_JSON BODY OUT_DIR SOFFICE TIMEOUT TEMPLATE
+    # or: python -m archive.workflow.redhead --check TEMPLATE
+    import json
+
+    if argv[0] == "--check":
+        problems = check_template(Path(argv[1]))
+        print(json.dumps({"problems": [to_data(p) for p in problems]}, ensure_ascii=False))
+        return 0
 
     raw = json.loads(argv[0])
     for key in ("signed_on", "issued_on"):
@@ -615,12 +906,14 @@ def _main(argv: list[str]) -> int:
     raw["attachments"] = tuple(raw["attachments"])
     facts = FormalFacts(**raw)
     try:
-        build(facts, Path(argv[1]) if argv[1] else None, Path(argv[2]), soffice=argv[3], timeout=float(argv[4]))
+        build(facts, Path(argv[1]) if argv[1] else None, Path(argv[2]), soffice=argv[3], timeout=float(argv[4]),
+              template=Path(argv[5]) if len(argv) > 5 and argv[5] else None)
     except office.ConversionFailed as exc:
         print(json.dumps({"error": str(exc), "kind": "conversion"}, ensure_ascii=False))
         return 0
     except ValueError as exc:
-        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        print(json.dumps({"error": to_data(reason)}, ensure_ascii=False))
         return 0
     print(json.dumps({"ok": True}))
     return 0

@@ -49,22 +49,23 @@ def check_head(pdf: Path, facts: redhead.FormalFacts) -> g.Head:
     return head
 
 
-def check_colophon(pdf: Path) -> list[redhead.Rule]:
-    """Assert the 版记 lines of the last page (§7.4.1); return them."""
+def check_colophon(pdf: Path, *, cc: bool = True) -> list[redhead.Rule]:
+    """Assert the 版记 lines of the last page (§7.4.1; `cc`: with 抄送, so a thin line between); return them."""
     pages = redhead.pdf_rules(pdf)
-    assert len(pages) % 2 == 0  # the last page is even
+    assert len(pages) % 2 == 0 or len(pages) == 1  # the last page is even (a one-page document keeps it)
     rules = [r for r in pages[-1] if r.color == "000000" and r.right - r.left > 100 and r.y > 150]
-    assert len(rules) == 3, rules  # 抄送 between thick and thin, 印发 between thin and thick
+    widths = (0.35, 0.25, 0.35) if cc else (0.35, 0.35)  # thick, (thin,) thick
+    assert len(rules) == len(widths), rules
     for rule in rules:
         assert abs(rule.left - g.VERSION_LEFT) <= 1 and abs(rule.right - g.VERSION_RIGHT) <= 1, rule
-    for rule, width in zip(rules, (0.35, 0.25, 0.35), strict=True):  # thick, thin, thick (± 0.05 mm)
+    for rule, width in zip(rules, widths, strict=True):  # ± 0.05 mm
         assert abs(rule.width - width) <= 0.05, rules
     last = rules[-1]
     assert abs(last.y + last.width / 2 - g.VERSION_BOTTOM) <= 1, last  # on the 版心's bottom edge
     lines = redhead.pdf_lines(pdf)[-1]
     issued = next(line for line in lines if line.text.endswith("印发"))
     office = next(line for line in lines if line.text.endswith("办公室") and abs(line.top - issued.top) < 1)
-    assert rules[1].y < issued.top and issued.bottom < last.y  # 印发机关和印发日期 between thin and thick
+    assert rules[-2].y < issued.top and issued.bottom < last.y  # 印发机关和印发日期 between thin and thick
     one_char = 14 / 72 * 25.4  # one 4号 character
     assert abs(office.left - (g.VERSION_LEFT + one_char)) <= 1  # 印发机关 one character in from the left
     assert abs(issued.right - (g.VERSION_RIGHT - one_char)) <= 1  # 印发日期 one character in from the right
