@@ -864,15 +864,17 @@ def check_template(template: Path) -> list[str]:
     return problems
 
 
-def check_limited(template: Path, *, timeout: float = 10.0, memory_mb: int = 1024) -> list[str]:
-    """`check_template` in a limited child (address space `memory_mb`, `timeout` seconds), the zip checked
-    first in this process: every problem, [] when the template is usable."""
+def check_limited(template: Path, *, timeout: float | None = None, memory_mb: int = 1024) -> list[str]:
+    """`check_template` in a limited child (address space `memory_mb`, `timeout` seconds: by default the
+    2 s a web request may give a child, `fileformats.subproc.IN_REQUEST_SECONDS`; a template needs about
+    0.2 s), the zip checked first in this process: every problem, [] when the template is usable."""
     import json
     import sys
     import zipfile
 
     from fileformats import subproc, zipguard
 
+    timeout = subproc.IN_REQUEST_SECONDS if timeout is None else timeout
     try:
         zipguard.check(template)
     except zipfile.BadZipFile:
@@ -883,7 +885,7 @@ def check_limited(template: Path, *, timeout: float = 10.0, memory_mb: int = 102
         done = subproc.run_limited([sys.executable, "-m", "archive.workflow.redhead", "--check", str(template)],
                                    timeout=timeout, memory_mb=memory_mb, output_mb=16)
     except subproc.LimitExceeded:
-        return [msg("模板渲染超过 %(limit)g 秒仍未完成，已终止（可能含有过大的循环）", limit=timeout)]
+        return [msg("模板试排超过 %(limit)g 秒仍未完成，已终止（可能含有过大的循环；若系统繁忙请重试）", limit=timeout)]
     lines = done.stdout.decode("utf-8", errors="replace").strip().splitlines()
     if done.returncode != 0 or not lines or not lines[-1].startswith("{"):
         return [msg("模板渲染失败（内存不足或文件已损坏）")]

@@ -95,7 +95,7 @@ def test_a_jinja_attack_is_refused(tmp_path, attack):
 
 def test_a_loop_that_blows_up_is_stopped_by_the_child_limit(tmp_path):
     loops = "{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}"
-    problems = [str(p) for p in redhead.check_limited(_template_with(tmp_path, loops, "{{ 正文 }}"), timeout=3)]
+    problems = [str(p) for p in redhead.check_limited(_template_with(tmp_path, loops, "{{ 正文 }}"))]  # 2 s
     assert problems and ("已终止" in problems[0] or "渲染失败" in problems[0]), problems
 
 
