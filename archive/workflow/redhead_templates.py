@@ -4,7 +4,7 @@ built-in layout (archive/workflow/redhead.py). docs/workflow.md, "Red-header tem
 placeholders.
 
 Files live under <files dir>/redhead_templates/ as `<sha256>.docx`; the demo bureau's template is
-`builtin`: written by code (`redhead.write_template`) whenever its file is missing.
+`builtin`: written by code (`redhead.write_template`) each time it is used, so it follows the layout.
 """
 
 from __future__ import annotations
@@ -38,10 +38,14 @@ def templates(session: Session) -> list[RedheadTemplate]:
 
 
 def path_of(files_dir: Path, template: RedheadTemplate) -> Path | None:
-    """The template's file (a builtin one written now when missing), or None when it is gone."""
+    """The template's file, or None when it is gone. A builtin one is written afresh each time (about
+    50 ms; replaced atomically), so it always follows the built-in layout of this version."""
     target = folder(files_dir) / template.stored_name
-    if not target.exists() and template.builtin:
-        redhead.write_template(target)
+    if template.builtin:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as tmp:
+            pass
+        redhead.write_template(Path(tmp.name)).replace(target)
     return target if target.exists() else None
 
 
