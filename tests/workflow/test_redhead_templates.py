@@ -93,6 +93,13 @@ def test_a_jinja_attack_is_refused(tmp_path, attack):
     assert not Path("/tmp/pwned-i13").exists()
 
 
+def test_an_attack_that_reached_the_worker_fails_the_formal_version_with_the_reason(tmp_path):
+    template = _template_with(tmp_path, "{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ 正文 }}")
+    with pytest.raises(ValueError, match="不被允许"):
+        redhead.build_limited(FACTS, None, tmp_path / "out", template=template)
+    assert not (tmp_path / "out" / "套红.pdf").exists()
+
+
 def test_a_loop_that_blows_up_is_stopped_by_the_child_limit(tmp_path):
     loops = "{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}"
     problems = [str(p) for p in redhead.check_limited(_template_with(tmp_path, loops, "{{ 正文 }}"))]  # 2 s
@@ -133,6 +140,15 @@ def test_the_admin_page_lists_uploads_downloads_and_deletes(client, auth, db, se
     html = _upload(client, auth, "", "坏.txt", b"{{ broken").get_data(as_text=True)
     for reason in ("请填写模板名称", "模板须为 Word 文件（.docx）", "文件已损坏或不是 zip 格式"):
         assert reason in html, reason
+    attack = Document()
+    attack.add_paragraph("{{ ''.__class__.__mro__ }}")
+    attack.add_paragraph("{{ 正文 }}")
+    buffer = io.BytesIO()
+    attack.save(buffer)
+    html = _upload(client, auth, "攻击", "攻击.docx", buffer.getvalue()).get_data(as_text=True)
+    assert "不被允许" in html and "已上传" not in html
+    with db.session() as s:
+        assert s.scalar(select(RedheadTemplate).where(RedheadTemplate.name == "攻击")) is None
     token = auth.csrf("/documents/redhead-templates")
     html = client.post(f"/documents/redhead-templates/{template_id}/delete", data={"csrf_token": token},
                        follow_redirects=True).get_data(as_text=True)
