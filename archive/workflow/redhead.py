@@ -321,24 +321,27 @@ def render_template(template: Path, facts: FormalFacts) -> Any:
     """Render the red-header template `template` with `context(facts)` in the `sandbox` (docxtpl, values
     XML-escaped); return the python-docx Document. Raises TemplateError: not a Word file, a Jinja syntax
     error, an unsafe or failing expression."""
-    import zipfile
-
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError as JinjaError
     from jinja2 import TemplateSyntaxError
 
     values = {**context(facts), "正文": _BODY_SENTINEL, "版记": _COLOPHON_SENTINEL, "body": _BODY_SENTINEL,
               "colophon": _COLOPHON_SENTINEL}
+    tpl = DocxTemplate(str(template))
     try:
-        tpl = DocxTemplate(str(template))
+        tpl.init_docx()
+    except Exception:  # python-docx raises many kinds on a damaged package
+        raise TemplateError([msg("模板不是有效的 Word 文件（.docx）")]) from None
+    try:
         tpl.render(values, jinja_env=sandbox(), autoescape=True)
     except TemplateSyntaxError as exc:
         raise TemplateError([msg("模板第 %(line)s 行的占位符写法有误：%(error)s", line=exc.lineno,
                                  error=exc.message or "")]) from None
-    except JinjaError as exc:
+    except (JinjaError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        # The sandbox's refusals, and what an expression of the template can raise on the sample values.
         raise TemplateError([msg("模板中的表达式不被允许或无法计算：%(error)s", error=str(exc))]) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
-        raise TemplateError([msg("模板不是有效的 Word 文件（.docx）")]) from None
+    except SyntaxError:  # lxml: the rendered document is not well-formed XML
+        raise TemplateError([msg("模板渲染后的文档结构无效（占位符可能拆开了 Word 的格式标记）")]) from None
     return tpl.docx
 
 
@@ -349,8 +352,8 @@ def _fill(doc: Any, body: Path | None, colophon_pages: int, drop_pt: float) -> b
     from docx.oxml import OxmlElement
     from docx.text.paragraph import Paragraph
 
-    def marker(text: str) -> Any:
-        for p in doc.element.body.iter(_qn("w:p")):
+    def marker(text: str) -> Any:  # a paragraph of the body itself (not in a table or a text box)
+        for p in doc.element.body.findall(_qn("w:p")):
             if Paragraph(p, doc._body).text.strip() == text:
                 return p
         return None
@@ -858,9 +861,9 @@ def check_template(template: Path) -> list[str]:
         problems.extend(exc.problems)
         return problems
     if not problems:
-        found = [Paragraph(p, rendered._body).text.strip() for p in rendered.element.body.iter(_qn("w:p"))]
+        found = [Paragraph(p, rendered._body).text.strip() for p in rendered.element.body.findall(_qn("w:p"))]
         if _BODY_SENTINEL not in found:
-            problems.append(msg("「{{ 正文 }}」须单独成段，同一段落中不能有其他文字"))
+            problems.append(msg("「{{ 正文 }}」须单独成段（不在表格或文本框中），同一段落中不能有其他文字"))
     return problems
 
 

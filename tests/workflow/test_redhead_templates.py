@@ -77,7 +77,14 @@ def test_bad_templates_are_refused_with_every_reason(tmp_path):
     assert "没有「{{ 正文 }}」" in problems[0] and "占位符写法有误" in problems[1]
     # The marker must stand alone in its paragraph.
     problems = [str(p) for p in redhead.check_limited(_template_with(tmp_path, "正文如下：{{ 正文 }}"))]
-    assert problems == ["「{{ 正文 }}」须单独成段，同一段落中不能有其他文字"]
+    assert problems == ["「{{ 正文 }}」须单独成段（不在表格或文本框中），同一段落中不能有其他文字"]
+    in_table = Document()
+    in_table.add_table(rows=1, cols=1).cell(0, 0).text = "{{ 正文 }}"
+    in_table.save(str(tmp_path / "table.docx"))
+    assert [str(p) for p in redhead.check_limited(tmp_path / "table.docx")] == problems
+    # An expression that fails on the values (not only the sandbox's refusals) is a reason too.
+    problems = [str(p) for p in redhead.check_limited(_template_with(tmp_path, "{{ 1 / 0 }}", "{{ 正文 }}"))]
+    assert len(problems) == 1 and "无法计算" in problems[0], problems
 
 
 @pytest.mark.parametrize("attack", [
