@@ -50,7 +50,6 @@ PITCH_PT = LINE_PITCH_TWIPS / 20  # one line of the grid, 28.9 pt (10.2 mm)
 MARK_TOP_MM = 35  # §7.2.4: the 发文机关标志's top edge 35 mm below the 版心's top edge
 MARK_LINE_PT = 40.0  # the mark's exact line height; the glyphs sit at its foot (Word and LibreOffice alike)
 MARK_INK_PT = 5.7  # the mark's ink top below its line's top (measured: 40 pt line, 32 pt 小标宋 stand-in)
-MARK_SPACER_PT = MARK_TOP_MM / 25.4 * 72 - 3 * PITCH_PT - MARK_INK_PT  # after the three head lines
 SEPARATOR_EIGHTHS = 12  # the red separator line, 1.5 pt
 SEPARATOR_SPACE_PT = 6  # its distance from the 发文字号's line: 4 mm below the characters (measured)
 COLOPHON_PT = 14  # 版记 in 4号仿宋
@@ -225,9 +224,10 @@ def layout(values: dict[str, Any] | None) -> Any:
     # whatever the three head lines (份号, 密级★保密期限, 紧急程度, stacked from the first line) hold.
     for name in ("版头第一行", "版头第二行", "版头第三行"):
         _exact(para(v(name), font=HEITI), PITCH_PT)
-    _exact(para(), MARK_SPACER_PT)
-    mark = para(v("发文机关标志"), font=XIAOBIAOSONG, size=MARK_PT, color=RED, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _exact(mark, MARK_LINE_PT)
+    mark_pt = MARK_PT if values is None else mark_size(values["发文机关标志"])
+    _exact(para(), mark_spacer_pt(mark_pt))
+    mark = para(v("发文机关标志"), font=XIAOBIAOSONG, size=mark_pt, color=RED, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _exact(mark, MARK_LINE_PT * mark_pt / MARK_PT)
     _exact(para(), PITCH_PT)  # §7.2.5: the 发文字号 two lines below the mark
     _exact(para(), PITCH_PT)
 
@@ -398,6 +398,20 @@ def _fill(doc: Any, body: Path | None, colophon_pages: int, drop_pt: float) -> b
     else:
         colophon_at.getparent().remove(colophon_at)
     return True
+
+
+def mark_size(mark: str) -> float:
+    """The 发文机关标志's font size in points: MARK_PT (32), smaller in half points when the mark would be
+    wider than the 版心 on one line (§7.2.4: 不超过版心宽度). Full-width characters count one, others half."""
+    width = sum(1.0 if ord(ch) > 0x2E80 else 0.5 for ch in mark) or 1.0
+    fits = 156 / 25.4 * 72 * 0.98 / width
+    return min(float(MARK_PT), math.floor(fits * 2) / 2)
+
+
+def mark_spacer_pt(mark_pt: float) -> float:
+    """The exact space between the three head lines and the mark's line (points) that puts the top of a
+    `mark_pt` mark 35 mm below the 版心's top (§7.2.4): its line and ink offset scale with its size."""
+    return MARK_TOP_MM / 25.4 * 72 - 3 * PITCH_PT - MARK_INK_PT * mark_pt / MARK_PT
 
 
 def head_lines(facts: FormalFacts) -> list[str]:

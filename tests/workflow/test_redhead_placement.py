@@ -112,3 +112,13 @@ def test_a_page_of_plain_text_has_22_lines_of_28_characters_and_outside_page_num
             assert abs(number.left - (g.VERSION_LEFT + g.ONE_CHAR * 14 / 16)) <= 1.5  # even: left, 一字 in
     check_head(pdf, FACTS)
     check_colophon(pdf)
+
+
+def test_a_long_organ_name_is_made_smaller_to_fit_the_version_width_and_keeps_its_place(tmp_path):
+    """§7.2.4: the mark no wider than the 版心, on one line, its top still 35 mm below the 版心's top."""
+    facts = dataclasses.replace(FACTS, organ_name="示范市林业和草原局森林草原防火指挥部", urgency="")
+    assert redhead.mark_size(facts.organ_mark) < redhead.MARK_PT
+    _docx, pdf = redhead.build(facts, _body(tmp_path / "正文.docx", 1), tmp_path / "out")
+    head = check_head(pdf, facts)
+    assert head.mark.right - head.mark.left <= 156 and head.mark.bottom - head.mark.top < 12  # one line
+
