@@ -7,15 +7,22 @@ Layout (GB/T 9704-2012, section numbers of the standard):
 - §5.2.2 正文 in 3号仿宋 (16 pt), 22 lines a page, 28 characters a line: an exact line pitch of
   225 mm / 22 ≈ 28.95 pt and a character pitch of 156 mm / 28 ≈ 15.79 pt (16 pt condensed by 0.2 pt).
 - §7.2 版头: 份号 (classified documents only, 6 digits), 密级★保密期限 and 紧急程度 at the top left in
-  3号黑体; the 发文机关标志 (the organ's name + 文件) centred in red 小标宋; 发文字号 centred below it for
-  a 下行文, or at the left with 签发人 at the right for a 上行文; then the red separator line the width
-  of the 版心.
+  3号黑体; the 发文机关标志 (the organ's name + 文件) centred in red 小标宋, its top 35 mm below the
+  版心's top whatever stands above it (exact-height paragraphs off the line grid); 发文字号 two lines
+  below it, centred for a 下行文, or one character in at the left with 签发人 one character in at the
+  right for a 上行文; the red separator line 4 mm below the 发文字号, the width of the 版心.
 - §7.3 主体: 标题 in 2号小标宋 centred; 主送机关 at the left margin followed by a full-width colon; the 正文;
   附件说明 (附件：1. ...) two characters in; 署名 and 成文日期 (the 签发 date, Arabic numerals,
   §7.3.5.1) at the right, four characters from the right edge.
-- §7.4 版记: 抄送机关 and 印发机关和印发日期 between a thick first and last line with a thin line between,
-  at the bottom of the last page, which must be an even page: when the text ends on an odd page an
-  unnumbered page is added for the 版记.
+- §7.4 版记: 抄送机关 and 印发机关和印发日期 between a thick first and last line (0.35 mm) with a thin
+  line (0.25 mm) between, all the width of the 版心, the last on the 版心's bottom edge (262 mm) of the
+  last page, which must be an even page: when the text ends on an odd page an unnumbered page is added
+  for the 版记 (a one-page document keeps it on its page).
+
+Red-header templates (`render_template`, `context`): an admin's .docx with docxtpl placeholders takes
+the place of the built-in layout (`layout`), rendered in a jinja2 sandbox; archive/workflow/
+redhead_templates.py chooses one per 发文机关 and kind. The measuring helpers (`pdf_lines`, `pdf_rules`)
+read the rendered PDF back, for `build` and for the tests.
 - §7.5 页码: 「— 1 —」 in 4号半角宋体 below the 版心, odd pages at the right, even pages at the left,
   one character in from the edge.
 
