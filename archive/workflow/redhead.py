@@ -355,6 +355,7 @@ def render_template(template: Path, facts: FormalFacts) -> Any:
 def _fill(doc: Any, body: Path | None, colophon_pages: int, drop_pt: float) -> bool:
     """Compose the 正文 in at its marker and put the 版记 after `colophon_pages` new pages without page
     numbers and `drop_pt` of exact empty space; return whether there was a 版记 marker."""
+    from docx.enum.section import WD_SECTION
     from docx.enum.text import WD_BREAK
     from docx.oxml import OxmlElement
     from docx.text.paragraph import Paragraph
@@ -382,11 +383,7 @@ def _fill(doc: Any, body: Path | None, colophon_pages: int, drop_pt: float) -> b
         ending.append(OxmlElement("w:pPr"))
         ending[0].append(copy.deepcopy(final))
         colophon_at.addprevious(ending)
-        kind = final.find(_qn("w:type"))
-        if kind is None:
-            kind = OxmlElement("w:type")
-            final.insert(0, kind)
-        kind.set(_qn("w:val"), "nextPage")
+        final.start_type = WD_SECTION.NEW_PAGE  # w:type, in the schema's order
         for reference in final.findall(_qn("w:footerReference")):  # the 版记's section: footers of its own
             final.remove(reference)
         section = doc.sections[-1]
@@ -655,7 +652,7 @@ def _styles(doc, Pt) -> None:  # type: ignore[no-untyped-def]
 
     spacing = OxmlElement("w:spacing")
     spacing.set(_qn("w:val"), str(CHAR_SPACING_TWIPS))
-    rpr.append(spacing)
+    _in_order(rpr, spacing, RPR_ORDER)
 
 
 def _font(run, name: str, size: float, Pt) -> None:  # type: ignore[no-untyped-def]
@@ -679,9 +676,7 @@ def _east_asian(element, name: str) -> None:  # type: ignore[no-untyped-def]
 def _even_odd_page_numbers(doc, section, align, Pt) -> None:  # type: ignore[no-untyped-def]
     from docx.oxml import OxmlElement
 
-    settings = doc.settings.element
-    if settings.find(_qn("w:evenAndOddHeaders")) is None:
-        settings.append(OxmlElement("w:evenAndOddHeaders"))
+    doc.settings.odd_and_even_pages_header_footer = True  # w:evenAndOddHeaders, in the schema's order
     for footer, side in ((section.footer, align.RIGHT), (section.even_page_footer, align.LEFT)):
         p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
         p.alignment = side
@@ -706,6 +701,31 @@ def _even_odd_page_numbers(doc, section, align, Pt) -> None:  # type: ignore[no-
                 run.text = text
 
 
+# The order of w:pPr's and w:rPr's children in the OOXML schema (ECMA-376 Part 1, §17.3.1.26 and
+# §17.3.2.28): Word refuses a document whose elements are out of it, where LibreOffice forgives.
+PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+             "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+             "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+             "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+             "sectPr", "pPrChange")
+RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+             "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing",
+             "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText",
+             "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+
+
+def _in_order(parent: Any, element: Any, order: tuple[str, ...]) -> None:
+    """Insert `element` into `parent` where the schema's `order` (local names in the w: namespace) puts it."""
+    name = element.tag.rsplit("}", 1)[-1]
+    later = {_qn(f"w:{n}") for n in order[order.index(name) + 1:]}
+    for i, child in enumerate(parent):
+        if child.tag in later:
+            parent.insert(i, element)
+            return
+    parent.append(element)
+
+
 def _exact(p, points: float) -> None:  # type: ignore[no-untyped-def]
     """Give paragraph `p` an exact line height of `points`, off the page's line grid (w:snapToGrid 0)."""
     from docx.enum.text import WD_LINE_SPACING
@@ -720,7 +740,7 @@ def _exact(p, points: float) -> None:  # type: ignore[no-untyped-def]
     if ppr.find(_qn("w:snapToGrid")) is None:
         snap = OxmlElement("w:snapToGrid")
         snap.set(_qn("w:val"), "0")
-        ppr.insert(0, snap)
+        _in_order(ppr, snap, PPR_ORDER)
 
 
 def _border(p, side: str, color: str, size_eighths: int, *, space_pt: int = 1) -> None:  # type: ignore[no-untyped-def]
@@ -730,7 +750,7 @@ def _border(p, side: str, color: str, size_eighths: int, *, space_pt: int = 1) -
     borders = ppr.find(_qn("w:pBdr"))
     if borders is None:
         borders = OxmlElement("w:pBdr")
-        ppr.append(borders)
+        _in_order(ppr, borders, PPR_ORDER)
     edge = OxmlElement(f"w:{side}")
     edge.set(_qn("w:val"), "single")
     edge.set(_qn("w:sz"), str(size_eighths))

@@ -122,3 +122,38 @@ def test_a_long_organ_name_is_made_smaller_to_fit_the_version_width_and_keeps_it
     head = check_head(pdf, facts)
     assert head.mark.right - head.mark.left <= 156 and head.mark.bottom - head.mark.top < 12  # one line
 
+
+
+SECTPR_ORDER = ("headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar",
+                "paperSrc", "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote",
+                "titlePg", "textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange")
+PBDR_ORDER = ("top", "left", "bottom", "right", "between", "bar")
+
+
+@pytest.mark.parametrize("templated", [False, True], ids=["built-in", "template"])
+def test_the_docx_keeps_the_schemas_element_order_so_word_opens_it(tmp_path, templated):
+    """Word refuses a .docx whose w:pPr / w:rPr / w:sectPr / w:pBdr children are out of the schema's order
+    (LibreOffice forgives it): every such element of the 套红 .docx, with the 版记 moved two pages on."""
+    import zipfile
+
+    from lxml import etree
+
+    template = redhead.write_template(tmp_path / "t.docx") if templated else None
+    facts = dataclasses.replace(FACTS, upward=True, signer="张建国", **CLASSIFIED)
+    target = redhead.build_docx(facts, _body(tmp_path / "正文.docx", 2), tmp_path / "x.docx", colophon_pages=2,
+                                colophon_drop_pt=30, template=template)
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    orders = {"pPr": redhead.PPR_ORDER, "rPr": redhead.RPR_ORDER, "sectPr": SECTPR_ORDER, "pBdr": PBDR_ORDER}
+    checked = 0
+    with zipfile.ZipFile(target) as package:
+        for part in package.namelist():
+            if not part.startswith("word/") or not part.endswith(".xml"):
+                continue
+            root = etree.fromstring(package.read(part))
+            for name, order in orders.items():
+                for element in root.iter(w + name):
+                    names = [child.tag.removeprefix(w) for child in element if child.tag.startswith(w)]
+                    known = [n for n in names if n in order]
+                    assert known == sorted(known, key=order.index), (part, name, names)
+                    checked += 1
+    assert checked > 100
