@@ -254,7 +254,8 @@ def layout(values: dict[str, Any] | None) -> Any:
 
     branch("上行文", lambda: number_line(True), lambda: number_line(False))
 
-    # ---- 主体 (§7.3)
+    # ---- 主体 (§7.3): §7.3.1 the 标题 two empty lines below the red line, §7.3.2 主送 one line below it
+    para()
     para()
     title = para(v("标题"), font=XIAOBIAOSONG, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
     title.paragraph_format.line_spacing = Pt(TITLE_PT * 1.5)

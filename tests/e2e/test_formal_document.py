@@ -2,7 +2,7 @@
 worker of `eoffice run` makes its 套红 formal version after 编号 (with the demo bureau's red-header
 template); the PDF downloaded from the document page is measured against GB/T 9704-2012 with the
 helpers of the 套红 tests: the 发文机关标志 35 mm below the 版心's top, the 文号 centred two lines under
-it, the red line 4 mm below the 文号 and as wide as the 版心, the 标题 centred under the line, page
+it, the red line 4 mm below the 文号 and as wide as the 版心, the 标题 centred two lines under it, page
 numbers 「— N —」 at the outside, the 版记's last line on the 版心's foot."""
 
 from __future__ import annotations
@@ -81,9 +81,9 @@ def test_an_outgoing_document_is_walked_to_filing_and_its_formal_pdf_measures_to
     assert head.separator.color == redhead.RED
     assert abs(head.separator.y - head.number_ink.bottom - 4) <= 1, head.separator
     assert abs(head.separator.left - g.VERSION_LEFT) <= 1 and abs(head.separator.right - g.VERSION_RIGHT) <= 1
-    # The 标题 (§7.3.1): centred, below the red line, two lines or so under it.
+    # The 标题 (§7.3.1): centred, two empty lines below the red line.
     assert abs((head.title.left + head.title.right) / 2 - g.CENTRE) <= 1.5, head.title
-    assert 0 < head.title.top - head.separator.y < 3 * PITCH, head.title
+    assert 2 * PITCH - 1 <= head.title.top - head.separator.y <= 2.5 * PITCH, head.title
     # Page numbers (§7.5) and the 版记 (§7.4.1).
     pages = redhead.pdf_lines(pdf)
     assert len(pages) == 2, [[line.text for line in p] for p in pages]

@@ -2,9 +2,10 @@
 §7.2.4 the red 发文机关标志's top edge 35 mm below the 版心's top edge (72 mm from the page's top),
 centred, whether or not 份号 / 密级★保密期限 / 紧急程度 stand above it; §7.2.5 the 发文字号 two lines
 below it (下行文 centred; 上行文 one character in, 签发人 one character from the right); §7.2.6 the red
-separator 4 mm below the 发文字号 and as wide as the 版心; §7.4.1 the 版记's thick / thin / thick lines as
-wide as the 版心, the last on the 版心's bottom edge (262 mm) of the last, even, page; §5.2.2 22 lines
-of 28 characters; §7.5 page numbers 「— N —」 at the outside."""
+separator 4 mm below the 发文字号 and as wide as the 版心; §7.3.1 the 标题 two lines below the red line;
+§7.4.1 the 版记's thick / thin / thick lines as wide as the 版心, the last on the 版心's bottom edge
+(262 mm) of the last, even, page; §5.2.2 22 lines of 28 characters; §7.5 page numbers 「— N —」 at the
+outside."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ def check_head(pdf: Path, facts: redhead.FormalFacts) -> g.Head:
     assert rule.color == redhead.RED
     assert abs(rule.y - head.number_ink.bottom - 4) <= 1, (rule, head.number_ink)
     assert abs(rule.left - g.VERSION_LEFT) <= 1 and abs(rule.right - g.VERSION_RIGHT) <= 1, rule
-    assert abs((head.title.left + head.title.right) / 2 - g.CENTRE) <= 1.5  # 标题 centred below the line
-    assert head.title.top > rule.y
+    # §7.3.1: the 标题 centred, two empty lines below the red line (its line's top two lines down).
+    assert abs((head.title.left + head.title.right) / 2 - g.CENTRE) <= 1.5
+    assert 2 * PITCH - 1 <= head.title.top - rule.y <= 2.5 * PITCH, (head.title, rule)
     if facts.upward:
         signer = next(line for line in redhead.pdf_lines(pdf)[0] if "签发人：" in line.text)
         assert abs(head.number.left - (g.VERSION_LEFT + g.ONE_CHAR)) <= 1  # 居左空一字
