@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from core import org
 from core.models import User
 from core.permissions import Role
+from documents import redhead_templates
 from documents.routes import seed_templates
 
 DEMO_DATA = Path(__file__).with_name("data")
+DEMO_ORGAN = "示范市林业局"
 
 DEPARTMENTS: list[tuple[str, str]] = [
     ("BGS", "办公室"),
@@ -89,6 +91,7 @@ def seed(session: Session, *, data_dir: Path, archive_dir: Path, password: str =
     )
     place_archive_files(archive_dir)
     seed_templates(session)  # 发文 / 收文 / 签报 route templates
+    redhead_templates.seed_demo(session, DEMO_ORGAN)  # the 发文 red-header template (套红)
     return DemoResult(password, generated, credentials, [a[0] for a in ACCOUNTS])
 
 

@@ -23,7 +23,7 @@ from core.models import Department
 from core.models.base import BUREAU_ZONE, utcnow
 from core.models.documents import Document, DocumentFile, NumberEntry
 from core.terms import CLASSIFICATION_NAMES, CLASSIFIED_FROM, URGENCY_NAMES
-from documents import redhead
+from documents import redhead, redhead_templates
 from fileformats import office
 
 
@@ -129,6 +129,8 @@ def generate_pending(settings: object, db: Database, *, limit: int = 5) -> int:
             main = session.scalar(select(DocumentFile).where(
                 DocumentFile.document_id == doc.id, DocumentFile.current.is_(True), DocumentFile.role == "main"))
             main_name, main_sha = (main.filename, main.sha256) if main else ("", "")
+            # The red-header template of the organ and kind, else the built-in layout.
+            template = redhead_templates.choose(session, files_dir, facts.organ_name, doc.kind)
         base = folder(files_dir)
         failed = base / f"{doc_id}.failed"
         try:
@@ -140,7 +142,7 @@ def generate_pending(settings: object, db: Database, *, limit: int = 5) -> int:
                 # In a limited child, the 正文's zip checked first: an inflating .docx never reaches this process.
                 docx_path, pdf_path = redhead.build_limited(
                     facts, body, Path(tmp) / "out", soffice=getattr(printing, "soffice", "soffice"),
-                    timeout=float(getattr(printing, "conversion_timeout_seconds", 120.0)))
+                    timeout=float(getattr(printing, "conversion_timeout_seconds", 120.0)), template=template)
                 shutil.move(str(docx_path), base / f"{doc_id}.docx")
                 shutil.move(str(pdf_path), base / f"{doc_id}.pdf")
             (base / f"{doc_id}.stamp").write_text(stamp, encoding="utf-8")

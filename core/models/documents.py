@@ -294,3 +294,25 @@ class ReadReceipt(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RedheadTemplate(Base):
+    """A red-header (套红) template: a .docx with docxtpl placeholders (documents/redhead.py
+    `context`) that the formal version of a document is laid out with, chosen by 发文机关 and kind
+    (documents/redhead_templates.py `choose`). The file is stored under the data dir as
+    `stored_name`; a `builtin` one (the demo bureau's) is written by code when it is missing."""
+
+    __tablename__ = "redhead_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    organ: Mapped[str] = mapped_column(String(100), default="")  # 发文机关; "" = any
+    kind: Mapped[str] = mapped_column(String(16), default="")  # documents.states.Kind value; "" = any
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded
+    stored_name: Mapped[str] = mapped_column(String(80))  # under <files dir>/redhead_templates/
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()

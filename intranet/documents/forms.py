@@ -53,3 +53,12 @@ class TemplateForm(FlaskForm):
     name = StringField(_l("模板名称"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("公文种类"), choices=KINDS)
     active = BooleanField(_l("启用"), default=True)
+
+
+class RedheadTemplateForm(FlaskForm):
+    """Upload of a red-header (套红) template: a name, the 发文机关 and kind it serves, the .docx (the name
+    and the file are checked by documents.redhead_templates.upload, all problems at once)."""
+
+    name = StringField(_l("模板名称"), validators=[Optional()])
+    organ = StringField(_l("发文机关"), validators=[Optional(), Length(max=100)])
+    kind = SelectField(_l("适用文种"), choices=[SelectChoice("", _l("不限")), *KINDS], default="outgoing")

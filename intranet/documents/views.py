@@ -957,3 +957,70 @@ def export_template(code: str) -> ResponseReturnValue:
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f"attachment; filename={template.code}.json"
     return response
+
+
+# ---- red-header (套红) templates ---------------------------------------------------------------------
+
+
+@bp.route("/redhead-templates", methods=["GET", "POST"])
+@requires(Permission.ADMIN)
+def redhead_templates_page():  # type: ignore[no-untyped-def]
+    """List the red-header templates and take an upload (checked in a limited child; every problem shown)."""
+    from documents import redhead_templates
+    from intranet.documents.forms import RedheadTemplateForm
+
+    form = RedheadTemplateForm()
+    if request.method == "GET":
+        form.organ.data = settings().organ_name
+    elif form.validate_on_submit():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("请选择要上传的模板文件（.docx）。"), "error")
+        else:
+            db_session().commit()  # end the read before the slow check (on SQLite it holds the write lock)
+            try:
+                data = read_limited(upload.stream, "document")
+                row = redhead_templates.upload(db_session(), settings().files_dir, name=form.name.data or "",
+                                               organ=form.organ.data or "", kind=form.kind.data or "",
+                                               filename=upload.filename, data=data, actor=_user())
+                db_session().commit()
+            except DomainError as exc:
+                db_session().rollback()
+                refuse(exc)
+            else:
+                flash(_("红头模板「%(name)s」已上传；此后生成的正式文件将使用它。", name=row.name), "success")
+                return redirect(url_for("documents.redhead_templates_page"))
+    else:
+        form_errors(form)
+    rows = redhead_templates.templates(db_session())
+    return render_template("documents/redhead_templates.html", form=form, templates=rows, **_labels())
+
+
+@bp.get("/redhead-templates/<int:template_id>.docx")
+@requires(Permission.ADMIN)
+def redhead_template_download(template_id: int):  # type: ignore[no-untyped-def]
+    """Download a red-header template's .docx."""
+    from core.models.documents import RedheadTemplate
+    from documents import redhead_templates
+
+    row = db_session().get(RedheadTemplate, template_id)
+    found = redhead_templates.path_of(settings().files_dir, row) if row is not None else None
+    if row is None or found is None:
+        abort(404)
+    return send_file(found, as_attachment=True, download_name=download_name(row.filename, "template.docx"),
+                     mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+@bp.post("/redhead-templates/<int:template_id>/delete")
+@requires(Permission.ADMIN)
+def redhead_template_delete(template_id: int):  # type: ignore[no-untyped-def]
+    """Delete a red-header template; documents made later use the next matching one or the built-in layout."""
+    from documents import redhead_templates
+
+    ActionForm().validate_on_submit()
+    row = redhead_templates.delete(db_session(), settings().files_dir, template_id)
+    if row is None:
+        abort(404)
+    db_session().commit()
+    flash(_("红头模板「%(name)s」已删除。", name=row.name), "success")
+    return redirect(url_for("documents.redhead_templates_page"))
