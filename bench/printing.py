@@ -21,8 +21,8 @@ from core.db import connect
 from printing import service
 from printing.dispatcher import Dispatcher, TickReport
 from printing.routing import PrintRequest, route
-from tests.printing.conftest import DEPARTMENT_QUEUES, ROOM, make_pdf
 from tests.printing.cupsd import Cupsd
+from tests.printing.jobs import DEPARTMENT_QUEUES, ROOM, make_pdf
 
 PASSWORD = "bench-Pass-123"
 

@@ -58,7 +58,7 @@ def test_a_view_without_a_declaration_is_refused(settings, db, auth):
 
     app.register_blueprint(bp)
     client = app.test_client()
-    from tests.conftest import AuthActions
+    from tests.support.app import AuthActions
 
     AuthActions(client).login("admin")
     resp = client.get("/forgotten")

@@ -69,7 +69,7 @@ def test_cli_creates_the_first_admin_of_an_empty_install(tmp_path):
 
     from core.db import connect
     from intranet.cli import cli
-    from tests.conftest import make_settings
+    from tests.support.app import make_settings
 
     env = {"EOFFICE_DATA_DIR": str(tmp_path)}
     runner = CliRunner()

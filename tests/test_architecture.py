@@ -112,3 +112,17 @@ def test_no_import_cycles():
         if v not in index:
             visit(v)
     assert not cycles, "modules that import each other: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_tests_share_through_support_modules_not_conftests_or_other_tests():
+    """Test support is a plugin (tests/support) or a plain helper module: a test never imports a conftest or
+    another test module (issue 15 §7), so moving or renaming one test file breaks no other."""
+    wrong = []
+    for path in sorted((ROOT / "tests").rglob("*.py")) + sorted((ROOT / "bench").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tests."):
+                last = node.module.rsplit(".", 1)[-1]
+                if last == "conftest" or last.startswith("test_"):
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+    assert not wrong, "\n".join(wrong)

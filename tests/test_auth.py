@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core import org
 from core.models import AuditEvent
-from tests.conftest import DEMO_PASSWORD
+from tests.support.app import DEMO_PASSWORD
 
 
 def audit_kinds(db, username: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.conftest import DEMO_PASSWORD, AuthActions
+from tests.support.app import DEMO_PASSWORD, AuthActions
 
 
 def test_concurrent_logins_all_succeed(app, db):

@@ -9,7 +9,7 @@ import pytest
 import demo
 from core import migrate, org
 from core.db import connect
-from tests.conftest import make_settings
+from tests.support.app import make_settings
 
 EXPECTED_ROLES = {
     "admin": {"admin"},

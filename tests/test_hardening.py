@@ -158,7 +158,7 @@ def test_admin_form_refuses_weak_passwords_with_every_reason(client, auth, db):
 
 
 def test_a_local_user_changes_their_own_password(client, auth, app, db):
-    from tests.conftest import DEMO_PASSWORD, AuthActions
+    from tests.support.app import DEMO_PASSWORD, AuthActions
 
     auth.login("lz_staff")
     other = app.test_client()  # the same account signed in at another desk

@@ -14,7 +14,7 @@ from documents.errors import ConflictError, WorkflowError
 from indexer.library import UploadError
 from intranet.uploads import UploadTooLarge
 from printing.service import PrintError
-from tests.documents.test_pages import submit_without_main_text
+from tests.support.bureau import submit_without_main_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "intranet" / "translations" / "en" / "LC_MESSAGES" / "messages.po"

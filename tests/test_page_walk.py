@@ -159,7 +159,7 @@ def history(settings, db):
 
 @pytest.mark.slow
 def test_every_page_as_every_role_speaks_the_bureaus_language(app, history):
-    from tests.conftest import AuthActions
+    from tests.support.app import AuthActions
 
     db = history
     data = _data_strings(db)

@@ -1,4 +1,4 @@
-from tests.conftest import DEMO_PASSWORD
+from tests.support.app import DEMO_PASSWORD
 
 
 def test_login_home(client, auth):

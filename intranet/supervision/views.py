@@ -10,11 +10,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from core import calendar, org
-from core.messages import DomainError
 from core.permissions import Permission
 from intranet.access import requires
 from intranet.context import current_user, db_session, settings, signed_in_user
-from intranet.feedback import form_errors, perform, refuse, say
+from intranet.feedback import form_errors, perform, say
 from intranet.supervision import charts
 from intranet.supervision.forms import CalendarBlockForm, CalendarDayForm, CalendarYearForm, RemindForm
 from supervision import deadlines, figures
@@ -145,20 +144,16 @@ def remind() -> ResponseReturnValue:
             or not (form.target_id.data or "").isdigit():
         flash(_("催办请求不完整，请刷新页面后重试。"), "error")
         return redirect(target)
-    dbs = db_session()
-    try:
-        outcome = deadlines.remind(dbs, settings().supervision, user, int(form.document_id.data),
-                                   int(form.target_id.data), note=form.note.data or "")
-    except DomainError as exc:
-        dbs.rollback()
-        refuse(exc)
-        return redirect(target)
-    dbs.commit()
-    message = _("已催办 %(name)s（第%(n)d次）。", name=outcome.reminder.target.display_name, n=outcome.count)
-    if outcome.escalated_to:
-        message += _("已同时告知 %(heads)s。", heads="、".join(u.display_name for u in outcome.escalated_to))
-    flash(message, "success")
-    return redirect(target)
+
+    def said(outcome: deadlines.ReminderOutcome) -> str:
+        message = _("已催办 %(name)s（第%(n)d次）。", name=outcome.reminder.target.display_name, n=outcome.count)
+        if outcome.escalated_to:
+            message += _("已同时告知 %(heads)s。", heads="、".join(u.display_name for u in outcome.escalated_to))
+        return message
+
+    return perform(lambda dbs: deadlines.remind(dbs, settings().supervision, user, int(form.document_id.data),
+                                                int(form.target_id.data), note=form.note.data or ""),
+                   success=said, to=target)
 
 
 # ---- the working-day calendar --------------------------------------------------------------------
@@ -227,15 +222,8 @@ def calendar_year() -> ResponseReturnValue:
     if not form.validate_on_submit() or not (form.year.data or "").isdigit():
         flash(_("请填写四位数年份。"), "error")
         return _back(calendar.local_today().year)
-    dbs = db_session()
     user = signed_in_user()
     year = int(form.year.data)
-    try:
-        calendar.save_year(dbs, user, year, source=form.source.data or "", provisional=form.provisional.data)
-    except DomainError as exc:
-        dbs.rollback()
-        refuse(exc)
-    else:
-        dbs.commit()
-        flash(_("已保存%(y)d年的说明。", y=year), "success")
-    return _back(year)
+    return perform(lambda dbs: calendar.save_year(dbs, user, year, source=form.source.data or "",
+                                                  provisional=form.provisional.data),
+                   success=_("已保存%(y)d年的说明。", y=year), to=url_for("supervision.calendar_page", year=year))

@@ -18,6 +18,7 @@ from tests.directory.slapd import (
     organizational_unit,
     person,
 )
+from tests.support.app import csrf_from
 
 PASSWORDS = {
     "zhangsan": "Zs-pass-2024",
@@ -110,3 +111,8 @@ def to_toml(table: dict[str, Any], prefix: str = "") -> str:
         name = f"{prefix}.{json.dumps(key, ensure_ascii=False)}" if prefix else json.dumps(key, ensure_ascii=False)
         out += "\n" + to_toml(val, name)
     return out
+
+
+def login(client, username: str, password: str):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})

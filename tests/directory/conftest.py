@@ -12,7 +12,6 @@ from flask import Flask
 from config import Settings
 from core.db import Database
 from intranet import create_app
-from tests.conftest import make_settings
 from tests.directory.bureau import (  # noqa: F401  (re-exported for the tests)
     GROUPS,
     PASSWORDS,
@@ -25,6 +24,7 @@ from tests.directory.bureau import (  # noqa: F401  (re-exported for the tests)
 )
 from tests.directory.slapd import Slapd, TlsFiles, make_ca
 from tests.support import free_port
+from tests.support.app import make_settings
 
 
 @pytest.fixture(scope="session")

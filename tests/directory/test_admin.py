@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from directory import sync as directory_sync
 from intranet.worker import default_jobs
-from tests.conftest import DEMO_PASSWORD, csrf_from
-from tests.directory.test_login import login
+from tests.directory.bureau import login
+from tests.support.app import DEMO_PASSWORD, csrf_from
 
 
 def test_status_page_and_requested_sync(slapd, directory_settings, make_app, db):

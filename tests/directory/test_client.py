@@ -10,13 +10,13 @@ import pytest
 from config.directory import DirectorySettings
 from directory import client, presets
 from directory.errors import DirectoryConfigError, DirectoryError
-from tests.conftest import make_settings
-from tests.directory.conftest import PASSWORDS, dn
+from tests.directory.bureau import PASSWORDS, dn
 from tests.directory.slapd import Slapd
+from tests.support.app import make_settings
 
 
 def settings_for(tmp_path, **directory: object) -> DirectorySettings:
-    from tests.directory.conftest import to_toml
+    from tests.directory.bureau import to_toml
 
     path = tmp_path / "d.toml"
     path.write_text(to_toml({"directory": directory}), encoding="utf-8")
@@ -111,7 +111,7 @@ def test_bind_password_from_a_file_is_never_shown(tmp_path):
 @pytest.fixture(scope="module")
 def ad_like_slapd(tmp_path_factory):
     """A slapd that, like Active Directory, treats a DN with an empty password as a successful anonymous bind."""
-    from tests.directory.conftest import PEOPLE_LDIF
+    from tests.directory.bureau import PEOPLE_LDIF
 
     server = Slapd(tmp_path_factory.mktemp("adlike"), allow_bind_anon_dn=True).start(PEOPLE_LDIF)
     yield server
@@ -123,7 +123,7 @@ def test_empty_password_is_refused_before_any_bind(ad_like_slapd, tmp_path):
     probe = subprocess.run(["ldapwhoami", "-x", "-H", ad_like_slapd.url, "-D", dn("zhangsan"), "-w", ""],
                            capture_output=True, text=True)
     assert probe.returncode == 0 and probe.stdout.strip() == "anonymous"
-    from tests.directory.conftest import directory_section
+    from tests.directory.bureau import directory_section
 
     config = presets.resolve(settings_for(tmp_path, **directory_section([ad_like_slapd.url])))
     for empty in ("", "   ", "\t"):
@@ -136,7 +136,7 @@ def test_empty_password_is_refused_before_any_bind(ad_like_slapd, tmp_path):
 
 def test_anonymous_bind_is_not_taken_as_the_user(ad_like_slapd, tmp_path):
     """Second line of defence: who-am-i must name the user, not "anonymous"."""
-    from tests.directory.conftest import directory_section
+    from tests.directory.bureau import directory_section
 
     config = presets.resolve(settings_for(tmp_path, **directory_section([ad_like_slapd.url])))
     address = config.servers[0]
@@ -153,7 +153,7 @@ def test_anonymous_bind_is_not_taken_as_the_user(ad_like_slapd, tmp_path):
 
 
 def test_person_carries_groups_through_nesting(slapd, tmp_path):
-    from tests.directory.conftest import directory_section
+    from tests.directory.bureau import directory_section
 
     config = presets.resolve(settings_for(tmp_path, **directory_section([slapd.url])))
     person = client.authenticate(config, "LiSi", PASSWORDS["lisi"])  # case does not matter

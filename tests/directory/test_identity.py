@@ -14,7 +14,7 @@ from core.models.documents import StepAssignment
 from core.models.org import AuditEvent
 from directory import presets
 from directory import sync as directory_sync
-from tests.directory.conftest import PASSWORDS, dn, person
+from tests.directory.bureau import PASSWORDS, dn, person
 from tests.directory.slapd import GROUPS, PEOPLE
 
 
@@ -124,7 +124,7 @@ def test_an_ou_move_and_a_lost_group_take_the_tasks_along(private_slapd, directo
 
 
 def _sign_in(make_app, settings, username: str, password: str):
-    from tests.conftest import csrf_from
+    from tests.support.app import csrf_from
 
     client = make_app(settings).test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))

@@ -10,14 +10,9 @@ from sqlalchemy import select
 
 from core import org
 from core.models import AuditEvent, User
-from tests.conftest import DEMO_PASSWORD, csrf_from
-from tests.directory.conftest import PASSWORDS
+from tests.directory.bureau import PASSWORDS, login
 from tests.directory.slapd import SERVICE_PW
-
-
-def login(client, username: str, password: str):
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+from tests.support.app import DEMO_PASSWORD
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from core import org
 from core.models import AuditEvent
 from directory import presets
 from directory import sync as directory_sync
-from tests.directory.conftest import PASSWORDS, dn
-from tests.directory.test_login import login
+from tests.directory.bureau import PASSWORDS, dn, login
 
 
 def _change_password(slapd, entry: str, password: str) -> None:

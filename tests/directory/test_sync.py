@@ -13,9 +13,9 @@ from directory import presets
 from directory import sync as directory_sync
 from directory.errors import DirectoryError
 from intranet.cli import cli
-from tests.conftest import settings_env
-from tests.directory.conftest import GROUPS, dn, person
+from tests.directory.bureau import GROUPS, dn, person
 from tests.directory.slapd import SERVICE_DN
+from tests.support.app import settings_env
 
 
 def directory_users(db) -> dict[str, User]:

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from tests.documents.test_outgoing import FULL_PLAN, walk_to_number
+from tests.support.bureau import FULL_PLAN, walk_to_number
 
 KEPT = ("title", "urgency", "classification", "main_recipients", "cc_recipients", "deadline", "retention",
         "source_organ", "source_number", "received_on", "copies", "distribution", "doc_number", "drafter_id",

@@ -6,30 +6,14 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from core import org
-from documents import drafting, formal
-from tests.indexer.realfiles import docx_bytes
-from tests.support.bureau import page
+from documents import formal
+from tests.support.bureau import numbered_document, page
 
 pytestmark = pytest.mark.slow
 
 
-def _to_numbered(flow, db, settings, *, word: bool) -> int:
-    doc_id = flow.draft(title="关于开展古树名木普查的通知")
-    if word:
-        with db.session(write_lock=True) as s:
-            drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
-                              filename="正文.docx", data=docx_bytes("各区县林业局：请于5月底前完成古树名木普查。"))
-            s.commit()
-    flow.submit(doc_id)
-    for username in ("lz_head", "office_head", "director"):
-        flow.approve(doc_id, username)
-    flow.approve(doc_id, "clerk", copies=20)  # 编号: asks the worker, does not wait for it
-    return doc_id
-
-
 def test_numbering_queues_the_formal_version_and_the_worker_makes_it(flow, db, settings, client, auth):
-    doc_id = _to_numbered(flow, db, settings, word=True)
+    doc_id = numbered_document(flow, db, settings, word=True)
     number = flow.doc(doc_id).doc_number
     assert (formal.folder(settings.files_dir) / "queue" / str(doc_id)).exists()
     auth.login("lz_staff")
@@ -49,7 +33,7 @@ def test_numbering_queues_the_formal_version_and_the_worker_makes_it(flow, db, s
 
 
 def test_a_pdf_main_text_fails_with_the_reason_and_retry_asks_again(flow, db, settings, client, auth):
-    doc_id = _to_numbered(flow, db, settings, word=False)
+    doc_id = numbered_document(flow, db, settings, word=False)
     formal.generate_pending(settings, db)
     auth.login("lz_staff")
     html = page(client, doc_id)
@@ -66,7 +50,7 @@ def test_the_formal_version_is_printed_and_filed(flow, db, settings, client, aut
     from core.models.documents import FilingRecord
     from core.models.printing import PrintJob
 
-    doc_id = _to_numbered(flow, db, settings, word=True)
+    doc_id = numbered_document(flow, db, settings, word=True)
     auth.login("lz_staff")
     assert client.get(f"/documents/{doc_id}/files/0/print").status_code == 404  # not made yet
     formal.generate_pending(settings, db)

@@ -10,16 +10,7 @@ from core.models.documents import DocumentAction, FilingRecord, NumberEntry, Rea
 from core.permissions import Role
 from documents import drafting, engine
 from documents.errors import ConflictError, WorkflowError
-
-FULL_PLAN = {"departments": {"countersign": ["ZLC"]}}
-
-
-def walk_to_number(flow, doc_id):
-    flow.submit(doc_id)
-    flow.approve(doc_id, "lz_head")
-    flow.approve(doc_id, "zl_head", "会签同意")
-    flow.approve(doc_id, "office_head", "核稿无误")
-    flow.approve(doc_id, "director", "同意印发")
+from tests.support.bureau import FULL_PLAN, walk_to_number
 
 
 def test_outgoing_end_to_end(flow, db, settings):

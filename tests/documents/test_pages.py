@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.models.documents import Document, StepAssignment
 from tests.indexer.realfiles import docx_bytes
 from tests.support import inflating_docx, make_pdf
-from tests.support.bureau import field, page, switch
+from tests.support.bureau import field, page, submit_without_main_text, switch
 
 XSS = "<script>alert('x')</script>"
 
@@ -167,7 +167,7 @@ def test_two_heads_click_at_once_one_wins(client, auth, flow, db, app):
     flow.submit(doc_id)
     flow.approve(doc_id, "lz_head")
     other = app.test_client()
-    from tests.conftest import AuthActions
+    from tests.support.app import AuthActions
 
     other_auth = AuthActions(other)
     auth.login("office_head")
@@ -226,25 +226,6 @@ def test_print_the_main_text_from_the_document_page(client, auth, flow, db):
     switch(client, auth, "zl_staff")  # may not see it, so may not print it
     assert client.post(f"/documents/{doc_id}/files/{file_id}/print",
                        data={"csrf_token": auth.csrf("/documents/"), "copies": "1"}).status_code == 404
-
-
-def submit_without_main_text(client, auth):
-    """As lz_staff: a draft without its 正文 is submitted (refused), then an .exe is uploaded (refused).
-
-    Returns (the page after 提交, the page after the upload)."""
-    auth.login("lz_staff")
-    token = auth.csrf("/documents/new?kind=outgoing")
-    resp = client.post("/documents/new", data={"csrf_token": token, "kind": "outgoing", "title": "缺正文",
-                                               "urgency": "normal", "classification": "1", "retention": "D30"})
-    doc_id = int(resp.headers["Location"].rsplit("/", 1)[-1])
-    html = page(client, doc_id)
-    html = client.post(f"/documents/{doc_id}/submit", data={"csrf_token": auth.csrf("/documents/"),
-                                                            "version": field(html, "version")},
-                       follow_redirects=True).get_data(as_text=True)
-    bad = client.post(f"/documents/{doc_id}/files", data={
-        "csrf_token": auth.csrf("/documents/"), "version": field(html, "version"), "role": "main",
-        "file": (io.BytesIO(b"MZ\x90\x00"), "setup.exe")}, content_type="multipart/form-data", follow_redirects=True)
-    return html, bad.get_data(as_text=True)
 
 
 def test_submit_lists_every_missing_item(client, auth):

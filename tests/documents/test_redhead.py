@@ -4,50 +4,18 @@ standard gives a size): A4, 版心 156 × 225 mm at 28 mm / 37 mm, 22 lines of 2
 
 from __future__ import annotations
 
-import base64
-import io
-from datetime import date
 from pathlib import Path
 
 import pytest
 from docx import Document
-from docx.shared import Mm
 from pypdf import PdfReader
 
 from documents import redhead
+from tests.support.gbt9704 import FACTS, body_docx
 
 pytestmark = pytest.mark.slow
 
-TEXT = "为切实做好冬春森林防火工作，确保全市森林资源安全，现将有关事项通知如下。各区县林业局要高度重视，层层压实责任。"
-# A 2 × 2 red PNG (the 正文's image).
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDA"
-                       "AAANHQEDasKb6QAAAABJRU5ErkJggg==")
 
-
-def _body(path: Path, paragraphs: int) -> Path:
-    body = Document()
-    body.sections[0].left_margin = Mm(10)  # the 正文's own margins must not survive
-    for _ in range(paragraphs):
-        body.add_paragraph("　　" + TEXT * 2)
-    body.add_paragraph("一是落实值班制度", style="List Number")
-    body.add_paragraph("二是加强火源管控", style="List Number")
-    table = body.add_table(rows=2, cols=3)
-    table.style = "Table Grid"
-    for r in range(2):
-        for c in range(3):
-            table.cell(r, c).text = f"单元{r}{c}"
-    body.add_picture(io.BytesIO(PNG), width=Mm(20))
-    body.save(str(path))
-    return path
-
-
-FACTS = redhead.FormalFacts(
-    organ_name="示范市林业局", doc_number="示林发〔2026〕12号", title="关于做好冬春森林防火工作的通知",
-    main_recipients="各区县林业局，局机关各处室", signed_on=date(2026, 3, 5), issued_by="示范市林业局办公室",
-    issued_on=date(2026, 3, 6), cc_recipients="市政府办公室，市应急管理局",
-    attachments=("值班表.xlsx", "联系方式.docx"),
-    urgency="特急",
-)
 CENTRE = redhead.LEFT_MM + 156 / 2  # the 版心's centre line, 106 mm from the left edge
 BOTTOM = redhead.PAGE_H_MM - redhead.BOTTOM_MM  # the 版心's bottom edge, 262 mm
 
@@ -59,7 +27,7 @@ def _find(page, text):
 
 
 def test_the_formal_document_has_the_standard_layout(tmp_path):
-    docx_path, pdf_path = redhead.build(FACTS, _body(tmp_path / "正文.docx", 12), tmp_path / "out")
+    docx_path, pdf_path = redhead.build(FACTS, body_docx(tmp_path / "正文.docx", 12), tmp_path / "out")
     reader = PdfReader(str(pdf_path))
     pages = redhead.pdf_lines(pdf_path)
     assert len(pages) == len(reader.pages) and len(pages) % 2 == 0  # the 版记 is on an even page
@@ -104,7 +72,7 @@ def test_the_formal_document_has_the_standard_layout(tmp_path):
 
 def test_a_document_ending_on_an_odd_page_gets_an_unnumbered_page_for_the_colophon(tmp_path):
     # Seven paragraphs end the text on page 3 (an odd page): the 版记 gets page 4 to itself, unnumbered.
-    _docx, pdf_path = redhead.build(FACTS, _body(tmp_path / "正文.docx", 7), tmp_path / "out")
+    _docx, pdf_path = redhead.build(FACTS, body_docx(tmp_path / "正文.docx", 7), tmp_path / "out")
     pages = redhead.pdf_lines(pdf_path)
     assert len(pages) == 4
     assert any("2026年3月5日" in line.text for line in pages[2]) and any("—3—" in line.text for line in pages[2])
@@ -126,7 +94,7 @@ def test_an_upward_classified_document_has_its_marks_in_place(tmp_path):
 
     facts = dataclasses.replace(FACTS, upward=True, signer="张建国", classification="秘密", secrecy_period="1年",
                                 copy_number="000001", title="关于申请森林防火专项经费的请示")
-    _docx, pdf_path = redhead.build(facts, _body(tmp_path / "正文.docx", 3), tmp_path / "out")
+    _docx, pdf_path = redhead.build(facts, body_docx(tmp_path / "正文.docx", 3), tmp_path / "out")
     first = redhead.pdf_lines(pdf_path)[0]
     copy, secret, urgent = _find(first, "000001"), _find(first, "秘密★1年"), _find(first, "特急")
     for line in (copy, secret, urgent):

@@ -16,9 +16,8 @@ from sqlalchemy import select
 
 from core.models.documents import RedheadTemplate
 from documents import formal, redhead, redhead_templates
-from tests.documents.test_formal import _to_numbered
-from tests.documents.test_redhead import FACTS, _body
-from tests.documents.test_redhead_placement import CLASSIFIED, check_colophon, check_head
+from tests.support.bureau import numbered_document
+from tests.support.gbt9704 import CLASSIFIED, FACTS, body_docx, check_colophon, check_head
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +37,7 @@ def test_the_demo_template_gives_the_standard_layout(tmp_path, upward):
     template = redhead.write_template(tmp_path / "demo.docx")
     assert redhead.check_limited(template) == []
     facts = dataclasses.replace(FACTS, upward=upward, signer="张建国" if upward else "", **CLASSIFIED)
-    _docx, pdf = redhead.build_limited(facts, _body(tmp_path / "正文.docx", 3), tmp_path / "out", template=template)
+    _docx, pdf = redhead.build_limited(facts, body_docx(tmp_path / "正文.docx", 3), tmp_path / "out", template=template)
     check_head(pdf, facts)
     check_colophon(pdf)
     text = "".join(line.text for page in redhead.pdf_lines(pdf) for line in page)
@@ -52,7 +51,7 @@ def test_a_template_of_its_own_is_used_as_written(tmp_path):  # Chinese and ASCI
     template = _template_with(tmp_path, "{{ organ_mark }}", "{{ 发文字号 }}　{{ title }}", "{{ body }}",
                               "{% if 抄送 %}抄送：{{ 抄送 }}{% endif %}", "{{ 印发机关 }}{{ 印发日期 }}印发")
     assert redhead.check_limited(template) == []
-    _docx, pdf = redhead.build_limited(FACTS, _body(tmp_path / "正文.docx", 1), tmp_path / "out", template=template)
+    _docx, pdf = redhead.build_limited(FACTS, body_docx(tmp_path / "正文.docx", 1), tmp_path / "out", template=template)
     text = [line.text for page in redhead.pdf_lines(pdf) for line in page]
     assert text[:2] == ["示范市林业局文件", "示林发〔2026〕12号关于做好冬春森林防火工作的通知"]
     assert "单元00" in "".join(text) and "抄送：市政府办公室，市应急管理局" in text
@@ -175,7 +174,7 @@ def test_the_demo_bureaus_outgoing_documents_use_its_template(flow, db, settings
         chosen = redhead_templates.choose(s, settings.files_dir, "示范市林业局", "outgoing")
         assert chosen is not None and chosen.name == redhead_templates.DEMO_STORED_NAME
         assert redhead_templates.choose(s, settings.files_dir, "示范市林业局", "request") is None  # built-in
-    doc_id = _to_numbered(flow, db, settings, word=True)
+    doc_id = numbered_document(flow, db, settings, word=True)
     assert formal.generate_pending(settings, db) == 1
     pdf = formal.folder(settings.files_dir) / f"{doc_id}.pdf"
     number = flow.doc(doc_id).doc_number

@@ -17,7 +17,7 @@ from core.models.supervision import Notification
 from documents import engine, lists, proxy, visibility
 from documents.errors import WorkflowError
 from documents.proxy import GrantRequest
-from tests.conftest import AuthActions
+from tests.support.app import AuthActions
 from tests.support.bureau import Docs, People
 
 SIGN_BY_DIRECTOR = {"who": "person", "username": "director"}

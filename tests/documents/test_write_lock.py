@@ -15,7 +15,7 @@ from core import db as archive_db
 from core import storage
 from core.models.documents import DocumentFile
 from intranet import create_app
-from tests.conftest import AuthActions
+from tests.support.app import AuthActions
 from tests.support.bureau import field, page
 
 

@@ -12,23 +12,20 @@ Screenshots go to test-artifacts/ at the repository root.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from config import Settings
-from tests.conftest import DEMO_PASSWORD, make_settings
+from tests.e2e.browser import LiveServer
 from tests.support import free_port
+from tests.support.app import DEMO_PASSWORD, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,26 +38,6 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.e2e
-
-
-
-
-@dataclass
-class LiveServer:
-    url: str
-    data_dir: Path
-    settings: Settings
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
 
 
 def _start(data_dir: Path, env: dict[str, str]) -> LiveServer:
@@ -135,36 +112,3 @@ def page(browser):
     context.close()
 
 
-def login(page, server: LiveServer, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the form and wait for the home page."""
-    page.goto(server.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    click_to_load(page, "button[type=submit]")
-    if page.url != server.url + "/":
-        raise AssertionError(f"sign-in as {username} ended on {page.url}")
-
-
-def click_to_load(page, target) -> None:
-    """Click `target` (a selector or a locator) and return once the page it loads has loaded.
-
-    Waiting for a selector after a click races: until the browser commits the new page the old
-    one is still there, and it may hold the same flash message or heading (seen on a busy CI).
-    """
-    locator = page.locator(target) if isinstance(target, str) else target
-    with page.expect_navigation(wait_until="load"):
-        locator.click()
-
-
-def switch_user(page, server: LiveServer, username: str) -> None:
-    """Sign out whoever is signed in (drop the cookies) and sign in as `username`."""
-    page.context.clear_cookies()
-    login(page, server, username)
-
-
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/ and return its path."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from core import calendar
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
+from tests.e2e.browser import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
+from tests.e2e.browser import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.directory.bureau import PASSWORDS, directory_section, seed_bureau, to_toml
 from tests.directory.slapd import Slapd
-from tests.e2e.conftest import click_to_load, login, screenshot
+from tests.e2e.browser import click_to_load, login, screenshot
 
 pytestmark = pytest.mark.e2e
 

@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
 
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
+from tests.e2e.browser import click_to_load, handle, pdf_file, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 
 TITLE = "关于开展二〇二六年春季义务植树活动的通知"
-
-
-def _pdf() -> bytes:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    out = io.BytesIO()
-    c = canvas.Canvas(out)
-    c.setFont("STSong-Light", 14)
-    c.drawString(72, 720, TITLE)
-    c.drawString(72, 690, "各区县林业局：请于三月十二日前组织开展义务植树活动。")
-    c.save()
-    return out.getvalue()
-
-
-
-
-def handle(page, server, doc_url, username, opinion=None, before=None):
-    """Open the document as `username`, fill the step's fields and press the main action button."""
-    switch_user(page, server, username)
-    page.goto(doc_url)
-    if before:
-        before(page)
-    if opinion is not None:
-        page.fill("#opinion", opinion)
-    click_to_load(page, "#complete-button")
-    assert "已办理" in page.locator(".flash.success").inner_text()
 
 
 @pytest.mark.slow
@@ -52,7 +22,7 @@ def test_outgoing_document_from_draft_to_archive_search(page, live_server):
     page.select_option("#urgency", "urgent")
     page.fill("#main_recipients", "各区县林业局")
     page.set_input_files("#main_file", files=[{"name": "植树通知.pdf", "mimeType": "application/pdf",
-                                              "buffer": _pdf()}])
+                                              "buffer": pdf_file()}])
     click_to_load(page, "#new-document button[type=submit]")
     doc_url = page.url
     assert page.locator("#doc-state").inner_text() == "草稿"
@@ -120,7 +90,7 @@ def test_incoming_document_from_registration_to_filing(page, live_server):
     page.fill("#source_number", "川林函〔2026〕8号")
     page.fill("#received_on", date.today().isoformat())
     page.set_input_files(
-        "#main_file", files=[{"name": "来文.pdf", "mimeType": "application/pdf", "buffer": _pdf()}]
+        "#main_file", files=[{"name": "来文.pdf", "mimeType": "application/pdf", "buffer": pdf_file()}]
     )
     click_to_load(page, "#new-document button[type=submit]")
     doc_url = page.url

@@ -15,10 +15,9 @@ import pytest
 from docx import Document
 
 from documents import redhead
-from tests.documents.test_redhead_placement import PITCH, check_colophon
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
-from tests.e2e.test_documents import handle
+from tests.e2e.browser import click_to_load, handle, screenshot, switch_user
 from tests.support import gbt9704 as g
+from tests.support.gbt9704 import PITCH, check_colophon
 
 pytestmark = pytest.mark.e2e
 

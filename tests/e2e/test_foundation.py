@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import click_to_load, login, screenshot
+from tests.e2e.browser import click_to_load, login, screenshot
 
 pytestmark = pytest.mark.e2e
 

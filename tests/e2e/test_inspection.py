@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
-from tests.e2e.test_documents import _pdf
+from tests.e2e.browser import click_to_load, pdf_file, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +24,8 @@ def test_an_instruction_from_a_shouwen_gets_feedback_is_chased_when_overdue_and_
     page.fill("#source_organ", ORGAN)
     page.fill("#source_number", "市府办批〔2026〕12号")
     page.fill("#received_on", date.today().isoformat())
-    page.set_input_files("#main_file", files=[{"name": "批示.pdf", "mimeType": "application/pdf", "buffer": _pdf()}])
+    page.set_input_files("#main_file",
+                         files=[{"name": "批示.pdf", "mimeType": "application/pdf", "buffer": pdf_file()}])
     click_to_load(page, "#new-document button[type=submit]")
 
     # 立项 from the 收文, entered a month late (registered on paper 30 days ago): already overdue.

@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from demo import DEMO_DATA
-from tests.e2e.conftest import click_to_load, login, screenshot
-from tests.printing.conftest import A3_SIZE, make_pdf
+from tests.e2e.browser import click_to_load, login, screenshot
+from tests.printing.jobs import A3_SIZE, make_pdf
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from core.models.base import BUREAU_ZONE
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
+from tests.e2e.browser import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
+from tests.e2e.browser import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from core import org
 from core.db import connect
 from documents import drafting, engine
 from documents.drafting import DraftFields
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
+from tests.e2e.browser import click_to_load, screenshot, switch_user
 from tests.support import make_pdf
 from tests.support.bureau import complete_all_of
 

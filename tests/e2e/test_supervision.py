@@ -7,7 +7,7 @@ import re
 import pytest
 
 from supervision.demo import minimal_pdf
-from tests.e2e.conftest import click_to_load, screenshot, switch_user
+from tests.e2e.browser import click_to_load, screenshot, switch_user
 
 pytestmark = pytest.mark.e2e
 

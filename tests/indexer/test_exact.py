@@ -11,7 +11,7 @@ from indexer import service
 from indexer.search import matching_ids
 from indexer.text import normalize
 from tests.indexer import corpus
-from tests.indexer.conftest import EVERYTHING
+from tests.indexer.searching import EVERYTHING
 
 
 def _build(isettings, db, count=48):

@@ -14,7 +14,7 @@ from indexer import scan, service
 from indexer.safeopen import CHANGED_REASON, LINK_REASON, UnsafeFile
 from indexer.sandbox import _extract_job
 from tests.indexer import corpus
-from tests.indexer.conftest import hits
+from tests.indexer.searching import hits
 
 BEFORE = "交换前的正常内容，林政资源年度报告。"
 AFTER = "交换后的冒充内容，绝不能被读出来了。"  # the same length in UTF-8: a same-size swap

@@ -16,7 +16,7 @@ from core.models.files import ArchiveFile
 from indexer import service
 from indexer.sandbox import ExtractorPool
 from tests.indexer import corpus
-from tests.indexer.conftest import hits
+from tests.indexer.searching import hits
 
 TEXT = "关于加强森林防火工作的通知\n各处室：为切实做好今冬明春森林防火工作，现将有关事项通知如下。"
 

@@ -10,7 +10,7 @@ from indexer import engine, scan
 from indexer.pipeline import Pipeline
 from indexer.service import make_pool
 from tests.indexer import corpus
-from tests.indexer.conftest import hits
+from tests.indexer.searching import hits
 
 
 def test_failure_before_commit_cancels_and_retries(isettings, db):

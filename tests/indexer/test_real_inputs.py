@@ -19,7 +19,7 @@ from indexer import pipeline as pipeline_module
 from indexer import scan, service
 from indexer.extract import extract_file
 from tests.indexer import corpus, realfiles
-from tests.indexer.conftest import hits
+from tests.indexer.searching import hits
 
 CASES = Path(__file__).resolve().parent.parent / "data" / "cases"
 
@@ -446,7 +446,7 @@ def test_unreadable_files_and_folders_as_an_unprivileged_reader(isettings, db):
     import subprocess
     import sys
 
-    from tests.conftest import settings_env
+    from tests.support.app import settings_env
 
     setpriv = shutil.which("setpriv")
     if setpriv is None or os.geteuid() != 0:
@@ -549,7 +549,7 @@ def test_printing_reads_text_and_pages_like_the_archive(settings, tmp_path):
     from pypdf import PdfReader
 
     from intranet.cli import cli
-    from tests.conftest import settings_env
+    from tests.support.app import settings_env
 
     # In a child: reportlab's TTF loader leaves a file handle for the garbage collector.
     subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from printing.documents import "

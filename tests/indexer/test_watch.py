@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from core.models.files import ArchiveFile, IndexTask
 from indexer import engine, service
-from tests.conftest import settings_env
 from tests.indexer import corpus, realfiles
-from tests.indexer.conftest import hits
+from tests.indexer.searching import hits
 from tests.support import wait_for
+from tests.support.app import settings_env
 
 
 def _row(db, relpath):

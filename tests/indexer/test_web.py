@@ -14,8 +14,8 @@ from core.models.files import ArchiveFile
 from indexer import records, service
 from indexer.access import visible_file
 from intranet.cli import cli
-from tests.conftest import settings_env
 from tests.indexer import corpus
+from tests.support.app import settings_env
 
 BODY = "关于开展森林资源督查工作的通知 成林发〔2024〕8号"
 

@@ -16,8 +16,8 @@ from documents import proxy
 from documents.proxy import GrantRequest
 from notifications import mail, notify
 from supervision import jobs
-from tests.conftest import make_settings
 from tests.support import free_port
+from tests.support.app import make_settings
 from tests.support.bureau import Docs, People, at
 from tests.support.mail import Mailbox
 

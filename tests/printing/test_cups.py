@@ -16,7 +16,7 @@ from printing import service
 from printing.backends import HELD, PrintServerUnavailable, Submission
 from printing.cups_backend import CupsBackend
 from printing.dispatcher import Dispatcher
-from tests.printing.conftest import A3_SIZE, JAM_QUEUE, make_pdf, run_until, with_cups
+from tests.printing.jobs import A3_SIZE, JAM_QUEUE, make_pdf, run_until, with_cups
 from tests.support import wait_for
 
 
@@ -269,7 +269,7 @@ def _io(data: bytes):
 @pytest.fixture
 def auth_cups(settings, db):
     from intranet import create_app
-    from tests.conftest import AuthActions
+    from tests.support.app import AuthActions
 
     def make(server):
         cfg = with_cups(settings, server)

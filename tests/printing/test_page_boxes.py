@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from printing import documents
 from printing import service as printing
 from printing.routing import media_of_pages
-from tests.conftest import settings_env
+from tests.support.app import settings_env
 
 
 def _reboxed(path: Path, pages: list[tuple[tuple[float, float], list[float] | None]]) -> None:

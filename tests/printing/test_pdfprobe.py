@@ -14,9 +14,8 @@ from intranet import create_app
 from printing import pdfprobe
 from printing.documents import DocumentError
 from printing.service import jobs_dir
-from tests.conftest import AuthActions
-from tests.printing.conftest import A3_SIZE, make_pdf
-from tests.printing.test_web import post_print
+from tests.printing.jobs import A3_SIZE, make_pdf, post_print
+from tests.support.app import AuthActions
 
 
 def test_probe_reads_pages_and_the_largest_paper(tmp_path):

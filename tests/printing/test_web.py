@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 from sqlalchemy import select
@@ -13,14 +12,8 @@ from core.models import PrintJob
 from core.models.files import ArchiveFile
 from printing import service
 from printing.dispatcher import Dispatcher
-from tests.conftest import settings_env
-from tests.printing.conftest import A3_SIZE, make_pdf
-
-
-def post_print(client, auth, data: bytes, filename: str = "memo.pdf", **fields: str):
-    form = {"csrf_token": auth.csrf("/printing/"), "document": (io.BytesIO(data), filename), "media": "auto",
-            "copies": "1", "quality": "normal", "classification": "1", **fields}
-    return client.post("/printing/", data=form, content_type="multipart/form-data", follow_redirects=True)
+from tests.printing.jobs import A3_SIZE, make_pdf, post_print
+from tests.support.app import settings_env
 
 
 def test_print_page_shows_decision_and_spool_prints_it(client, auth, settings, db):

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster from Debian's packages: initdb + pg_ctl in a temp dir, 127.0.0.1, free port.
 
-Used by the PostgreSQL pass of the test suite (tests/conftest.py) and by the scale benchmark. As root the
+Used by the PostgreSQL pass of the test suite (tests/support/app.py) and by the scale benchmark. As root the
 server runs as the `postgres` user (PostgreSQL refuses to run as root). Durability is switched off:
 the cluster lives for one test session only.
 """

@@ -26,9 +26,9 @@ from core.models import WorkerState
 from indexer import search
 from indexer import service as index_service
 from intranet import create_app
-from tests.conftest import AuthActions, on_postgresql, settings_env
 from tests.production import procs
 from tests.support import free_port, wait_for
+from tests.support.app import AuthActions, on_postgresql, settings_env
 
 # Rows that change by themselves while the system runs (the worker's heartbeat) are not compared.
 VOLATILE_TABLES = {"worker_state"}

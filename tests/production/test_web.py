@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from core import audit
 from core.models import AuditEvent
-from tests.conftest import DEMO_PASSWORD, csrf_from, settings_env
 from tests.production import procs
 from tests.support import free_port, wait_for
+from tests.support.app import DEMO_PASSWORD, csrf_from, settings_env
 
 
 def children_of(pid: int) -> list[int]:

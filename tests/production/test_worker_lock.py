@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from core.models import WorkerState
-from tests.conftest import settings_env
 from tests.production import procs
 from tests.support import wait_for
+from tests.support.app import settings_env
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from core import calendar
 from core.db import Database
 from core.models.supervision import CirculationReceipt, ProxyGrant
 from notifications import notify
-from tests.conftest import AuthActions
+from tests.support.app import AuthActions
 from tests.support.bureau import Docs, People
 
 

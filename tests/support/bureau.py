@@ -7,6 +7,7 @@ and `flow` (loaded by pytest_plugins in tests/conftest.py).
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime
 from typing import Any
@@ -18,10 +19,15 @@ from config import Settings
 from core import org
 from core.db import Database
 from core.models import User
-from core.models.documents import Document, RouteStep, StepAssignment
+from core.models.documents import (
+    Document,
+    RouteStep,
+    StepAssignment,
+)
 from documents import drafting, engine
 from documents.drafting import DraftFields
 from documents.engine import StepInput
+from tests.indexer.realfiles import docx_bytes
 from tests.support import make_pdf
 
 
@@ -221,3 +227,47 @@ def docs(db: Database, settings: Settings) -> Docs:
 def flow(db: Database, settings: Settings) -> Flow:
     """Act on documents step by step, one write transaction per call."""
     return Flow(db, settings)
+
+
+def numbered_document(flow, db, settings, *, word: bool) -> int:
+    doc_id = flow.draft(title="关于开展古树名木普查的通知")
+    if word:
+        with db.session(write_lock=True) as s:
+            drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
+                              filename="正文.docx", data=docx_bytes("各区县林业局：请于5月底前完成古树名木普查。"))
+            s.commit()
+    flow.submit(doc_id)
+    for username in ("lz_head", "office_head", "director"):
+        flow.approve(doc_id, username)
+    flow.approve(doc_id, "clerk", copies=20)  # 编号: asks the worker, does not wait for it
+    return doc_id
+
+
+FULL_PLAN = {"departments": {"countersign": ["ZLC"]}}
+
+
+def walk_to_number(flow, doc_id):
+    flow.submit(doc_id)
+    flow.approve(doc_id, "lz_head")
+    flow.approve(doc_id, "zl_head", "会签同意")
+    flow.approve(doc_id, "office_head", "核稿无误")
+    flow.approve(doc_id, "director", "同意印发")
+
+
+def submit_without_main_text(client, auth):
+    """As lz_staff: a draft without its 正文 is submitted (refused), then an .exe is uploaded (refused).
+
+    Returns (the page after 提交, the page after the upload)."""
+    auth.login("lz_staff")
+    token = auth.csrf("/documents/new?kind=outgoing")
+    resp = client.post("/documents/new", data={"csrf_token": token, "kind": "outgoing", "title": "缺正文",
+                                               "urgency": "normal", "classification": "1", "retention": "D30"})
+    doc_id = int(resp.headers["Location"].rsplit("/", 1)[-1])
+    html = page(client, doc_id)
+    html = client.post(f"/documents/{doc_id}/submit", data={"csrf_token": auth.csrf("/documents/"),
+                                                            "version": field(html, "version")},
+                       follow_redirects=True).get_data(as_text=True)
+    bad = client.post(f"/documents/{doc_id}/files", data={
+        "csrf_token": auth.csrf("/documents/"), "version": field(html, "version"), "role": "main",
+        "file": (io.BytesIO(b"MZ\x90\x00"), "setup.exe")}, content_type="multipart/form-data", follow_redirects=True)
+    return html, bad.get_data(as_text=True)

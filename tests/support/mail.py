@@ -53,7 +53,7 @@ def smtp_server() -> Iterator[Mailbox]:
 @pytest.fixture
 def mail_settings(settings: Settings, smtp_server: Mailbox) -> Settings:
     """The test's settings with SMTP pointing at the local test server."""
-    from tests.conftest import make_settings
+    from tests.support.app import make_settings
 
     return make_settings(
         settings.data_dir, EOFFICE_DATABASE_URL=settings.database_url,
