@@ -12,10 +12,11 @@ import random
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench.web import _login_cookie, _serve, demo_bureau, load, percentiles
+from bench.web import _login_cookie, _serve, generated_bureau, load, percentiles
 from core import org
 from core.models.base import BUREAU_ZONE, utcnow
 from core.models.reporting import Adoption, Issue, Item, OutsideUnit
@@ -88,12 +89,10 @@ def run(quick: bool = False) -> dict:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     rounds = 10 if quick else 40
     out: dict[str, object] = {"units": UNITS, "years": len(YEARS)}
-    with demo_bureau("eoffice-bench-reporting-") as (settings, db):
-        t0 = time.perf_counter()
-        out["items"] = _generate(db, random.Random(14))
-        out["generate_s"] = round(time.perf_counter() - t0, 2)
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    def generate(db: Any) -> int:
+        return _generate(db, random.Random(14))
+
+    with generated_bureau("eoffice-bench-reporting-", generate, out) as (settings, db):
         with db.session() as s:
             out["adoptions"] = s.scalar(select(func.count(Adoption.id)))
             for name, period in (("service_year", ranking.Period(2026)),

@@ -111,15 +111,20 @@ def new() -> ResponseReturnValue:
                            departments=org.departments(dbs), people=[u for u in org.users(dbs) if u.active])
 
 
+def _visible(dbs: Any, user: User, circulation_id: int) -> Any:
+    """The circulation and the viewer's receipt (None for its sender); 404 when missing or not theirs."""
+    try:
+        return circulation.get_for(dbs, user, circulation_id)
+    except NotFound:
+        abort(404)
+
+
 @bp.get("/<int:circulation_id>")
 @requires(Permission.DOCUMENTS)
 def show(circulation_id: int) -> ResponseReturnValue:
     user = _user()
     dbs = db_session()
-    try:
-        circ, receipt = circulation.get_for(dbs, user, circulation_id)
-    except NotFound:
-        abort(404)
+    circ, receipt = _visible(dbs, user, circulation_id)
     if receipt is not None and circulation.mark_read(dbs, user, circ.id):
         dbs.commit()
         circ, receipt = circulation.get_for(dbs, user, circulation_id)
@@ -140,10 +145,7 @@ def file(circulation_id: int) -> ResponseReturnValue:
     """Serve the circulated archive file to its sender and recipients (the circulation is the permission)."""
     user = _user()
     dbs = db_session()
-    try:
-        circ, receipt = circulation.get_for(dbs, user, circulation_id)
-    except NotFound:
-        abort(404)
+    circ, receipt = _visible(dbs, user, circulation_id)
     found = dbs.get(ArchiveFile, circ.archive_file_id) if circ.archive_file_id else None
     root = settings().archive_dir
     if found is None or root is None or not cleared(user, found.classification):

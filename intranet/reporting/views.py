@@ -503,26 +503,18 @@ def units() -> ResponseReturnValue:
                            members=service.members(dbs), unit_form=UnitForm(), member_form=member_form)
 
 
-@bp.post("/units")
-@requires(Permission.REPORTING)
-def add_unit() -> ResponseReturnValue:
-    form = UnitForm()
-    if not form.validate_on_submit():
-        form_errors(form)
-        return redirect(url_for("reporting.units"))
-    return perform(lambda s: service.save_outside_unit(s, settings(), signed_in_user(), form.name.data or ""),
-                   success=_("已保存下属单位。"), to=url_for("reporting.units"))
-
-
+@bp.post("/units", defaults={"unit_id": None})
 @bp.post("/units/<int:unit_id>")
 @requires(Permission.REPORTING)
-def save_unit(unit_id: int) -> ResponseReturnValue:
+def save_unit(unit_id: int | None) -> ResponseReturnValue:
+    """Add an outside unit (no id) or rename / (de)activate one."""
     form = UnitForm()
     if not form.validate_on_submit():
         form_errors(form)
         return redirect(url_for("reporting.units"))
     return perform(lambda s: service.save_outside_unit(s, settings(), signed_in_user(), form.name.data or "",
-                                                       unit_id=unit_id, active=bool(form.active.data)),
+                                                       unit_id=unit_id,
+                                                       active=bool(form.active.data) if unit_id else True),
                    success=_("已保存下属单位。"), to=url_for("reporting.units"))
 
 

@@ -14,11 +14,11 @@ from core.calendar import local_today
 from core.messages import DomainError
 from core.models.documents import Document, DocumentAction, NumberEntry, StepAssignment
 from core.models.supervision import Notification
-from documents import drafting, engine, lists, proxy, standing
+from documents import engine, lists, proxy, standing
 from documents.errors import ConflictError, WorkflowError
 from documents.proxy import GrantRequest
 from supervision import deadlines
-from tests.support.bureau import People, to_sign
+from tests.support.bureau import People, countersigned_by_two_units, to_sign
 
 
 def _notices(db, username: str, doc_id: int, kind: str = "task") -> list[Notification]:
@@ -87,12 +87,7 @@ def test_a_proxy_cannot_withdraw_after_the_window_and_withdraws_as_proxy_within_
 
 def test_one_person_one_voice_in_a_countersignature(docs, db, settings):
     doc_id = docs.draft(title="两处会签测试", )
-    with db.session(write_lock=True) as s:
-        doc = s.get(Document, doc_id)
-        drafting.set_plan(s, doc_id, org.user_by_username(s, "lz_staff"),
-                          {"departments": {"countersign": ["ZLC", "YBC"]}}, expected_version=doc.version)
-        org.create_user(s, "yb_head", "野保处长", department_code="YBC", roles=["dept_head"],
-                        password="Forest-Desk-2026")
+    countersigned_by_two_units(db, doc_id)
     docs.submit(doc_id)
     docs.approve(doc_id, "lz_head")
     assert set(docs.pending(doc_id)) == {"zl_head", "yb_head"}

@@ -19,7 +19,7 @@ from documents.errors import WorkflowError
 from documents.proxy import GrantRequest
 from documents.states import Kind
 from supervision import jobs
-from tests.support.bureau import People, to_sign
+from tests.support.bureau import People, countersigned_by_two_units, to_sign
 
 
 def _titles(db, username: str, kind: str | None = None) -> list[str]:
@@ -55,12 +55,7 @@ def test_a_deactivated_drafter_cannot_take_back_the_submission(docs, db, setting
 def test_one_proxy_for_two_units_has_one_voice_in_a_countersignature(docs, db, settings):
     """王秀英 acts for both 造林 and 野保 heads: she completes one part as 代, never the second."""
     doc_id = docs.draft(title="一人代理两处会签测试")
-    with db.session(write_lock=True) as s:
-        doc = s.get(Document, doc_id)
-        drafting.set_plan(s, doc_id, org.user_by_username(s, "lz_staff"),
-                          {"departments": {"countersign": ["ZLC", "YBC"]}}, expected_version=doc.version)
-        org.create_user(s, "yb_head", "野保处长", department_code="YBC", roles=["dept_head"],
-                        password="Forest-Desk-2026")
+    countersigned_by_two_units(db, doc_id)
     today = local_today()
     with db.session(write_lock=True) as s:
         p = People(s)

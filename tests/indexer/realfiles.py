@@ -222,18 +222,7 @@ def surrogate_pdf(path: Path, text_after: str) -> None:
         f"<< /Length {len(content.encode())} >>\nstream\n{content}\nendstream",
         f"<< /Length {len(cmap.encode())} >>\nstream\n{cmap}\nendstream",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(f"{i} 0 obj\n{body}\nendobj\n".encode("latin-1"))
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    path.write_bytes(out.getvalue())
+    write_raw_pdf(path, [o.encode("latin-1") for o in objects], version="1.4")
 
 
 def scan_image(text_lines: list[str], *, dpi: int = 200, angle: float = 0.8):
@@ -439,8 +428,14 @@ def jbig2_pdf(path: Path, lines: list[str], *, dpi: int = 150) -> None:
         + stream + b"\nendstream",
         f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream",
     ]
+    write_raw_pdf(path, objects, version="1.5")
+
+
+def write_raw_pdf(path: Path, objects: list[bytes], *, version: str) -> None:
+    """Write a PDF by hand from its numbered `objects` (object 1 the catalog) with a correct xref table:
+    for files no PDF library would make (a lone surrogate in a ToUnicode map, a JBIG2 image)."""
     out = io.BytesIO()
-    out.write(b"%PDF-1.5\n")
+    out.write(f"%PDF-{version}\n".encode())
     offsets = []
     for i, body in enumerate(objects, 1):
         offsets.append(out.tell())

@@ -271,3 +271,14 @@ def submit_without_main_text(client, auth):
         "csrf_token": auth.csrf("/documents/"), "version": field(html, "version"), "role": "main",
         "file": (io.BytesIO(b"MZ\x90\x00"), "setup.exe")}, content_type="multipart/form-data", follow_redirects=True)
     return html, bad.get_data(as_text=True)
+
+
+def countersigned_by_two_units(db: Database, doc_id: int) -> None:
+    """Plan the draft's 会签 with 造林处 (ZLC) and 野保处 (YBC), giving 野保处 a head (yb_head) to hold it."""
+    with db.session(write_lock=True) as s:
+        doc = s.get(Document, doc_id)
+        assert doc is not None
+        drafting.set_plan(s, doc_id, org.user_by_username(s, "lz_staff"),
+                          {"departments": {"countersign": ["ZLC", "YBC"]}}, expected_version=doc.version)
+        org.create_user(s, "yb_head", "野保处长", department_code="YBC", roles=["dept_head"],
+                        password="Forest-Desk-2026")
