@@ -12,7 +12,6 @@ import random
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from typing import Any
 
 from sqlalchemy import func, insert, select
 
@@ -89,10 +88,7 @@ def run(quick: bool = False) -> dict:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     rounds = 10 if quick else 40
     out: dict[str, object] = {"units": UNITS, "years": len(YEARS)}
-    def generate(db: Any) -> int:
-        return _generate(db, random.Random(14))
-
-    with generated_bureau("eoffice-bench-reporting-", generate, out) as (settings, db):
+    with generated_bureau("eoffice-bench-reporting-", _generate, out) as (settings, db):
         with db.session() as s:
             out["adoptions"] = s.scalar(select(func.count(Adoption.id)))
             for name, period in (("service_year", ranking.Period(2026)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import random
 import re
 import statistics
 import tempfile
@@ -44,12 +45,14 @@ def demo_bureau(prefix: str) -> Iterator[tuple[Any, Any]]:
 
 
 @contextmanager
-def generated_bureau(prefix: str, generate: Callable[[Any], int], out: dict[str, object]) -> Iterator[tuple[Any, Any]]:
-    """`demo_bureau` filled by `generate(db)` (returns how many items it made), timed into `out`
-    ("items", "generate_s") and ANALYZEd, so the queries measured meet the planner's statistics."""
+def generated_bureau(prefix: str, generate: Callable[[Any, random.Random], int],
+                     out: dict[str, object]) -> Iterator[tuple[Any, Any]]:
+    """`demo_bureau` filled by `generate(db, rnd)` (a fixed seed, so runs compare; returns how many items it
+    made), timed into `out` ("items", "generate_s") and ANALYZEd, so the queries measured meet the
+    planner's statistics."""
     with demo_bureau(prefix) as (settings, db):
         t0 = time.perf_counter()
-        out["items"] = generate(db)
+        out["items"] = generate(db, random.Random(14))
         out["generate_s"] = round(time.perf_counter() - t0, 2)
         with db.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
