@@ -25,7 +25,7 @@ from typing import Any
 
 from bench.indexer import _prepare
 from fileformats.office import convert
-from tests.indexer import corpus, realfiles
+from tests.library import corpus, realfiles
 
 
 def _mixed(root: Path, scratch: Path, count: int) -> int:
@@ -82,8 +82,8 @@ def _rebuild_in_child(data_dir: Path) -> dict[str, Any]:
 
 
 def _drop_to_searchable(settings: Any, path: Path, make: Any, query: str, timeout: float = 120) -> float:
-    from indexer.access import Scope
-    from indexer.search import matching_ids
+    from library.access import Scope
+    from library.search import matching_ids
 
     staging = settings.data_dir / ("staging" + path.suffix)
     make(staging)
@@ -100,7 +100,7 @@ def _drop_to_searchable(settings: Any, path: Path, make: Any, query: str, timeou
 def run(quick: bool = False) -> dict[str, Any]:
     """Return the figures (see the module doc)."""
     from core.db import connect
-    from indexer import ocr, service
+    from library import ocr, service
 
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="eoffice-bench-formats-") as tmp:

@@ -6,7 +6,7 @@ python -m bench --only indexer [--quick]
    and GBK txt) in a separate process (`eoffice index rebuild` code path: reconcile, extraction in the
    sandbox children, index commits): docs/s, index size, peak RSS of the indexing process.
 2. Index-only rebuild from stored texts (no extraction) to the search sizes (2k quick, 10k full).
-3. Search latency through indexer.search.search() (permission filter, facets, ranking, snippets,
+3. Search latency through library.search.search() (permission filter, facets, ranking, snippets,
    database rows of the page) for sampled 2-6 character queries plus broad and multi-term ones.
 4. Drop-to-searchable latency of single files and the time until a 1,000-file burst is searchable,
    with the real watcher and the default 2 s settle window.
@@ -38,12 +38,12 @@ from core import migrate, org
 from core.db import connect
 from core.models.base import utcnow
 from core.models.files import ArchiveFile, ArchiveFileText, IndexTask
-from indexer import engine, search, service
-from indexer.access import Scope
-from indexer.pipeline import Pipeline
-from indexer.sandbox import ExtractorPool
-from indexer.text import normalize
-from tests.indexer import corpus
+from library import engine, search, service
+from library.access import Scope
+from library.pipeline import Pipeline
+from library.sandbox import ExtractorPool
+from library.text import normalize
+from tests.library import corpus
 
 PASSWORD = "bench-password-1"
 EVERYTHING = Scope(True, True, None, 99)

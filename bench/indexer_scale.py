@@ -13,13 +13,13 @@ Needs ~1.2 GB of temporary disk (database with the texts, index, text store).
    the rows `_index_only` uses), inserted in chunks of 5,000 so the filling process stays small. Each
    file also gets a sparse placeholder on disk with the size and mtime of its row, so the rebuild's
    folder reconciliation sees every file as unchanged instead of deleting rows whose file is missing.
-2. Rebuild: `indexer.service.rebuild` (the `eoffice index rebuild` code path: reconcile the folder,
+2. Rebuild: `library.service.rebuild` (the `eoffice index rebuild` code path: reconcile the folder,
    reset the index, one task per file, chunked pipeline commits from the stored texts, no extraction)
    in a separate process, so its ru_maxrss is the worker's peak RSS (bench.indexer._rebuild_in_subprocess):
    docs/s, CPU seconds, index size (Whoosh segments + text store) and peak RSS.
 3. Search: in another fresh process (what a web worker is), bench.indexer._search_latency at this size:
    sampled 2-6 character queries plus the broad and multi-term ones, as archivist (sees everything)
-   and lz_staff (one department), through indexer.search.search() (permission filter, facets, ranking,
+   and lz_staff (one department), through library.search.search() (permission filter, facets, ranking,
    snippets, database rows of the page): p50/p95/max, broad-query figures, median hits, and the
    engine-only hit-set latency. Then that process's RSS (total, anonymous, file-backed mmap pages of
    the text store) and peak, since a web worker keeps the index view open between requests.
@@ -49,8 +49,8 @@ from core import org
 from core.db import connect
 from core.models.base import utcnow
 from core.models.files import ArchiveFile, ArchiveFileText
-from indexer import engine
-from tests.indexer import corpus
+from library import engine
+from tests.library import corpus
 
 DOCS = int(os.environ.get("EOFFICE_BENCH_SCALE_DOCS", "100000"))
 CHUNK = 5000

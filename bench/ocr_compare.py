@@ -1,5 +1,5 @@
 """Tesseract against RapidOCR on generated scans of 公文 text: character error rate and seconds per page
-(the measurement behind the OCR engine choice in docs/search.md, issue 11 §2).
+(the measurement behind the OCR engine choice in docs/library.md, issue 11 §2).
 
 Standalone, not part of `make bench`: RapidOCR is not a dependency. To compare, install it into a scratch
 venv (its ONNX models come inside the wheel, nothing is downloaded at run time) and put that venv's
@@ -30,7 +30,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-from tests.indexer import corpus, realfiles
+from tests.library import corpus, realfiles
 
 
 def _distance(a: str, b: str) -> int:

@@ -10,7 +10,7 @@ Used by printing (.docx → PDF), document previews and the archive's legacy for
   needs well under that for ordinary files), wall-clock `timeout`, written-file size, its own
   process group killed on timeout, death with its parent.
 
-The measured cost is about 1.8 s per call on the 2-core machine, most of it start-up (docs/search.md).
+The measured cost is about 1.8 s per call on the 2-core machine, most of it start-up (docs/library.md).
 """
 
 from __future__ import annotations

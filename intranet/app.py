@@ -8,7 +8,6 @@ from flask import Flask
 
 from config import Settings, load_settings
 from core.db import Database, connect
-from indexer.text import set_variant_folding
 from intranet import access, errors, feedback, i18n, navigation, security
 from intranet.admin.views import bp as admin_bp
 from intranet.assessment.views import bp as assessment_bp
@@ -20,13 +19,14 @@ from intranet.documents.views import bp as documents_bp
 from intranet.health import bp as health_bp
 from intranet.home.views import bp as home_bp
 from intranet.inspection.views import bp as inspection_bp
+from intranet.library.views import bp as search_bp
 from intranet.notices.views import bp as notices_bp
 from intranet.notifications.views import bp as notifications_bp
 from intranet.printing.views import bp as printing_bp
 from intranet.reporting.views import bp as reporting_bp
-from intranet.search.views import bp as search_bp
 from intranet.supervision.proxy_views import bp as proxy_bp
 from intranet.supervision.views import bp as supervision_bp
+from library.text import set_variant_folding
 
 # Every feature blueprint, in navigation order. Add new features here.
 BLUEPRINTS = [

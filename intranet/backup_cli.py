@@ -91,7 +91,7 @@ def restore_command(ctx: Context, src: Path, no_index: bool, quiet: bool) -> Non
 
 def _rebuild_index(ctx: Context, quiet: bool) -> None:
     # The index is not in the backup (it is rebuilt from the archive folder and the stored texts).
-    from indexer import engine, service
+    from library import engine, service
 
     bar = ProgressBar(not quiet)
     bar.phase("重建索引 index", 0)

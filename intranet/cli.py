@@ -17,8 +17,8 @@ from core import migrate, org
 from intranet import backup_cli, logs
 from intranet.cli_support import Context, pass_ctx
 from intranet.directory.cli import directory_group
+from intranet.library.cli import index_group, search_command
 from intranet.printing.cli import print_group, printers_command
-from intranet.search.cli import index_group, search_command
 from intranet.supervision.cli import supervision_group
 
 log = logging.getLogger("eoffice")

@@ -6,7 +6,7 @@ import click
 
 from config import Settings, load_settings
 from core.db import Database, connect
-from indexer.text import set_variant_folding
+from library.text import set_variant_folding
 
 
 class Context:

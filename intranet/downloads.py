@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import Response, send_file
 
 from core.models.files import ArchiveFile
-from indexer.safeopen import open_fd
+from library.safeopen import open_fd
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\"]')
 
@@ -28,10 +28,10 @@ def download_name(name: str, fallback: str = "download") -> str:
 
 
 def send_archive_file(root: Path, row: ArchiveFile) -> Response:
-    """Send an archive file as an attachment, opened without following links (indexer.safeopen) and only
+    """Send an archive file as an attachment, opened without following links (library.safeopen) and only
     when it is still the file the scan saw (its device and inode, `row.identity`).
 
-    Raises indexer.safeopen.UnsafeFile (`.missing` when it is gone, `.changed` when it was swapped) for the
+    Raises library.safeopen.UnsafeFile (`.missing` when it is gone, `.changed` when it was swapped) for the
     caller to explain.
     """
     fd = open_fd(root, row.relpath, expected_identity=row.identity)

@@ -26,7 +26,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_l("督查督办"), "inspection.index", Permission.INSPECTION),  # items registered on their own
     NavItem(_l("信息报送"), "reporting.index", Permission.REPORTING),
     NavItem(_l("目标考核"), "assessment.index", Permission.ASSESSMENT),
-    NavItem(_l("档案检索"), "search.index", Permission.ARCHIVE_SEARCH),
+    NavItem(_l("档案检索"), "library.index", Permission.ARCHIVE_SEARCH),
     NavItem(_l("打印"), "printing.index", Permission.PRINT),
     NavItem(_l("文印室"), "printing.console", Permission.PRINT_OPERATE),
     NavItem(_l("管理"), "admin.index", Permission.ADMIN),

@@ -80,7 +80,7 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
 
         jobs.append(PeriodicJob("directory-sync", 30.0, sync_then_reassign))
     if settings.indexer.enabled:  # archive watcher + the single index writer; full rescan every interval
-        from indexer.service import IndexerService
+        from library.service import IndexerService
 
         indexer = IndexerService(settings, db)
         services.append(indexer)

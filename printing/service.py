@@ -714,9 +714,9 @@ def _archive_identity(session: Session, settings: Settings, user: User, source: 
 
 
 def _copy_archive_file(settings: Settings, relpath: str, target: Path, *, identity: str | None = None) -> None:
-    """Copy an archive file for printing, read without following links (indexer.safeopen) and only when it is
+    """Copy an archive file for printing, read without following links (library.safeopen) and only when it is
     still the file the scan saw (`identity`); raise PrintError."""
-    from indexer.safeopen import UnsafeFile, open_archive_file
+    from library.safeopen import UnsafeFile, open_archive_file
 
     try:
         with open_archive_file(settings.archive_dir, relpath, expected_identity=identity) as src, \
@@ -735,7 +735,7 @@ def archive_file_for(session: Session, settings: Settings, user: User, file_id: 
 
 def _visible_archive_file(session: Session, settings: Settings, user: User, file_id: int):
     # The archive feature owns the rule of who sees which file; printing asks it, never re-implements it.
-    from indexer.access import visible_file
+    from library.access import visible_file
 
     record = visible_file(session, user, file_id)
     if record is None:

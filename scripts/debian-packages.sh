@@ -13,7 +13,7 @@ run_pkgs=(
   libreoffice-calc-nogui                 # .xls/.et in the archive
   libreoffice-impress-nogui              # .ppt/.dps in the archive
   poppler-utils                          # pdftotext: PDFs pypdf cannot read; pdftoppm: scanned PDF pages for OCR
-  tesseract-ocr tesseract-ocr-chi-sim    # OCR of scans (chosen over RapidOCR by measurement, docs/search.md)
+  tesseract-ocr tesseract-ocr-chi-sim    # OCR of scans (chosen over RapidOCR by measurement, docs/library.md)
   jbig2dec                               # JBIG2-compressed scans
 )
 test_pkgs=(

@@ -9,7 +9,7 @@
 import pytest
 
 # Helpers that assert (measurements, page checks) get pytest's assertion messages too.
-pytest.register_assert_rewrite("tests.support.gbt9704", "tests.printing.jobs", "tests.indexer.searching",
+pytest.register_assert_rewrite("tests.support.gbt9704", "tests.printing.jobs", "tests.library.searching",
                                "tests.directory.bureau")
 
 pytest_plugins = ["tests.support", "tests.support.app", "tests.support.bureau", "tests.support.mail"]

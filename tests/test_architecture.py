@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("fileformats", "config", "core", "notifications", "circulation", "documents", "supervision",
-            "directory", "notices", "reporting", "inspection", "assessment", "indexer", "printing", "demo", "intranet")
+            "directory", "notices", "reporting", "inspection", "assessment", "library", "printing", "demo", "intranet")
 # Which top-level packages each may import (besides itself). Keep in step with docs/architecture.md.
 ALLOWED = {
     "fileformats": set(),
@@ -23,11 +23,11 @@ ALLOWED = {
     "reporting": {"config", "fileformats", "core", "notifications"},
     "inspection": {"config", "fileformats", "core", "notifications"},
     "assessment": {"config", "fileformats", "core", "notifications", "reporting", "inspection"},
-    "indexer": {"config", "fileformats", "core"},
-    "printing": {"config", "fileformats", "core", "notifications", "indexer"},
+    "library": {"config", "fileformats", "core"},
+    "printing": {"config", "fileformats", "core", "notifications", "library"},
     "demo": {"config", "fileformats", "core", "documents"},
     "intranet": {"config", "fileformats", "core", "notifications", "circulation", "documents", "supervision",
-                 "directory", "notices", "reporting", "inspection", "assessment", "indexer", "printing", "demo"},
+                 "directory", "notices", "reporting", "inspection", "assessment", "library", "printing", "demo"},
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fileformats import office, probe, subproc
-from tests.indexer.realfiles import docx_bytes
+from tests.library.realfiles import docx_bytes
 from tests.support import inflating_docx, make_pdf
 
 

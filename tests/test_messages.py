@@ -11,8 +11,8 @@ from babel.messages.pofile import read_po
 
 from core.messages import DomainError, Message, msg, translate
 from documents.errors import ConflictError, WorkflowError
-from indexer.library import UploadError
 from intranet.uploads import UploadTooLarge
+from library.shelves import UploadError
 from printing.service import PrintError
 from tests.support.bureau import submit_without_main_text
 
@@ -49,7 +49,7 @@ def test_every_domain_message_is_in_the_english_catalog():
     keywords = {"msg": None, "N_": None}
     missing = []
     for package in ("core", "notifications", "circulation", "documents", "supervision", "demo", "directory",
-                    "notices", "reporting", "inspection", "assessment", "indexer", "printing", "intranet"):
+                    "notices", "reporting", "inspection", "assessment", "library", "printing", "intranet"):
         for filename, _lineno, message, _comments, _context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=keywords,
         ):

@@ -59,7 +59,7 @@ class ArchiveFile(Base):
     retention: Mapped[str | None] = mapped_column(String(16))  # 保管期限: 永久 / 定期30年 / 定期10年
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
-    # "st_dev:st_ino" of the file the scan saw: every read checks it (indexer.safeopen), so a file swapped
+    # "st_dev:st_ino" of the file the scan saw: every read checks it (library.safeopen), so a file swapped
     # for another of the same size between the scan and the read is not read through. NULL: not seen yet.
     identity: Mapped[str | None] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(String(64), default="")

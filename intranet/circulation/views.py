@@ -20,13 +20,13 @@ from core.models.files import ArchiveFile
 from core.permissions import Permission
 from documents import lists, visibility
 from documents.errors import WorkflowError
-from indexer.access import visible_file
-from indexer.safeopen import UnsafeFile
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.downloads import send_archive_file
 from intranet.feedback import refuse
 from intranet.supervision.forms import NoteForm
+from library.access import visible_file
+from library.safeopen import UnsafeFile
 
 bp = Blueprint("circulation", __name__, url_prefix="/circulation")
 

@@ -100,7 +100,7 @@ def _doc_or_404(doc_id: int) -> Document:
 def _attach_metadata() -> Any:
     # The archive indexer (issue 4) offers this; without it the 档号 lives in our tables only.
     try:
-        from indexer.records import attach_record_metadata
+        from library.records import attach_record_metadata
     except ImportError:
         return None
     return attach_record_metadata

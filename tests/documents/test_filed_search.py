@@ -11,9 +11,9 @@ from core import org
 from core.models.base import BUREAU_ZONE, utcnow
 from core.models.documents import FilingRecord
 from documents import engine, filing
-from indexer import search, service
-from indexer.records import attach_record_metadata
-from tests.indexer import corpus
+from library import search, service
+from library.records import attach_record_metadata
+from tests.library import corpus
 
 
 def test_a_filed_document_is_one_hit_with_filters(flow, db, settings):

@@ -11,7 +11,7 @@ from core import org
 from core.models.documents import ReadReceipt
 from documents import drafting, formal
 from documents.errors import WorkflowError
-from tests.indexer.realfiles import docx_bytes
+from tests.library.realfiles import docx_bytes
 
 pytestmark = pytest.mark.slow
 

@@ -58,7 +58,7 @@ def test_warnings_do_not_block(flow, client, auth):
 
 def test_attachments_without_an_attachment_note_are_named(flow, db, settings):
     from documents import drafting, engine
-    from tests.indexer.realfiles import docx_bytes
+    from tests.library.realfiles import docx_bytes
     from tests.support import make_pdf
 
     doc_id = flow.draft(title="关于报送统计报表的通知")

@@ -251,7 +251,7 @@ def test_the_incoming_register_lists_and_exports_received_documents(flow, client
 
 def test_an_ofd_incoming_document_is_read_like_a_pdf(tmp_path):
     """GB/T 33190 OFD, as other organs' systems send 收文: the same fields come out as from its PDF."""
-    from tests.indexer.realfiles import ofd
+    from tests.library.realfiles import ofd
 
     path = tmp_path / "来文.ofd"
     ofd(path, "关于做好秋冬季森林防火工作的通知", [[

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models.documents import Document, StepAssignment
-from tests.indexer.realfiles import docx_bytes
+from tests.library.realfiles import docx_bytes
 from tests.support import inflating_docx, make_pdf
 from tests.support.bureau import field, page, submit_without_main_text, switch
 

@@ -23,9 +23,9 @@ from config import Settings
 from core import audit, backup, org
 from core.db import Database, connect
 from core.models import WorkerState
-from indexer import search
-from indexer import service as index_service
 from intranet import create_app
+from library import search
+from library import service as index_service
 from tests.production import procs
 from tests.support import free_port, wait_for
 from tests.support.app import AuthActions, on_postgresql, settings_env

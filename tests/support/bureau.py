@@ -27,7 +27,7 @@ from core.models.documents import (
 from documents import drafting, engine
 from documents.drafting import DraftFields
 from documents.engine import StepInput
-from tests.indexer.realfiles import docx_bytes
+from tests.library.realfiles import docx_bytes
 from tests.support import make_pdf
 
 
