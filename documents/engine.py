@@ -35,6 +35,7 @@ from core.models.documents import (
     RouteStep,
     StepAssignment,
 )
+from core.permissions import Permission
 from documents import freeze, hooks, ledger, routes
 from documents.common import PRIORITY, active_step, bump, files_of, lock, my_assignment, record_action, steps_of
 from documents.errors import ConflictError, NotFound, WorkflowError
@@ -538,6 +539,11 @@ def needs_acknowledgement(session: Session, doc: Document) -> bool:
     specs = session.scalars(select(RouteStep.spec).where(RouteStep.document_id == doc.id,
                                                          RouteStep.kind == StepKind.DISTRIBUTE))
     return any(bool((spec or {}).get("acknowledge")) for spec in specs)
+
+
+def may_see_receipts(doc: Document, user: User) -> bool:
+    """Who sees the 签收 list of a distributed document: its drafter and whoever numbers and distributes."""
+    return user.id == doc.drafter_id or Permission.DOCUMENTS_NUMBER in org.permissions_of(user)
 
 
 def receipts(session: Session, doc: Document) -> list[tuple[ReadReceipt, User]]:

@@ -5,5 +5,6 @@ Modules: `text` (normalisation and n-grams), `engine` (every Whoosh import), `te
 text beside the index), `extract` + `extract_*` (the extractor registry, run in `sandbox` children),
 `layout` (metadata from folder names), `scan` (folder vs database), `watcher` (watchdog), `pipeline`
 (outbox -> index), `service` (the worker service and CLI operations), `query` + `search` (read API),
-`access` (who may see which file), `shelves` (the 资料库 browser and uploads), `records` (metadata filed by the document workflow).
+`access` (who may see which file), `shelves` (the 资料库 browser and uploads), `records` (metadata filed
+by the document workflow).
 """

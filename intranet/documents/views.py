@@ -49,6 +49,7 @@ from documents import (
     exports,
     filing,
     formal,
+    history,
     hooks,
     ledger,
     lists,
@@ -337,12 +338,11 @@ def show(doc_id: int) -> ResponseReturnValue:
         old_number=engine.held_number_from_another_year(dbs, doc) if offer.assignment else None,
         marks=_due_marks([doc]), holders=_holders(dbs, doc), remind_form=RemindForm(),
         can_remind=deadlines.may_remind(dbs, user, doc), to_sign=to_sign, acknowledge_needed=acknowledge,
-        receipts=engine.receipts(dbs, doc) if (user.id == doc.drafter_id or can(Permission.DOCUMENTS_NUMBER))
-        else [],
+        receipts=engine.receipts(dbs, doc) if engine.may_see_receipts(doc, user) else [],
         record_department=_department_name(dbs, record.department_code) if record else None,
         formal_state=formal.state(settings().files_dir, doc), format_problems=_format_problems(dbs, doc, offer),
-        since_mine=_since_my_last_action(dbs, doc, user) if offer.assignment else None,
-        main_versions=len(_main_versions(dbs, doc)),
+        since_mine=history.changed_since_last_action(dbs, doc, user) if offer.assignment else None,
+        main_versions=len(history.main_versions(dbs, doc)),
         **_labels(),
     )
 
@@ -356,28 +356,6 @@ def _format_problems(dbs: Any, doc: Any, offer: Any) -> list[Any]:
     return engine.format_problems(dbs, settings(), doc, signing=step.kind == states.StepKind.SIGN)
 
 
-def _main_versions(dbs: Any, doc: Any) -> list[DocumentFile]:
-    """Every version of the 正文, oldest first."""
-    return list(dbs.scalars(select(DocumentFile).where(DocumentFile.document_id == doc.id, DocumentFile.role == "main")
-                            .order_by(DocumentFile.version_no)))
-
-
-def _since_my_last_action(dbs: Any, doc: Any, user: User) -> tuple[int, int] | None:
-    """(old, new) 正文 file ids when the 正文 changed since the user last acted on the document."""
-    from core.models.documents import DocumentAction
-
-    last = dbs.scalar(select(DocumentAction.at).where(DocumentAction.document_id == doc.id,
-                                                      DocumentAction.actor_id == user.id)
-                      .order_by(DocumentAction.id.desc()).limit(1))
-    versions = _main_versions(dbs, doc)
-    if last is None or len(versions) < 2:
-        return None
-    seen = [v for v in versions if v.uploaded_at <= last]
-    if not seen or seen[-1].id == versions[-1].id:
-        return None
-    return seen[-1].id, versions[-1].id
-
-
 @bp.get("/<int:doc_id>/diff")
 @requires(Permission.DOCUMENTS)
 def diff(doc_id: int) -> ResponseReturnValue:
@@ -386,7 +364,7 @@ def diff(doc_id: int) -> ResponseReturnValue:
 
     dbs = db_session()
     doc = _doc_or_404(doc_id)
-    versions = {v.id: v for v in _main_versions(dbs, doc)}
+    versions = {v.id: v for v in history.main_versions(dbs, doc)}
     ordered = list(versions.values())
     if len(ordered) < 2:
         flash(_("正文只有一个版本，没有可比较的修改。"), "warning")
