@@ -70,11 +70,11 @@ def _resolve(session: Session, recipients: Recipients) -> tuple[list[tuple[User,
         for user in members:
             people.setdefault(user.id, (user, dept))
     for name in dict.fromkeys(n.strip() for n in recipients.usernames if n and n.strip()):
-        user = org.user_by_username(session, name)
-        if user is None or not user.active:
+        named = org.user_by_username(session, name)
+        if named is None or not named.active:
             problems.append(msg("没有在岗的用户「%(name)s」。", name=name))
             continue
-        people[user.id] = (user, None)
+        people[named.id] = (named, None)
     return list(people.values()), problems
 
 

@@ -120,8 +120,9 @@ def directory_status(session: Session, cfg: Settings) -> Report:
         return {"ok": True, "status": "no sync finished yet", "servers": list(cfg.directory.servers)}
     ok = last.status == "ok"
     return {"ok": ok, "status": "ok" if ok else f"last sync {last.status}: {last.error or ''}".strip(),
-            "servers": list(cfg.directory.servers), "last_sync_at": last.finished_at.isoformat(),
-            "last_sync_age_seconds": round(_age(last.finished_at), 1)}
+            "servers": list(cfg.directory.servers),
+            "last_sync_at": last.finished_at.isoformat() if last.finished_at else None,
+            "last_sync_age_seconds": round(_age(last.finished_at), 1) if last.finished_at else None}
 
 
 def folders_status(session: Session, cfg: Settings) -> Report:

@@ -141,8 +141,8 @@ def extract_file(path: Path, *, max_chars: int, registry: dict[str, Extractor] |
     if not text:
         scan = content_type == "pdf"
         outcome = "no_text" if scan else "empty"
-        error = "PDF 没有文字层（可能是扫描件），需要 OCR 后才能按内容检索" if scan else "文件中没有文字"
-        return Extracted(outcome, title=title, year=content.year, error=error)
+        why = "PDF 没有文字层（可能是扫描件），需要 OCR 后才能按内容检索" if scan else "文件中没有文字"
+        return Extracted(outcome, title=title, year=content.year, error=why)
     error: str | None = None
     if len(text) > max_chars:
         text = text[:max_chars]

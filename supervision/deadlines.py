@@ -150,11 +150,12 @@ def open_items(
                 holders[doc_id].append(user)
     counts: dict[tuple[int, int], int] = {}
     for chunk in _chunks(ids, 500):
-        for doc_id, target, n in session.execute(
+        for reminded, target, n in session.execute(
             select(Reminder.document_id, Reminder.target_id, func.count(Reminder.id))
             .where(Reminder.document_id.in_(chunk)).group_by(Reminder.document_id, Reminder.target_id)
         ).all():
-            counts[(doc_id, target)] = int(n)
+            if reminded is not None:
+                counts[(reminded, target)] = int(n)
     out = []
     for doc in docs:
         due = effective_deadline(cfg, cal, doc, submitted.get(doc.id))

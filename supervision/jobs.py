@@ -101,7 +101,9 @@ def run_daily(settings: Settings, db: Database, *, now: datetime | None = None) 
     today = now.astimezone(LOCAL_TZ).date()
     # Look first without the write lock: on most ticks there is nothing to do.
     with db.session() as session:
-        if not digest_due(settings, now, calendar.load(session)) or session.get(JobRun, (DIGEST, today)):
+        if not digest_due(settings, now, calendar.load(session)):
+            return 0
+        if session.get(JobRun, (DIGEST, today)) is not None:
             return 0
     with db.session(write_lock=True) as session:
         run = claim(session, DIGEST, today)

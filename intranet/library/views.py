@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -48,7 +49,7 @@ def index() -> ResponseReturnValue:
     sort = "date" if request.args.get("sort") == "date" else "relevance"
     outcome = request.args.get("outcome") or None
     filters = search.Filters(department_id=_int("dept"), year=_int("year"),
-                             kind=(request.args.get("kind") or None)[:16] if request.args.get("kind") else None,
+                             kind=(request.args.get("kind") or "")[:16] or None,
                              date_from=_date("from"), date_to=_date("to"),
                              doc_number=(request.args.get("wh") or "").strip()[:64] or None,
                              archive_number=(request.args.get("dh") or "").strip()[:64] or None,
@@ -63,8 +64,8 @@ def index() -> ResponseReturnValue:
 
 def _url_with(key: str, value: object) -> str:
     """Return this search's URL with one argument changed (None removes it); facets go back to page 1."""
-    args = {k: v for k, v in request.args.items() if k != "page" or key == "page"}
-    args[key] = value  # type: ignore[assignment]
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" or key == "page"}
+    args[key] = value
     return url_for("library.index", **{k: v for k, v in args.items() if v not in (None, "")})
 
 
