@@ -67,7 +67,7 @@ def _rebuild_in_child(data_dir: Path) -> dict[str, Any]:
         "import json, resource, sys, time\n"
         "from core.db import connect\n"
         "from config import load_settings\n"
-        "from indexer import service\n"
+        "from library import service\n"
         f"s = load_settings(env={{'EOFFICE_DATA_DIR': {str(data_dir)!r}}})\n"
         "db = connect(s.database_url)\n"
         "t = time.perf_counter()\n"

@@ -25,7 +25,7 @@ Needs ~1.2 GB of temporary disk (database with the texts, index, text store).
    the text store) and peak, since a web worker keeps the index view open between requests.
 
 EOFFICE_BENCH_SCALE_DIR=/some/dir keeps the data there for profiling afterwards; a later run with the same
-directory and size reuses the index as it is (delete the directory after changing indexer/ code). By
+directory and size reuses the index as it is (delete the directory after changing library/ code). By
 default a temporary directory is removed at the end.
 """
 

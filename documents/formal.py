@@ -51,6 +51,7 @@ def request(files_dir: Path, doc_id: int) -> None:
     queue.mkdir(parents=True, exist_ok=True)
     (queue / str(doc_id)).touch()
     (folder(files_dir) / f"{doc_id}.failed").unlink(missing_ok=True)
+    (folder(files_dir) / f"{doc_id}.failed-stamp").unlink(missing_ok=True)
 
 
 def state(files_dir: Path, doc: Document) -> FormalState:
@@ -60,7 +61,11 @@ def state(files_dir: Path, doc: Document) -> FormalState:
     base = folder(files_dir)
     failed = base / f"{doc.id}.failed"
     if failed.exists():
-        return FormalState("failed", failed.read_text(encoding="utf-8"))
+        failed_stamp = base / f"{doc.id}.failed-stamp"
+        if not failed_stamp.exists() or failed_stamp.read_text(encoding="utf-8") == stamp_of(doc):
+            return FormalState("failed", failed.read_text(encoding="utf-8"))
+        request(files_dir, doc.id)  # the 文号 or the content changed since it failed: try again
+        return FormalState("pending")
     stamp = base / f"{doc.id}.stamp"
     if (base / f"{doc.id}.pdf").exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == stamp_of(doc):
         return FormalState("ready")
@@ -149,5 +154,6 @@ def generate_pending(settings: object, db: Database, *, limit: int = 5) -> int:
             failed.unlink(missing_ok=True)
         except (ValueError, office.ConversionFailed, OSError) as exc:
             failed.write_text(str(exc) or msg("套红排版失败"), encoding="utf-8")
+            (base / f"{doc_id}.failed-stamp").write_text(stamp, encoding="utf-8")  # what failed
         done += 1
     return done

@@ -1,7 +1,7 @@
 """A document's history (办理记录): every action in order, each marked when it was later withdrawn; the
 versions of its 正文 and which of them a person has not seen since they last acted.
 
-Its own module because both the step engine (services) and the 处理单 (filing) read it.
+Its own module because the step engine, the document page and the 处理单 (filing) read it.
 """
 
 from __future__ import annotations

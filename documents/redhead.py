@@ -306,8 +306,10 @@ class TemplateError(ValueError):
 def sandbox() -> Any:
     """The Jinja environment a red-header template is rendered in: jinja2's SandboxedEnvironment (no
     attribute starting with _ , no unsafe callables; range() at most 100 000) that also refuses
-    repeating a string or list more than 10 000 times and powers above 2**64, so an expression cannot
-    fill the memory. Loops are bounded by the child's time limit (`build_limited`)."""
+    repeating a string or list more than 10 000 times in one operation and powers above 2**64. That does
+    not bound memory (chained repeats, `center(50000000)` still grow): what does is the child it runs
+    in (`build_limited`, `check_limited`: address space and time limits), which ends such a template as
+    a failed rendering with its reason."""
     from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
     class Sandbox(SandboxedEnvironment):
@@ -895,8 +897,11 @@ def check_template(template: Path) -> list[str]:
     texts = [Paragraph(p, raw._body).text for p in raw.element.body.iter(_qn("w:p"))]
     marker = re.compile(r"\{\{\s*(正文|body)\s*\}\}")
     problems: list[str] = []
-    if not any(marker.search(t) for t in texts):
+    markers = sum(1 for t in texts if marker.search(t))
+    if not markers:
         problems.append(msg("模板中没有「{{ 正文 }}」段落：正文排入的位置须单独成段写「{{ 正文 }}」"))
+    elif markers > 1:
+        problems.append(msg("「{{ 正文 }}」只能出现一次（模板中有 %(n)d 处）", n=markers))
     try:
         rendered = render_template(template, sample_facts())
     except TemplateError as exc:

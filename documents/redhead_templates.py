@@ -10,6 +10,7 @@ Files live under <files dir>/redhead_templates/ as `<sha256>.docx`; the demo bur
 from __future__ import annotations
 
 import hashlib
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -45,7 +46,10 @@ def path_of(files_dir: Path, template: RedheadTemplate) -> Path | None:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as tmp:
             pass
-        redhead.write_template(Path(tmp.name)).replace(target)
+        try:
+            redhead.write_template(Path(tmp.name)).replace(target)
+        finally:
+            Path(tmp.name).unlink(missing_ok=True)  # gone after the replace; left only by a failure
     return target if target.exists() else None
 
 
@@ -73,10 +77,11 @@ def upload(session: Session, files_dir: Path, *, name: str, organ: str, kind: st
     sha = hashlib.sha256(data).hexdigest()
     target = folder(files_dir) / f"{sha}.docx"
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        temporary = target.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(target)
+    # Written even when present: a delete of the same file racing this upload removes it only after its
+    # commit, and `forget_file` then sees this row.
+    temporary = target.with_suffix(f".{secrets.token_hex(4)}.part")
+    temporary.write_bytes(data)
+    temporary.replace(target)
     row = RedheadTemplate(name=name.strip(), organ=organ.strip(), kind=kind, filename=Path(filename).name[:255],
                           stored_name=target.name, size=len(data), uploaded_by_id=actor.id)
     session.add(row)
@@ -102,17 +107,21 @@ def check(*, name: str, kind: str, filename: str, data: bytes) -> list[str]:
     return problems
 
 
-def delete(session: Session, files_dir: Path, template_id: int) -> RedheadTemplate | None:
-    """Remove a template (the caller commits); its file goes too unless another row uses it."""
+def delete(session: Session, template_id: int) -> RedheadTemplate | None:
+    """Remove a template's row (the caller commits, then calls `forget_file` with its `stored_name`: the
+    file goes only once the row is surely gone, so a failed commit never leaves a row without its file)."""
     row = session.get(RedheadTemplate, template_id)
     if row is None:
         return None
     session.delete(row)
     session.flush()
-    others = session.scalar(select(RedheadTemplate.id).where(RedheadTemplate.stored_name == row.stored_name))
-    if others is None:
-        (folder(files_dir) / row.stored_name).unlink(missing_ok=True)
     return row
+
+
+def forget_file(session: Session, files_dir: Path, stored_name: str) -> None:
+    """Remove a template file no row uses any more (after the delete was committed)."""
+    if session.scalar(select(RedheadTemplate.id).where(RedheadTemplate.stored_name == stored_name)) is None:
+        (folder(files_dir) / stored_name).unlink(missing_ok=True)
 
 
 def seed_demo(session: Session, organ: str) -> RedheadTemplate:

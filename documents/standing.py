@@ -33,7 +33,7 @@ from documents.errors import WorkflowError
 from documents.states import Action, AssignmentState, StepKind, StepState
 from notifications import notify
 
-log = logging.getLogger("eoffice.workflow")
+log = logging.getLogger("eoffice.documents")
 
 
 @dataclass(frozen=True)

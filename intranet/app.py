@@ -19,7 +19,7 @@ from intranet.documents.views import bp as documents_bp
 from intranet.health import bp as health_bp
 from intranet.home.views import bp as home_bp
 from intranet.inspection.views import bp as inspection_bp
-from intranet.library.views import bp as search_bp
+from intranet.library.views import bp as library_bp
 from intranet.notices.views import bp as notices_bp
 from intranet.notifications.views import bp as notifications_bp
 from intranet.printing.views import bp as printing_bp
@@ -41,7 +41,7 @@ BLUEPRINTS = [
     assessment_bp,
     proxy_bp,
     notifications_bp,
-    search_bp,
+    library_bp,
     admin_bp,
     directory_bp,
     printing_bp,

@@ -19,6 +19,7 @@ import struct
 import sys
 import threading
 import time
+import types
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -41,7 +42,10 @@ from library.textstore import STORE_NAME, TextAppender, TextReader
 # Indexes written before the package was renamed (issue 15: `indexer` became `library`) pickled their
 # schema's field types as `indexer.engine.<class>`: those names resolve to this module, so an existing
 # index opens without a rebuild (tests/test_upgrade.py reads one).
-sys.modules.setdefault("indexer", sys.modules["library"])
+if "indexer" not in sys.modules:  # a bare stand-in: only `indexer.engine` resolves, never a second copy
+    _old_name = types.ModuleType("indexer", "The library package's old name, for indexes pickled under it.")
+    _old_name.__path__ = []  # a package with nothing to find: `import indexer.<other>` fails
+    sys.modules["indexer"] = _old_name
 sys.modules.setdefault("indexer.engine", sys.modules[__name__])
 
 

@@ -1,7 +1,8 @@
-"""督办, 传阅, 职位代理 and notifications.
+"""督办: the supervision of documents' deadlines (not the 督查督办事项 of `inspection`).
 
-Modules: calendar (working days: weekends, holidays, 调休), proxy (职位代理 windows and who may act for
-whom), notify (in-app notifications and their e-mail outbox), mail (SMTP, the only module that speaks
-it), circulation (传阅 receipts), deadlines (default deadlines, overdue lists, 催办 and escalation),
-figures (办结率 and handling times per department), jobs (the worker's daily digest and proxy summaries).
+Modules: deadlines (overdue and due-soon lists, 催办 and its escalation), figures (办结率 and handling
+times per department), tasks (what a proxy handles, end-of-window summaries), jobs (the worker's daily
+digest, proxy summaries and mail), demo (a half year of routed 签报 for the demo), errors.
+The working-day calendar is core/calendar.py, 职位代理 documents/proxy.py, 传阅 circulation/,
+notifications and mail notifications/.
 """

@@ -25,7 +25,8 @@ from core.models.base import utcnow
 from core.models.documents import Document, DocumentAction, StepAssignment
 from core.models.supervision import Reminder
 from core.permissions import Permission, Role
-from documents import due, hooks, proxy, standing
+from documents import hooks, proxy, standing
+from documents.due import default_deadline
 from notifications import notify
 from supervision.errors import NotFound, SupervisionError
 
@@ -59,7 +60,7 @@ def effective_deadline(cfg: SupervisionSettings, cal: WorkCalendar, doc: Documen
     if doc.deadline is not None:
         return doc.deadline
     start = submitted or doc.created_at
-    return due.default_deadline(cfg, cal, doc.urgency, local_date(start)) if start else None
+    return default_deadline(cfg, cal, doc.urgency, local_date(start)) if start else None
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from core.calendar import LOCAL_TZ, WorkCalendar
 from core.models.base import utcnow
 from core.models.documents import Document, DocumentAction, FilingRecord, RouteStep, StepAssignment
 from core.models.supervision import Notification
-from documents import drafting, due, engine
+from documents import drafting, engine
 from documents.drafting import DraftFields
+from documents.due import default_deadline
 
 TITLES = [
     "关于申请{m}月份森林防火巡护经费的请示", "关于{m}月份林木采伐限额执行情况的报告",
@@ -106,7 +107,7 @@ def seed_history(session: Session, settings: Any, *, count: int = 48, today: dat
         title = TITLES[n % len(TITLES)].format(m=plan.submitted.month)
         drafter = people[plan.drafter]
         assert drafter is not None
-        deadline = due.default_deadline(settings.supervision, cal, plan.urgency, plan.submitted)
+        deadline = default_deadline(settings.supervision, cal, plan.urgency, plan.submitted)
         doc = drafting.create_document(session, drafter, kind="request", fields=DraftFields(
             title=title, urgency=plan.urgency, main_recipients="局领导", deadline=deadline))
         drafting.add_file(session, settings.files_dir, doc.id, drafter, role="main", filename="签报.pdf",

@@ -300,7 +300,7 @@ class RedheadTemplate(Base):
     """A red-header (套红) template: a .docx with docxtpl placeholders (documents/redhead.py
     `context`) that the formal version of a document is laid out with, chosen by 发文机关 and kind
     (documents/redhead_templates.py `choose`). The file is stored under the data dir as
-    `stored_name`; a `builtin` one (the demo bureau's) is written by code when it is missing."""
+    `stored_name`; a `builtin` one (the demo bureau's) is written afresh by code each time it is used."""
 
     __tablename__ = "redhead_template"
 

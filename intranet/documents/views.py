@@ -942,7 +942,7 @@ def export_template(code: str) -> ResponseReturnValue:
 
 @bp.route("/redhead-templates", methods=["GET", "POST"])
 @requires(Permission.ADMIN)
-def redhead_templates_page():  # type: ignore[no-untyped-def]
+def redhead_templates_page() -> ResponseReturnValue:
     """List the red-header templates and take an upload (checked in a limited child; every problem shown)."""
     from documents import redhead_templates
     from intranet.documents.forms import RedheadTemplateForm
@@ -976,7 +976,7 @@ def redhead_templates_page():  # type: ignore[no-untyped-def]
 
 @bp.get("/redhead-templates/<int:template_id>.docx")
 @requires(Permission.ADMIN)
-def redhead_template_download(template_id: int):  # type: ignore[no-untyped-def]
+def redhead_template_download(template_id: int) -> ResponseReturnValue:
     """Download a red-header template's .docx."""
     from core.models.documents import RedheadTemplate
     from documents import redhead_templates
@@ -991,14 +991,16 @@ def redhead_template_download(template_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/redhead-templates/<int:template_id>/delete")
 @requires(Permission.ADMIN)
-def redhead_template_delete(template_id: int):  # type: ignore[no-untyped-def]
+def redhead_template_delete(template_id: int) -> ResponseReturnValue:
     """Delete a red-header template; documents made later use the next matching one or the built-in layout."""
     from documents import redhead_templates
 
     ActionForm().validate_on_submit()
-    row = redhead_templates.delete(db_session(), settings().files_dir, template_id)
+    row = redhead_templates.delete(db_session(), template_id)
     if row is None:
         abort(404)
+    name, stored_name = row.name, row.stored_name
     db_session().commit()
-    flash(_("红头模板「%(name)s」已删除。", name=row.name), "success")
+    redhead_templates.forget_file(db_session(), settings().files_dir, stored_name)
+    flash(_("红头模板「%(name)s」已删除。", name=name), "success")
     return redirect(url_for("documents.redhead_templates_page"))

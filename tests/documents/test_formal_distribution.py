@@ -47,6 +47,13 @@ def test_distribution_waits_for_a_formal_version_that_failed_and_goes_once_it_is
     text = str(refused.value)
     assert "套红正式文件生成失败" in text and "LibreOffice 未能在限定时间内完成排版" in text and "重试" in text
     assert _receipts(db, doc_id) == 0 and flow.active(doc_id) == "分发" and flow.doc(doc_id).version == version
+    # A failure of an earlier content (another 文号, a 正文 changed and re-signed since) is not this one's:
+    # the page asks for the formal version again instead of showing the old reason.
+    stale = formal.folder(settings.files_dir) / f"{doc_id}.failed-stamp"
+    stale.write_text("示林发〔2026〕99号|an older fingerprint|", encoding="utf-8")
+    with db.session() as s:
+        assert formal.state(settings.files_dir, s.get(type(flow.doc(doc_id)), doc_id)).status == "pending"
+    assert not failed.exists() and not stale.exists()
 
     formal.request(settings.files_dir, doc_id)  # 重试
     assert formal.generate_pending(settings, db) == 1  # the worker's job, with LibreOffice

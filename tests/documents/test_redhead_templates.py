@@ -84,6 +84,9 @@ def test_bad_templates_are_refused_with_every_reason(tmp_path):
     # An expression that fails on the values (not only the sandbox's refusals) is a reason too.
     problems = [str(p) for p in redhead.check_limited(_template_with(tmp_path, "{{ 1 / 0 }}", "{{ 正文 }}"))]
     assert len(problems) == 1 and "无法计算" in problems[0], problems
+    # Two markers: the 正文 would go in once and the second would stay as text.
+    problems = [str(p) for p in redhead.check_limited(_template_with(tmp_path, "{{ 正文 }}", "{{ body }}"))]
+    assert problems == ["「{{ 正文 }}」只能出现一次（模板中有 2 处）"], problems
 
 
 @pytest.mark.parametrize("attack", [
@@ -97,6 +100,23 @@ def test_a_jinja_attack_is_refused(tmp_path, attack):
     problems = [str(p) for p in redhead.check_limited(_template_with(tmp_path, attack, "{{ 正文 }}"))]
     assert problems and "不被允许" in problems[0], problems
     assert not Path("/tmp/pwned-i13").exists()
+
+
+@pytest.mark.parametrize("attack", [
+    # The sandbox escapes closed in jinja2 3.1.5 / 3.1.6 (CVE-2024-56326, CVE-2025-27516): str.format reached
+    # through a stored reference or the |attr filter. pyproject.toml requires jinja2 >= 3.1.6.
+    "{% set f = '{0.__class__.__init__.__globals__}'.format %}【{{ f(cycler) }}】",
+    "【{{ '{0.__class__.__init__.__globals__}'|attr('format')(cycler) }}】",
+])
+def test_format_strings_reach_nothing_unsafe(tmp_path, attack):
+    template = _template_with(tmp_path, attack, "{{ 正文 }}")
+    problems = [str(p) for p in redhead.check_limited(template)]
+    if problems:  # refused
+        assert "不被允许" in problems[0], problems
+        return
+    rendered = redhead.render_template(template, redhead.sample_facts())  # or rendered harmlessly
+    text = "".join(p.text for p in rendered.paragraphs)
+    assert "【" in text and "__builtins__" not in text and "<class" not in text and "function" not in text, text
 
 
 def test_an_attack_that_reached_the_worker_fails_the_formal_version_with_the_reason(tmp_path):
@@ -119,7 +139,7 @@ def test_values_are_escaped_not_markup(tmp_path):
     assert redhead.pdf_lines(pdf)[0][0].text == '关于<w:p>&"测试"的通知'
 
 
-def _upload(client, auth, name: str, filename: str, data: bytes, kind: str = "outgoing"):  # type: ignore[no-untyped-def]
+def _upload(client, auth, name: str, filename: str, data: bytes, kind: str = "outgoing"):
     token = auth.csrf("/documents/redhead-templates")
     return client.post("/documents/redhead-templates", data={
         "csrf_token": token, "name": name, "organ": "示范市林业局", "kind": kind,

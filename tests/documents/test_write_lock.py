@@ -11,7 +11,7 @@ import io
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from core import db as archive_db
+from core import db as core_db
 from core import storage
 from core.models.documents import DocumentFile
 from intranet import create_app
@@ -49,7 +49,7 @@ def _another_writer_gets_the_lock_at_once(db, doc_id: int) -> bool:
         return False
     finally:
         if db.is_sqlite:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(archive_db.BUSY_TIMEOUT_SECONDS * 1000)}")
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(core_db.BUSY_TIMEOUT_SECONDS * 1000)}")
         conn.close()
 
 
@@ -112,8 +112,8 @@ def test_a_double_posted_upload_form_stores_one_file(client, auth, flow, db):
 def test_a_write_lock_held_past_the_wait_answers_503_with_retry_after(settings, flow, db, monkeypatch):
     """Another connection holds the lock longer than the lock wait: the post is a 503 「系统繁忙」, not a 500."""
     doc_id = flow.draft(title="锁等待")
-    monkeypatch.setattr(archive_db, "BUSY_TIMEOUT_SECONDS", 0.5)  # the wait, shortened for the test
-    quick = archive_db.connect(settings.database_url)
+    monkeypatch.setattr(core_db, "BUSY_TIMEOUT_SECONDS", 0.5)  # the wait, shortened for the test
+    quick = core_db.connect(settings.database_url)
     app = create_app(settings, db=quick)
     app.config.update(TESTING=True)
     client = app.test_client()

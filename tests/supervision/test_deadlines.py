@@ -12,7 +12,8 @@ from core import calendar, org
 from core.db import Database
 from core.models.documents import Document
 from core.models.supervision import Notification, Reminder
-from documents import due, engine
+from documents import engine
+from documents.due import default_deadline
 from supervision import deadlines
 from supervision.errors import NotFound, SupervisionError
 from tests.support.bureau import Docs, People, at
@@ -22,9 +23,9 @@ def test_default_deadline_by_urgency(db: Database, settings: Settings) -> None:
     cfg = settings.supervision
     with db.session() as s:
         cal = calendar.load(s)
-    assert due.default_deadline(cfg, cal, "very_urgent", date(2026, 9, 30)) == date(2026, 10, 8)
-    assert due.default_deadline(cfg, cal, "urgent", date(2026, 10, 9)) == date(2026, 10, 13)
-    assert due.default_deadline(cfg, cal, "normal", date(2026, 9, 18)) == date(2026, 10, 9)
+    assert default_deadline(cfg, cal, "very_urgent", date(2026, 9, 30)) == date(2026, 10, 8)
+    assert default_deadline(cfg, cal, "urgent", date(2026, 10, 9)) == date(2026, 10, 13)
+    assert default_deadline(cfg, cal, "normal", date(2026, 9, 18)) == date(2026, 10, 9)
 
 
 def _returned_to_drafter(db: Database, settings: Settings, docs: Docs, **fields) -> int:
