@@ -96,9 +96,10 @@ def read_lines(path: Path, *, timeout: float = subproc.IN_REQUEST_SECONDS) -> li
 
 # What Tesseract's chi_sim model gets wrong in a scanned 版头 (measured on the scans of
 # tests/documents/test_intake_scan.py): the 六角括号 of a 文号 read as 【 ] [ ( (the closing one sometimes
-# twice) with a stray "j" after it, 号 read as 与, the 主送 line's colon as ; or ,, the title's opening
-# 关于 as 天于, the 文件 of the 发文机关标志 as 文人 / 文作.
-_OCR_NUMBER = re.compile(r"[〔\[［(（【{]\s*(\d{4})\s*[〕\]］)）】}]{1,2}\s*[jJlI|]?\s*(\d{1,5})\s*[号与]")
+# twice) with a stray "j" or "?" after it, 号 read as 与; （） as 〈) with spaces; the 主送 line's colon
+# as ; or ,; the title's opening 关于 as 天于; the 文件 of the 发文机关标志 as 文人 / 文作; the 分隔线 as a
+# stray character or dashes; a stray character inside 特急 / 加急.
+_OCR_NUMBER = re.compile(r"[〔\[［(（【{]\s*(\d{4})\s*[〕\]］)）】}]{1,2}\s*[jJlI|?？]?\s*(\d{1,5})\s*[号与]")
 
 
 def ocr_lines(texts: list[str]) -> list[str]:
@@ -108,7 +109,14 @@ def ocr_lines(texts: list[str]) -> list[str]:
     for text in texts:
         for raw in text.splitlines():
             line = _squash(raw.strip())
+            if len(line.replace(" ", "")) == 1 or re.fullmatch(r"[一—\-_|~.·人\s]+", line or "x"):
+                continue  # the red 分隔线 read as a stray character or a row of dashes
+            urgent = re.fullmatch(r"([特加])\s*\S?\s*急", line)
+            if urgent:
+                line = urgent.group(1) + "急"
             line = _OCR_NUMBER.sub(lambda m: f"〔{m.group(1)}〕{m.group(2)}号", line)
+            if re.search(r"[\u4e00-\u9fff]", line):  # brackets in Chinese text are full-width: 各市（州）
+                line = re.sub(r"\s*[〈(]\s*", "（", re.sub(r"\s*[〉)]\s*", "）", line))
             if line.startswith("天于"):
                 line = "关于" + line[2:]
             if len(out) < HEAD_LINES * 2 and re.fullmatch(r"[\u4e00-\u9fff]{4,38}文[人作仁什]", line):
@@ -119,11 +127,20 @@ def ocr_lines(texts: list[str]) -> list[str]:
     return out
 
 
-def guess_scanned(lines: list[str]) -> Guess:
+def guess_scanned(lines: list[str], marks: list[str] | None = None) -> Guess:
     """`guess` for the lines of a scan (`ocr_lines`): the 来文机关 of the large red 发文机关标志 is read
     worse by OCR than the same name in the 署名 (3号 type, black): when the two differ by a character or
-    two, the 署名's reading is taken."""
+    two, the 署名's reading is taken. `marks`: the lines of a second, sparse-text reading of the first page
+    (Tesseract's page layout skips a lone 特急 or 秘密★1年 at the top left now and then); a line that is just
+    such a mark gives the 紧急程度 or 密级 the first reading missed."""
     found = guess(lines)
+    for line in (marks or [])[:HEAD_LINES * 3]:
+        bare = re.sub(r"\s+", "", line)
+        if not found.urgency and re.fullmatch(r"[特加]急", bare):
+            found = replace(found, urgency="very_urgent" if bare.startswith("特") else "urgent")
+        level = CLASSIFIED.match(bare)
+        if found.classification is None and level and len(bare) <= 12:
+            found = replace(found, classification={"绝密": 4, "机密": 3, "秘密": 2}[level.group(1)])
     kept = [line for line in lines if line]
     dated = [i for i, line in enumerate(kept) if "印发" not in line and DATE.search(line)]
     if found.source_organ and dated and dated[-1] > 0:

@@ -7,20 +7,21 @@ A 来文 that is a scan (an image: .jpg .png .tif; a PDF without a text layer) i
   the result is written: a job survives a worker restart; a second click on the same file finds it
   and queues nothing more);
 - ``<sha>.who``: ids of the people who uploaded it, one a line (web): only they see what was read;
-- ``<sha>.json`` when read: ``{"lines": [...], "pages": n, "seconds": s}`` (worker), the lines of the
-  first `PAGES` pages as Tesseract read them, mended by documents.intake.ocr_lines;
+- ``<sha>.json`` when read: ``{"lines": [...], "marks": [...], "pages": n, "seconds": s}`` (worker), the
+  lines of the first `PAGES` pages as Tesseract read them, mended by documents.intake.ocr_lines (`read_scan`);
 - ``<sha>.failed``: the reason (core.messages.to_data: Chinese, translatable), shown on the form (worker);
 - ``<sha>.attempts``: how often the worker began reading it (worker); after `MAX_ATTEMPTS` starts that
   did not finish (the worker died inside OCR) the file is failed.
 
-OCR is fileformats.ocr (the runner the archive indexer uses too), with the indexer's page time limit
-and dpi, Tesseract's ``chi_sim`` model only (the 版头's 文号 and 密级 read better without ``eng`` mixed
-in: measured in tests/documents/test_intake_scan.py), at most the first `PAGES` pages (the 版头, title,
-主送 and mostly the 署名 and date), at nice 19.
+OCR is fileformats.ocr (the runner the archive indexer uses too), with the indexer's page time limit,
+PDF pages rendered at `DPI`, Tesseract's ``chi_sim`` model only (the 版头's 文号 and 密级 read better
+without ``eng`` mixed in: measured in tests/documents/test_intake_scan.py), at most the first `PAGES`
+pages (the 版头, title, 主送 and mostly the 署名 and date), at nice 19.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tempfile
@@ -37,6 +38,7 @@ from fileformats import ocr
 SCAN_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 PAGES = 2  # the 版头 and title are on the first page; the 署名 and date on the first or second
 LANGUAGES = "chi_sim"
+DPI = 200  # a scanned PDF's pages rendered at 200 dpi read better than at 300 (measured on 24 scans)
 MAX_ATTEMPTS = 3
 SECONDS_PER_PAGE = 2  # what the page tells the clerk (measured 1.0-1.7 s a page on 2 cores)
 
@@ -111,10 +113,12 @@ def state(files_dir: Path, sha: str, user_id: int) -> ScanState | None:
     done = base / f"{sha}.json"
     if done.exists():
         try:
-            lines = [str(line) for line in json.loads(done.read_text(encoding="utf-8"))["lines"]]
-        except (ValueError, KeyError, TypeError):
+            stored = json.loads(done.read_text(encoding="utf-8"))
+            lines = [str(line) for line in stored["lines"]]
+            marks = [str(line) for line in stored.get("marks", [])]
+        except (ValueError, KeyError, TypeError, AttributeError):
             return ScanState("failed", reason=msg("识别结果已损坏，请手工填写。"))
-        found = intake.guess_scanned(lines)
+        found = intake.guess_scanned(lines, marks)
         if found == intake.Guess():
             return ScanState("failed", reason=msg("扫描件中没有识别出来文的版头和标题，请手工填写。"))
         return ScanState("ready", found)
@@ -159,12 +163,12 @@ def read_pending(settings: Settings, *, limit: int = 1) -> int:
 
 
 def read_scan(settings: Settings, sha: str, name: str) -> dict[str, object] | str:
-    """OCR the first `PAGES` pages of the stored scan; return ``{"lines", "pages", "seconds"}`` or the reason
-    (Chinese) it could not be read: OCR not installed, encrypted, unreadable, over the time limit."""
-    cfg = settings.indexer
-    limits = ocr.Limits(languages=LANGUAGES, page_timeout_seconds=cfg.ocr_page_timeout_seconds, max_pages=PAGES,
-                        dpi=cfg.ocr_dpi)
+    """OCR the stored scan `sha` (named `name`, whose extension tells its kind) with `read_file`; return
+    ``{"lines", "marks", "pages", "seconds"}`` or the reason (Chinese) it could not be read: OCR not
+    installed, encrypted, unreadable, every page over the time limit (the indexer's
+    ``ocr_page_timeout_seconds``)."""
     kind = storage.extension(name).lstrip(".") or "png"
+    page_seconds = settings.indexer.ocr_page_timeout_seconds
     started = time.monotonic()
     try:
         if not ocr.available(LANGUAGES):
@@ -173,20 +177,40 @@ def read_scan(settings: Settings, sha: str, name: str) -> dict[str, object] | st
             work = Path(tmp)
             source = work / f"来文.{kind}"
             source.write_bytes(storage.read(settings.files_dir, sha))
-            pages = ocr.read_pages(source, kind, work, limits)
+            read = read_file(source, kind, work, page_seconds=page_seconds)
     except ocr.OcrUnavailable:
         return msg("服务器未安装文字识别（OCR）组件，无法识别扫描件，请手工填写。")
     except ocr.OcrFailed as exc:
         return {
             "encrypted": msg("来文 PDF 已加密，无法识别，请手工填写。"),
             "empty": msg("扫描件中没有可识别的页面，请手工填写。"),
-            "timeout": msg("扫描件识别超时（每页超过 %(seconds)s 秒），请手工填写。",
-                           seconds=round(limits.page_timeout_seconds)),
+            "timeout": msg("扫描件识别超时（每页超过 %(seconds)s 秒），请手工填写。", seconds=round(page_seconds)),
         }.get(exc.reason, msg("扫描件无法识别（图片可能已损坏），请手工填写。"))
     except (OSError, storage.FileRefused):
         return msg("存储的来文无法读取，请手工填写。")
-    return {"lines": intake.ocr_lines(pages.texts), "pages": len(pages.texts),
-            "seconds": round(time.monotonic() - started, 2)}
+    return {**read, "seconds": round(time.monotonic() - started, 2)}
+
+
+def read_file(source: Path, kind: str, work: Path, *, page_seconds: float = 60.0) -> dict[str, object]:
+    """OCR the local scan `source` of `kind` ("png", "pdf"...) with scratch folder `work`: the first `PAGES`
+    pages, each within `page_seconds`. Return ``{"lines": [str], "marks": [str], "pages": int}``; raises
+    fileformats.ocr.OcrUnavailable or OcrFailed.
+
+    `lines` are Tesseract's reading with page layout (psm 3) mended by intake.ocr_lines; `marks` a second,
+    sparse-text reading (psm 11) of the first page, made only when the first found no 紧急程度 or no 密级
+    (intake.guess_scanned takes a lone 特急 or 秘密 from it; about 1 s more)."""
+    limits = ocr.Limits(languages=LANGUAGES, page_timeout_seconds=page_seconds, max_pages=PAGES, dpi=DPI)
+    pages = ocr.read_pages(source, kind, work, limits)
+    lines = intake.ocr_lines(pages.texts)
+    marks: list[str] = []
+    first = intake.guess_scanned(lines)
+    if not first.urgency or first.classification is None:  # a lone mark may have been skipped
+        try:
+            marks = intake.ocr_lines(
+                ocr.read_pages(source, kind, work, dataclasses.replace(limits, max_pages=1, psm=11)).texts)
+        except ocr.OcrFailed:
+            marks = []
+    return {"lines": lines, "marks": marks, "pages": len(pages.texts)}
 
 
 def _write(path: Path, text: str) -> None:

@@ -37,12 +37,13 @@ _ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 @dataclass(frozen=True)
 class Limits:
     """How OCR may run: Tesseract `languages` ("chi_sim+eng"), seconds per page (render and read each),
-    at most `max_pages` pages, PDF pages rendered at `dpi`."""
+    at most `max_pages` pages, PDF pages rendered at `dpi`, Tesseract's `psm`."""
 
     languages: str = "chi_sim+eng"
     page_timeout_seconds: float = 60.0
     max_pages: int = 30
     dpi: int = 300
+    psm: int = 3  # Tesseract's page segmentation mode: 3 finds the blocks of a page itself
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def read_pages(source: Path, kind: str, work: Path, limits: Limits) -> Pages:
         pages: list[Callable[[], Path | None]] = [
             functools.partial(_render, source, work, number, limits) for number in wanted[: limits.max_pages]]
     else:
-        frames, total = _frames(source, work, kind, limits)
+        frames, total = _frames(source, work, limits)
         pages = [functools.partial(lambda frame: frame, frame) for frame in frames]
     if not pages:
         raise OcrFailed("empty", "扫描件中没有可识别的页面")
@@ -120,7 +121,7 @@ def read_pages(source: Path, kind: str, work: Path, limits: Limits) -> Pages:
             failed += 1
             continue
         try:
-            done = run_limited([exe, str(image), "stdout", "-l", limits.languages, "--psm", "3"],
+            done = run_limited([exe, str(image), "stdout", "-l", limits.languages, "--psm", str(limits.psm)],
                                timeout=limits.page_timeout_seconds, memory_mb=_MEMORY_MB, nice=19, env=_ENV)
         except LimitExceeded:
             timed_out += 1
@@ -197,11 +198,11 @@ def _render(source: Path, work: Path, number: int, limits: Limits) -> Path | Non
     return image if done.returncode == 0 and image.exists() else None
 
 
-def _frames(source: Path, work: Path, kind: str, limits: Limits) -> tuple[list[Path], int]:
-    """Return (page images, pages in the file): each frame of a TIFF (up to the page cap) written as PNG by a
-    limited child (Pillow's ImageSequence), any other image as it is."""
-    if kind not in ("tif", "tiff"):
-        return [source], 1
+def _frames(source: Path, work: Path, limits: Limits) -> tuple[list[Path], int]:
+    """Return (page images, pages in the file): each frame of the image (a TIFF has many; up to the page cap)
+    written as a grey PNG by a limited child (Pillow's ImageSequence). Grey, because Tesseract's own
+    binarisation of a colour scan loses strokes of the red 发文机关标志 (measured: tests/documents/
+    test_intake_scan.py); the file as it is when Pillow cannot read it."""
     try:
         done = run_limited([sys.executable, "-m", "fileformats.ocr", "frames", str(source), str(work),
                             str(limits.max_pages)], timeout=limits.page_timeout_seconds * 2,

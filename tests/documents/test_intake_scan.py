@@ -37,7 +37,7 @@ def corpus(count: int = 12) -> list[tuple[scans.Laid, str, dict[str, object]]]:
     out = []
     for i in range(count):
         laid = scans.Laid(ORGANS[i % 6], f"{CODES[i % 6]}〔2026〕{7 + 13 * i}号", TITLES[i % 6], RECIPIENTS[i % 4],
-                          date(2026, 1 + i % 12, 3 + 2 * i), classification="秘密★1年" if i % 4 == 1 else "",
+                          date(2026, 1 + i % 12, 1 + (3 + 5 * i) % 28), classification="秘密★1年" if i % 4 == 1 else "",
                           urgency=["", "", "特急", "加急"][i % 4] if i % 3 else "")
         how = {"dpi": 300 if i % 2 else 200, "angle": [0, 0.7, -0.5, 0][i % 4], "noise": 0.002 if i % 5 == 2 else 0.0,
                "seed": i}
@@ -47,8 +47,6 @@ def corpus(count: int = 12) -> list[tuple[scans.Laid, str, dict[str, object]]]:
 
 def test_scanned_incoming_documents_are_read_field_by_field(tmp_path):
     assert ocr.available(intake_scan.LANGUAGES), "tesseract-ocr and tesseract-ocr-chi-sim are needed"
-    limits = ocr.Limits(languages=intake_scan.LANGUAGES, page_timeout_seconds=60, max_pages=intake_scan.PAGES,
-                        dpi=300)
     fields = ("organ", "number", "title", "recipients", "date", "classification", "urgency")
     scores = dict.fromkeys(fields, 0)
     failures: list[str] = []
@@ -59,7 +57,8 @@ def test_scanned_incoming_documents_are_read_field_by_field(tmp_path):
         work.mkdir()
         path = scans.save(laid, work / f"来文.{kind}", **how)
         started = time.monotonic()
-        found = intake.guess_scanned(intake.ocr_lines(ocr.read_pages(path, kind, work, limits).texts))
+        read = intake_scan.read_file(path, kind, work)  # what the worker's job does with a stored scan
+        found = intake.guess_scanned(read["lines"], read["marks"])
         seconds.append(time.monotonic() - started)
         checks = {
             "organ": found.source_organ == laid.organ, "number": found.source_number == laid.number,
@@ -75,10 +74,10 @@ def test_scanned_incoming_documents_are_read_field_by_field(tmp_path):
     accuracy = {name: round(score / len(samples), 2) for name, score in scores.items()}
     print("scanned intake accuracy over", len(samples), "scans:", accuracy,
           f"mean {sum(seconds) / len(seconds):.2f} s a scan, max {max(seconds):.2f} s")
-    # Floors a little under what was measured (docs/documents.md): character errors of OCR (范 read as 泄,
-    # 关 as 天) cost whole fields; the clerk checks each one.
-    floors = {"organ": 0.4, "number": 0.65, "title": 0.25, "recipients": 0.6, "date": 0.8, "classification": 0.9,
-              "urgency": 0.9}
+    # Floors a little under what was measured (docs/documents.md): a character misread by OCR (函 as 画,
+    # 资 as 换) costs a whole field; the clerk checks each one.
+    floors = {"organ": 0.8, "number": 0.7, "title": 0.5, "recipients": 0.75, "date": 0.75, "classification": 0.9,
+              "urgency": 0.75}
     assert all(accuracy[name] >= floor for name, floor in floors.items()), (accuracy, failures)
 
 
