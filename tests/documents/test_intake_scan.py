@@ -199,3 +199,30 @@ def test_the_worker_runs_the_intake_job(settings, db):
 
     jobs, _services = default_jobs(settings, db)
     assert "intake-ocr" in [job.name for job in jobs]
+
+
+def test_a_job_survives_a_worker_that_died_while_reading(settings, tmp_path):
+    """The queue entry stays until the result is written: a worker killed inside OCR reads it again after its
+    restart; three starts that never finished fail the file with a reason instead of looping."""
+    from core import storage
+
+    laid = scans.Laid("示范市财政局", "示财农〔2026〕9号", ["关于下达专项资金的通知"], "各区县林业局", date(2026, 2, 3))
+    stored = storage.store(settings.files_dir, "来文.png", scans.save(laid, tmp_path / "s.png", dpi=200).read_bytes(),
+                           role="scan")
+    base = intake_scan.folder(settings.files_dir)
+    assert intake_scan.request(settings.files_dir, stored.sha256, "来文.png", 7)
+    assert not intake_scan.request(settings.files_dir, stored.sha256, "来文.png", 7)  # queued once
+    (base / f"{stored.sha256}.attempts").write_text("1", encoding="utf-8")  # the worker died in OCR once
+    assert intake_scan.state(settings.files_dir, stored.sha256, 7).status == "pending"
+    assert intake_scan.read_pending(settings) == 1  # after the restart
+    done = intake_scan.state(settings.files_dir, stored.sha256, 7)
+    assert done.status == "ready" and done.guess.source_number.endswith("〔2026〕9号")
+    assert intake_scan.state(settings.files_dir, stored.sha256, 8) is None  # not this person's upload
+
+    other = storage.store(settings.files_dir, "又一份.png", b"\x89PNG\r\n\x1a\n" + b"x" * 50, role="scan")
+    intake_scan.request(settings.files_dir, other.sha256, "又一份.png", 7)
+    (base / f"{other.sha256}.attempts").write_text(str(intake_scan.MAX_ATTEMPTS), encoding="utf-8")
+    assert intake_scan.read_pending(settings) == 1
+    failed = intake_scan.state(settings.files_dir, other.sha256, 7)
+    assert failed.status == "failed" and "多次识别失败" in failed.reason
+    assert not list((base / "queue").iterdir())
