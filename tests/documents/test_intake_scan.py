@@ -169,6 +169,12 @@ def test_without_tesseract_the_clerk_is_told_and_fills_by_hand(client, auth, set
     assert result["status"] == "failed" and "未安装文字识别" in result["message"]
     page = client.get(f"/documents/intake/{sha}?name=来文.png").get_data(as_text=True)
     assert 'id="intake-scan-failed"' in page and "未安装文字识别" in page and 'name="intake_sha"' in page
+    refused = client.post("/documents/new?kind=incoming", data={  # no title: refused, the 来文 still kept
+        "csrf_token": token, "kind": "incoming", "title": "", "urgency": "normal", "classification": "0",
+        "retention": "D30", "source_organ": "示范市财政局", "received_on": "2026-02-04", "intake_sha": sha,
+        "intake_name": "来文.png"}).get_data(as_text=True)
+    assert 'id="intake-kept"' in refused and f'name="intake_sha" value="{sha}"' in refused
+    assert 'value="示范市财政局"' in refused  # what the clerk typed
 
 
 def test_unreadable_encrypted_and_slow_scans_say_so(settings, tmp_path):
