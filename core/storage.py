@@ -19,6 +19,8 @@ from core.messages import DomainError, msg
 from fileformats import office, probe, subproc, zipguard
 
 MAIN_EXTENSIONS = {".docx", ".pdf", ".ofd"}  # OFD (GB/T 33190): 收文 from other organs often arrive so
+# A scanned 来文 (收文 intake, documents.intake_scan) becomes the 正文 as it came: role "scan" only.
+SCAN_EXTENSIONS = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 ATTACHMENT_EXTENSIONS = {
     ".docx", ".doc", ".pdf", ".xlsx", ".xls", ".pptx", ".txt", ".wps", ".ofd", ".jpg", ".jpeg", ".png",
     ".zip", ".rar", ".7z", ".csv",
@@ -36,6 +38,8 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
     ".zip": "application/zip",
 }
 
@@ -75,13 +79,17 @@ def blob_path(files_dir: Path, sha256: str) -> Path:
 
 
 def store(files_dir: Path, filename: str, data: bytes, *, role: str) -> Stored:
-    """Store an upload by its SHA-256 (once per content) after checking its type; return what was stored."""
+    """Store an upload by its SHA-256 (once per content) after checking its type; return what was stored.
+
+    `role`: "main" (正文: .docx .pdf .ofd), "scan" (a 来文 for the 正文 of a 收文, also a scanned image:
+    .jpg .png .tif) or anything else for an attachment. Raises FileRefused saying why.
+    """
     name = clean_filename(filename)
     ext = extension(name)
-    allowed = MAIN_EXTENSIONS if role == "main" else ATTACHMENT_EXTENSIONS
+    allowed = {"main": MAIN_EXTENSIONS, "scan": MAIN_EXTENSIONS | SCAN_EXTENSIONS}.get(role, ATTACHMENT_EXTENSIONS)
     if ext not in allowed:
         kinds = "、".join(sorted(e.lstrip(".") for e in allowed))
-        what = msg("正文") if role == "main" else msg("附件")
+        what = msg("正文") if role in ("main", "scan") else msg("附件")
         raise FileRefused(msg(
             "%(what)s「%(name)s」的格式不支持。%(what)s只能是：%(kinds)s。",
             what=what, name=name, kinds=kinds,

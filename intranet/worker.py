@@ -138,6 +138,10 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     from documents.formal import generate_pending
 
     jobs.append(PeriodicJob("formal", 3.0, lambda: generate_pending(settings, db)))
+    # 收文 intake of scanned 来文: OCR of the first pages, one file at a time at nice 19 (documents/intake_scan.py).
+    from documents.intake_scan import read_pending as read_intake_scans
+
+    jobs.append(PeriodicJob("intake-ocr", 2.0, lambda: read_intake_scans(settings)))
     # 督办: the daily overdue digest, proxy window summaries, notification e-mail.
     from supervision.jobs import scheduled_job as supervision_job
 

@@ -238,7 +238,7 @@ def new() -> ResponseReturnValue:
             else:
                 kept = _intake_file(request.form.get("intake_sha", ""), request.form.get("intake_name", ""))
                 if kept is not None:  # the 来文 read by 识别来文, kept until the clerk confirms
-                    files.append(("main", storage.store(settings().files_dir, kept[0], kept[1], role="main")))
+                    files.append(("main", storage.store(settings().files_dir, kept[0], kept[1], role="scan")))
             files += [("attachment", _store_upload(extra, "attachment"))
                       for extra in request.files.getlist("attachments") if extra and extra.filename]
             doc = drafting.create_document(dbs, user, kind=kind, fields=_fields(form))
@@ -251,7 +251,11 @@ def new() -> ResponseReturnValue:
         else:
             flash(_("草稿已保存。请检查路由后点击“提交”。"), "success")
             return redirect(url_for("documents.show", doc_id=doc.id))
-    return render_template("documents/new.html", form=form, kind=kind, **_labels())
+    kept_sha, kept_name = request.form.get("intake_sha", ""), request.form.get("intake_name", "")
+    if _intake_file(kept_sha, kept_name) is None:  # a refused save keeps the 来文 read by 识别来文
+        kept_sha = kept_name = ""
+    return render_template("documents/new.html", form=form, kind=kind, intake_sha=kept_sha, intake_name=kept_name,
+                           **_labels())
 
 
 def _intake_file(sha: str, name: str) -> tuple[str, bytes] | None:
@@ -269,42 +273,128 @@ def _intake_file(sha: str, name: str) -> tuple[str, bytes] | None:
 @bp.post("/intake")
 @requires(Permission.DOCUMENTS_NUMBER)
 def intake_upload() -> ResponseReturnValue:
-    """识别来文: read an uploaded incoming 公文 and pre-fill the 收文登记 form; the clerk confirms."""
-    from core.models.documents import Document as DocumentModel
-    from documents import intake
+    """识别来文: read an uploaded incoming 公文 and pre-fill the 收文登记 form; the clerk confirms.
+
+    A PDF, OFD or .docx with text is read here within 2 s (documents.intake). A scan (an image, a PDF without
+    a text layer) is stored and queued for the worker's OCR (documents.intake_scan): the form is shown at
+    once and fills in when the worker is done (static/js/intake-scan.js polls `intake_result`)."""
+    from documents import intake, intake_scan
 
     ActionForm().validate_on_submit()
     upload = request.files.get("intake_file")
-    form = DocumentForm(formdata=None)
-    form.received_on.data = local_today()
     if not upload or not upload.filename:
-        flash(_("请选择来文文件（PDF、OFD 或 Word）。"), "error")
+        flash(_("请选择来文文件（PDF、OFD、Word 或扫描图片）。"), "error")
         return redirect(url_for("documents.new", kind="incoming"))
+    files_dir = settings().files_dir
+    guess = intake.Guess()
+    scan: intake_scan.ScanState | None = None
     try:
         data = read_limited(upload.stream, "document")
-        stored = storage.store(settings().files_dir, upload.filename, data, role="main")
-        with tempfile.TemporaryDirectory(prefix="eoffice-intake-") as tmp:
-            copy = Path(tmp) / f"来文{Path(stored.filename).suffix.lower()}"
-            shutil.copyfile(storage.blob_path(settings().files_dir, stored.sha256), copy)
-            guess = intake.guess(intake.read_lines(copy))
+        stored = storage.store(files_dir, upload.filename, data, role="scan")
+        scanned = intake_scan.is_scan_name(stored.filename)
+        if not scanned:
+            with tempfile.TemporaryDirectory(prefix="eoffice-intake-") as tmp:
+                copy = Path(tmp) / f"来文{Path(stored.filename).suffix.lower()}"
+                shutil.copyfile(storage.blob_path(files_dir, stored.sha256), copy)
+                try:
+                    guess = intake.guess(intake.read_lines(copy))
+                except intake.NoTextLayer:
+                    scanned = True
+        if scanned:
+            intake_scan.request(files_dir, stored.sha256, stored.filename, _user().id)
+            scan = intake_scan.state(files_dir, stored.sha256, _user().id)
     except (UploadTooLarge, storage.FileRefused) as exc:
         refuse(exc)
         return redirect(url_for("documents.new", kind="incoming"))
     except intake.IntakeError as exc:
-        refuse(exc, "warning")
-        guess = intake.Guess()  # the file is kept; the clerk fills the form by hand
+        refuse(exc, "warning")  # the file is kept; the clerk fills the form by hand
+    return _intake_page(guess, stored.sha256, stored.filename, scan)
+
+
+@bp.get("/intake/<sha>")
+@requires(Permission.DOCUMENTS_NUMBER)
+def intake_scan_page(sha: str) -> ResponseReturnValue:
+    """The 收文登记 form of a scanned 来文 uploaded by this person, filled with what OCR read when it is done
+    (the page without scripts: the link on the form; with scripts the form fills in by itself)."""
+    from documents import intake, intake_scan
+
+    scan = intake_scan.state(settings().files_dir, sha, _user().id)
+    name = request.args.get("name", "")
+    if scan is None or not name:
+        abort(404)
+    return _intake_page(scan.guess, sha, storage.clean_filename(name), scan) if scan.status == "ready" \
+        else _intake_page(intake.Guess(), sha, storage.clean_filename(name), scan)
+
+
+@bp.get("/intake/<sha>/result")
+@requires(Permission.DOCUMENTS_NUMBER)
+def intake_result(sha: str) -> ResponseReturnValue:
+    """What OCR read of a scanned 来文 this person uploaded, as JSON for static/js/intake-scan.js:
+    ``{"status": "pending" | "ready" | "failed", "message": str, "fields": {form field id: value},
+    "duplicate": {"number", "title", "url"} | null}``; 404 for a scan this person did not upload."""
+    from documents import intake_scan
+
+    scan = intake_scan.state(settings().files_dir, sha, _user().id)
+    if scan is None:
+        abort(404)
+    body: dict[str, Any] = {"status": scan.status, "message": "", "fields": {}, "duplicate": None}
+    if scan.status == "failed":
+        body["message"] = _("扫描件未能识别：%(reason)s", reason=_translated(scan.reason))
+    elif scan.status == "ready":
+        found = scan.guess
+        body["message"] = _intake_note(found)
+        body["fields"] = {k: v for k, v in {
+            "title": found.title, "source_organ": found.source_organ, "source_number": found.source_number,
+            "classification": "" if found.classification is None else str(found.classification),
+            "urgency": found.urgency}.items() if v}
+        duplicate = _duplicate(found.source_number)
+        if duplicate is not None:
+            body["duplicate"] = {"number": duplicate.source_number, "title": duplicate.title,
+                                 "url": url_for("documents.show", doc_id=duplicate.id),
+                                 "text": _("来文字号 %(number)s 已登记过：", number=duplicate.source_number),
+                                 "after": _("。请确认不是重复收文。")}
+    return jsonify(body)
+
+
+def _translated(text: str) -> str:
+    from core.messages import translate
+
+    return translate(text, _)
+
+
+def _intake_note(found: Any) -> str:
+    note = _("已根据来文识别以下内容，请逐项核对后保存。")
+    if found.signed_on:
+        note += " " + _("来文成文日期：%(day)s。", day=found.signed_on.isoformat())
+    if found.main_recipients:
+        note += " " + _("主送：%(who)s。", who=found.main_recipients)
+    return note
+
+
+def _duplicate(number: str) -> Document | None:
+    if not number:
+        return None
+    return db_session().scalar(select(Document).where(
+        Document.source_number == number, Document.kind == states.Kind.INCOMING))
+
+
+def _intake_page(guess: Any, sha: str, name: str, scan: Any) -> ResponseReturnValue:
+    """The 收文登记 form pre-filled from `guess`, keeping the stored 来文 (`sha`, `name`) for the 正文; `scan`
+    (documents.intake_scan.ScanState) when the 来文 is a scan read by the worker."""
+    from documents import intake_scan
+
+    form = DocumentForm(formdata=None)
+    form.received_on.data = local_today()
     form.title.data, form.source_organ.data, form.source_number.data = guess.title, guess.source_organ, \
         guess.source_number
     if guess.classification is not None:
         form.classification.data = str(guess.classification)
     if guess.urgency:
         form.urgency.data = guess.urgency
-    duplicate = None
-    if guess.source_number:
-        duplicate = db_session().scalar(select(DocumentModel).where(
-            DocumentModel.source_number == guess.source_number, DocumentModel.kind == states.Kind.INCOMING))
-    return render_template("documents/new.html", form=form, kind="incoming", guess=guess, duplicate=duplicate,
-                           intake_sha=stored.sha256, intake_name=stored.filename, **_labels())
+    return render_template(
+        "documents/new.html", form=form, kind="incoming", guess=guess, duplicate=_duplicate(guess.source_number),
+        intake_sha=sha, intake_name=name, scan=scan, scan_reason=_translated(scan.reason) if scan else "",
+        scan_seconds=intake_scan.SECONDS_PER_PAGE, **_labels())
 
 
 @bp.get("/<int:doc_id>")

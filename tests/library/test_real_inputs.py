@@ -589,11 +589,11 @@ def test_scans_are_read_by_ocr(isettings, db, client, auth):
 
 def test_scanned_pages_of_a_text_pdf_are_found(tmp_path):
     """Only pages that draw an image and have no text layer are given to OCR."""
-    from library.ocr import _pdf_scan_pages
+    from fileformats.ocr import scan_pages
 
     realfiles.mixed_pdf(tmp_path / "m.pdf", [("text", ["第一页正文"]), ("scan", ["扫描页"]), ("text", ["第三页"]),
                                              ("text", []), ("scan", ["又一扫描页"])])
-    assert _pdf_scan_pages(tmp_path / "m.pdf") == [2, 5]  # page 4 is blank: nothing to read
+    assert scan_pages(tmp_path / "m.pdf") == [2, 5]  # page 4 is blank: nothing to read
     result = extract_file(tmp_path / "m.pdf", max_chars=1000)
     assert result.outcome == "indexed" and result.scan_pages == 2 and "第一页正文" in result.text
 
