@@ -30,6 +30,8 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import select, text
 
+from bench.web import concurrently
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-Passw0rd-1"
 BARE_PATH = "/bench/bare"
@@ -340,13 +342,7 @@ def _load(port: int, path: str, cookie: str, clients: int, seconds: float) -> di
             latencies.extend(mine)
             errors[0] += failed
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = concurrently(clients, client)
     latencies.sort()
 
     def pct(p: float) -> float:

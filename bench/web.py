@@ -94,16 +94,21 @@ def load(port: int, path: Callable[[], str], cookie: str, clients: int, per_clie
         with lock:
             latencies.extend(mine)
 
+    wall = concurrently(clients, client)
+    if errors:
+        raise RuntimeError(f"{len(errors)} requests failed, e.g. HTTP {errors[0]}")
+    return {"requests": len(latencies), "rps": round(len(latencies) / wall, 1), **percentiles(latencies)}
+
+
+def concurrently(clients: int, client: Callable[[], None]) -> float:
+    """Run `client` in `clients` threads at once; return the wall time in seconds until all are done."""
     started = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - started
-    if errors:
-        raise RuntimeError(f"{len(errors)} requests failed, e.g. HTTP {errors[0]}")
-    return {"requests": len(latencies), "rps": round(len(latencies) / wall, 1), **percentiles(latencies)}
+    return time.perf_counter() - started
 
 
 def _login_cookie(port: int) -> str:
