@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.messages import N_
 from core.models import AuditEvent, User
 from core.models.base import utcnow
-from core.permissions import N_
 
 LOGIN_SUCCESS = "login.success"
 LOGIN_FAILURE = "login.failure"

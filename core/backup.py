@@ -300,7 +300,7 @@ def read_manifest(src: Path) -> dict[str, Any]:
     check = src / (MANIFEST + ".sha256")
     if not check.is_file() or check.read_text().split()[0] != hashlib.sha256(raw).hexdigest():
         raise BackupError(f"清单已损坏 / {path} is damaged (its SHA-256 does not match {check.name})")
-    manifest = json.loads(raw)
+    manifest: dict[str, Any] = json.loads(raw)
     if manifest.get("format") != FORMAT:
         raise BackupError(f"未知的备份格式 / unknown backup format {manifest.get('format')!r} (expected {FORMAT})")
     return manifest

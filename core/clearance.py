@@ -8,7 +8,7 @@ of core.terms). Every list, count, notification, proxy, reminder, print job and 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement
 
@@ -31,4 +31,4 @@ def cleared_clause(person: Cleared | int | None, column: Any) -> ColumnElement[b
     `person` may be the clearance level itself; None is a viewer without clearance (公开 only).
     """
     level = person if isinstance(person, int) else (person.clearance if person is not None else 0)
-    return column <= level
+    return cast("ColumnElement[bool]", column <= level)

@@ -7,6 +7,7 @@ States and transitions are NOT here: they live in documents/states.py.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -35,7 +36,7 @@ class RouteTemplate(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16))
-    steps: Mapped[list] = mapped_column(JSON)
+    steps: Mapped[list[Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -71,7 +72,7 @@ class Document(Base):
 
     template_id: Mapped[int] = mapped_column(ForeignKey("route_template.id"))
     # The drafter's adjustments within what the template allows: {"skip": [...], "departments": {...}}
-    route_plan: Mapped[dict] = mapped_column(JSON, default=dict)
+    route_plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     route_round: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="draft")
     # Bumped by every action: a conditional UPDATE on it makes concurrent actions fail cleanly.
@@ -81,12 +82,12 @@ class Document(Base):
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     frozen_hash: Mapped[str | None] = mapped_column(String(64))
-    frozen_snapshot: Mapped[dict | None] = mapped_column(JSON)
+    frozen_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # 收文 承办: chosen at 批办
     lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
-    co_departments: Mapped[list] = mapped_column(JSON, default=list)
+    co_departments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # 分发: {"departments": [codes], "users": [usernames]}
-    distribution: Mapped[dict] = mapped_column(JSON, default=dict)
+    distribution: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     copies: Mapped[int | None] = mapped_column(Integer)
     retention: Mapped[str] = mapped_column(String(4), default="D30")
     archive_number: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -142,7 +143,7 @@ class RouteStep(Base):
     kind: Mapped[str] = mapped_column(String(16))
     mode: Mapped[str] = mapped_column(String(8), default="one")
     quorum: Mapped[int | None] = mapped_column(Integer)
-    spec: Mapped[dict] = mapped_column(JSON)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(12), default="waiting")
     round: Mapped[int] = mapped_column(Integer, default=0)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -200,8 +201,8 @@ class DocumentAction(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     opinion: Mapped[str | None] = mapped_column(Text)
-    reasons: Mapped[list | None] = mapped_column(JSON)
-    data: Mapped[dict | None] = mapped_column(JSON)
+    reasons: Mapped[list[Any] | None] = mapped_column(JSON)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.messages import N_
 from core.models.base import Base, UTCDateTime, utcnow
 from core.models.org import Department
-from core.permissions import N_
 from core.terms import CLASSIFICATION_NAMES
 from fileformats.names import display_name
 

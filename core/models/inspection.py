@@ -7,6 +7,7 @@ Not to be confused with 督办 (core/models/supervision.py), which follows 公�
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,7 +39,7 @@ class InspectionItem(Base):
     content: Mapped[str] = mapped_column(Text)
     leader_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     lead_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
-    co_departments: Mapped[list] = mapped_column(JSON, default=list)
+    co_departments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     person_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     kind: Mapped[str] = mapped_column(String(16), default="ordinary")
     registered_on: Mapped[date] = mapped_column(Date)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,8 +59,8 @@ class PrintJob(Base):
     pages: Mapped[int | None] = mapped_column(Integer)  # after page ranges, per copy
     tier: Mapped[str | None] = mapped_column(String(16))
     queue: Mapped[str | None] = mapped_column(String(128))
-    reasons: Mapped[list | None] = mapped_column(JSON)
-    options: Mapped[dict | None] = mapped_column(JSON)
+    reasons: Mapped[list[Any] | None] = mapped_column(JSON)
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
 
     state: Mapped[str] = mapped_column(String(16), default="preparing")
@@ -96,7 +97,7 @@ class PrinterStatus(Base):
     state: Mapped[int] = mapped_column(Integer, default=3)
     accepting: Mapped[bool] = mapped_column(Boolean, default=True)
     message: Mapped[str | None] = mapped_column(Text)
-    reasons: Mapped[list | None] = mapped_column(JSON)
+    reasons: Mapped[list[Any] | None] = mapped_column(JSON)
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     jobs: Mapped[int] = mapped_column(Integer, default=0)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

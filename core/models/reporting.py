@@ -8,6 +8,7 @@ call target and reminder names exactly one of the two. The rules live in reporti
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -51,7 +52,7 @@ class Call(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[date] = mapped_column(Date)
     # Unit keys ("d:<department id>" or "u:<outside unit id>") the call goes to.
-    units: Mapped[list] = mapped_column(JSON, default=list)
+    units: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -87,7 +88,7 @@ class Item(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     week_start: Mapped[date] = mapped_column(Date)
     resubmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    return_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    return_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     times_returned: Mapped[int] = mapped_column(Integer, default=0)

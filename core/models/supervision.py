@@ -7,6 +7,7 @@ here are plain indexed integers, not foreign keys (a branch may be applied befor
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -54,7 +55,7 @@ class ProxyGrant(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     # Document kinds covered ("outgoing", "incoming", "request"); empty: all.
-    kinds: Mapped[list] = mapped_column(JSON, default=list)
+    kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
     allow_sign: Mapped[bool] = mapped_column(Boolean, default=False)
     # Also hand over the 待办 that were waiting before the window began.
     move_existing: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -85,8 +86,8 @@ class Notification(Base):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     # The same as catalog messages (core.messages.to_data), so the bell shows them in the reader's language.
-    title_data: Mapped[dict | None] = mapped_column(JSON)
-    body_data: Mapped[dict | None] = mapped_column(JSON)
+    title_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    body_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     link: Mapped[str] = mapped_column(String(500), default="")
     document_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
