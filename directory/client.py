@@ -10,6 +10,7 @@ tried in order (a plain loop rather than ldap3's ServerPool, whose active mode c
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import ssl
 import time
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import (
@@ -487,7 +489,7 @@ def _call(operation: Callable[[], object], address: ServerAddress) -> object:
 
 def _search(
     conn: Connection, base: str, flt: str, attributes: list[str], *, size_limit: int = 0,
-    scope: str = SUBTREE, address: ServerAddress | None = None,
+    scope: Literal["BASE", "LEVEL", "SUBTREE"] = SUBTREE, address: ServerAddress | None = None,
 ) -> list[tuple[str, dict]]:
     """Search and return (dn, attributes) of the entries (references from referrals are dropped)."""
     where = address or ServerAddress(str(conn.server.host), int(conn.server.port), bool(conn.server.ssl))
@@ -510,8 +512,8 @@ def _paged(
 ) -> Iterator[list[tuple[str, dict]]]:
     cookie: bytes | None = None
     while True:
-        _call(lambda c=cookie: conn.search(base, flt, search_scope=SUBTREE, attributes=attributes,
-                                           paged_size=page_size, paged_cookie=c), address)
+        _call(functools.partial(conn.search, base, flt, search_scope=SUBTREE, attributes=attributes,
+                                paged_size=page_size, paged_cookie=cookie), address)
         code = conn.result.get("result")
         if code not in (0, 32):
             raise DirectoryError("directory error", f"paged search in {base}: {_result_text(conn.result)}")

@@ -270,7 +270,7 @@ def plan_steps(session: Session, template: RouteTemplate, plan: dict[str, Any]) 
             continue
         step = dict(step)
         if step["kind"] == StepKind.COUNTERSIGN:
-            codes = chosen.get(step["key"], step.get("departments", []))
+            codes: list[str] = chosen[step["key"]] if step["key"] in chosen else list(step.get("departments", []))
             allowed = dept_codes if step.get("allowed", "*") == "*" else set(step["allowed"])
             bad = [c for c in codes if c not in allowed]
             if bad:
@@ -353,7 +353,7 @@ def resolve_assignees(
         return (u.active and cleared(u, doc.classification) and (needed is None or needed in org.permissions_of(u))
                 and not (own_draft and u.id == doc.drafter_id))
 
-    for people, dept, lead in units:
+    for people, dept, is_lead in units:
         eligible = [u for u in people if may_act(u)]
         if not eligible and own_draft and any(u.id == doc.drafter_id for u in people):
             # The drafter is the unit's only holder: the office's 处室负责人 reviews instead.
@@ -361,7 +361,7 @@ def resolve_assignees(
             eligible = [u for u in _holders(session, "dept_head", office.id if office else -1) if may_act(u)]
         if not eligible:
             empty.append(dept.name if dept else step.name)
-        out.extend((u, dept, lead) for u in eligible)
+        out.extend((u, dept, is_lead) for u in eligible)
     if empty or not out:
         raise WorkflowError(
             msg(

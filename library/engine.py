@@ -191,6 +191,8 @@ class _FieldWriter(W3FieldWriter):
 
 
 class _PostingsWriter(W3PostingsWriter):
+    _maxweight: float  # set by W3PostingsWriter
+
     def add_ids(self, ids: list[int]) -> None:
         """Add postings of weight 1 without values, filling whole blocks at a time."""
         limit = self._blocklimit

@@ -118,7 +118,7 @@ def seed_history(session: Session, settings: Any, *, count: int = 48, today: dat
             assert head is not None
             engine.return_document(session, settings, doc.id, head, _pending(session, doc.id, head.id),
                                      reasons=["请补充经费测算依据", "请核对附件清单"])
-            drafting.submit(session, settings, doc.id, drafter, expected_version=session.get(Document, doc.id).version)
+            drafting.submit(session, settings, doc.id, drafter, expected_version=doc.version)
         for days, who in zip(plan.durations, [plan.head, "office_head", rnd.choice(["director", "deputy"]), "clerk"],
                              strict=True):
             if days is None:
@@ -167,12 +167,12 @@ def _backdate(session: Session, cal: WorkCalendar, doc_id: int, plan: Plan) -> N
                         .execution_options(synchronize_session=False))
     by_assignment = {a.assignment_id: times[a.id] for a in actions if a.assignment_id}
     ordered = sorted(times.values())
-    for a in session.scalars(select(StepAssignment).where(StepAssignment.document_id == doc_id)):
-        acted = by_assignment.get(a.id)
+    for held in session.scalars(select(StepAssignment).where(StepAssignment.document_id == doc_id)):
+        acted = by_assignment.get(held.id)
         earlier = [t for t in ordered if acted is None or t < acted]
         created = earlier[-1] if earlier else ordered[0]
-        session.execute(update(StepAssignment).where(StepAssignment.id == a.id)
-                        .values(created_at=created, acted_at=acted if a.acted_at else None)
+        session.execute(update(StepAssignment).where(StepAssignment.id == held.id)
+                        .values(created_at=created, acted_at=acted if held.acted_at else None)
                         .execution_options(synchronize_session=False))
     for step in session.scalars(select(RouteStep).where(RouteStep.document_id == doc_id)):
         done = [by_assignment[x.id] for x in step.assignments if x.id in by_assignment]

@@ -83,7 +83,7 @@ def _user() -> User:
 
 def _labels() -> dict[str, Any]:
     # Translated once per request: lists render hundreds of labels.
-    tables = {
+    tables: dict[str, dict[Any, str]] = {
         "KIND_NAMES": states.KIND_NAMES, "STATE_NAMES": states.STATE_NAMES, "URGENCY_NAMES": states.URGENCY_NAMES,
         "CLASSIFICATION_NAMES": states.CLASSIFICATION_NAMES, "RETENTION_NAMES": states.RETENTION_NAMES,
         "ACTION_NAMES": states.ACTION_NAMES, "STEP_KIND_NAMES": states.STEP_KIND_NAMES,
@@ -107,13 +107,14 @@ def _attach_metadata() -> Any:
     return attach_record_metadata
 
 
-def _run(doc_id: int | None, work: Any, success: str, *, outcome: bool = False) -> Response:
+def _run(doc_id: int | None, work: Any, success: str, *, outcome: bool = False) -> ResponseReturnValue:
     """Run one service in a write transaction; commit on success, flash what happened either way.
 
     With `outcome`, the success message goes on to say where the document is now (`_outcome`).
     """
     dbs = db_session()
-    before = dbs.get(Document, doc_id).doc_number if outcome and doc_id else None
+    current = dbs.get(Document, doc_id) if outcome and doc_id else None
+    before = current.doc_number if current is not None else None
     try:
         work(dbs)
         dbs.commit()
@@ -523,7 +524,7 @@ def _formal_printable(doc: Any) -> Any:
                            content_type="application/pdf", sha256=None, path=target)
 
 
-def _print_preview(f: DocumentFile, doc: Any, options: print_service.PrintOptions) -> dict[str, Any]:
+def _print_preview(f: Any, doc: Any, options: print_service.PrintOptions) -> dict[str, Any]:
     """Where the file would print and why, from page facts the worker or a bounded child read."""
     cfg = settings()
     if getattr(f, "path", None) is not None:  # the 套红 formal version (file id 0)
@@ -580,7 +581,7 @@ def print_file(doc_id: int, file_id: int) -> ResponseReturnValue:
         except (print_service.PrintError, storage.FileRefused) as exc:
             dbs.rollback()
             refuse(exc)
-            chosen = {k: v for k, v in request.form.items() if k != "csrf_token"}
+            chosen: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
             return redirect(url_for("documents.print_file", doc_id=doc.id, file_id=f.id, **chosen))
     dbs.commit()
     if job.state == "preparing":
@@ -691,7 +692,7 @@ def preview(doc_id: int, file_id: int) -> ResponseReturnValue:
                          download_name=download_name(f.filename))
     if ext == ".docx":
         state, found = storage.preview_pdf(files_dir, f.sha256)
-        if state == "ready":
+        if state == "ready" and found is not None:
             return send_file(found, mimetype="application/pdf", download_name=download_name(f.filename + ".pdf"))
         return render_template("documents/preview_text.html", file=f, state=state, reason=found)
     return render_template("documents/preview_text.html", file=f, state=None, reason=None)
@@ -902,6 +903,8 @@ def void(entry_id: int) -> ResponseReturnValue:
     year = entry.year
     try:
         entry = dbs.get(NumberEntry, entry_id, populate_existing=True)
+        if entry is None:  # gone between the two reads
+            abort(404)
         ledger.void_number(dbs, entry, _user(), request.form.get("reason", ""))
         dbs.commit()
     except WorkflowError as exc:

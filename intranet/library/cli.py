@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -70,7 +71,8 @@ def index_status(ctx: Context, as_json: bool) -> None:
     for outcome, count in sorted(st.outcomes.items()):
         click.echo(f"  {OUTCOMES.get(outcome, outcome)} ({outcome}): {count}")
     for f in failed:
-        click.echo(f"  ! {f['path']}: {OUTCOMES.get(f['outcome'], f['outcome'])} {f['error'] or ''}")
+        outcome = str(f["outcome"] or "")
+        click.echo(f"  ! {f['path']}: {OUTCOMES.get(outcome, outcome)} {f['error'] or ''}")
 
 
 @index_group.command("verify")
@@ -79,7 +81,7 @@ def index_verify(ctx: Context) -> None:
     """Compare the folder, the database and the index; print differences (exit code 1 when any)."""
     with ctx.db.session() as session:
         diff = service.verify(session, ctx.settings)
-    sections = [
+    sections: list[tuple[str, list[Any]]] = [
         ("在文件夹中、不在数据库中 (on disk only)", diff.only_on_disk),
         ("在数据库中、不在文件夹中 (database only)", diff.only_in_database),
         ("文件已改变、尚未处理 (changed on disk)", diff.changed_on_disk),
