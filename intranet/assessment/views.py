@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from assessment import exports, importer, pdf, service
 from assessment.service import AssessmentError, Attachment, ItemEntry, TargetDraft
 from core import calendar, org, storage
-from core.messages import msg
+from core.messages import DomainError, msg
 from core.models import Department, User
 from core.permissions import Permission
 from intranet.access import requires
@@ -156,7 +156,7 @@ def import_targets() -> ResponseReturnValue:
             data = read_limited(upload.stream, "document")
             made = importer.import_file(dbs, settings(), signed_in_user(), year, upload.filename, data)
             dbs.commit()
-        except (AssessmentError, UploadTooLarge) as exc:
+        except DomainError as exc:  # the service's refusals and an upload over its limit
             dbs.rollback()
             problems = [say(p) for p in exc.problems]
         else:

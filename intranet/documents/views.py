@@ -67,7 +67,7 @@ from intranet.feedback import form_errors, refuse, say
 from intranet.printing.forms import DocumentPrintForm, print_options
 from intranet.printing.views import queue_name
 from intranet.supervision.forms import RemindForm
-from intranet.uploads import UploadTooLarge, read_limited
+from intranet.uploads import read_limited
 from printing import service as print_service
 from supervision import deadlines
 
@@ -246,7 +246,7 @@ def new() -> ResponseReturnValue:
             for role, stored in files:
                 drafting.add_file(dbs, settings().files_dir, doc.id, user, role=role, stored=stored)
             dbs.commit()
-        except (WorkflowError, storage.FileRefused, UploadTooLarge) as exc:
+        except DomainError as exc:  # the service, the stored file and the upload limit
             dbs.rollback()
             refuse(exc)
         else:
@@ -304,7 +304,7 @@ def intake_upload() -> ResponseReturnValue:
         if scanned:
             intake_scan.request(files_dir, stored.sha256, stored.filename, _user().id)
             scan = intake_scan.state(files_dir, stored.sha256, _user().id)
-    except (UploadTooLarge, storage.FileRefused) as exc:
+    except DomainError as exc:  # the upload limit or a refused file
         refuse(exc)
         return redirect(url_for("documents.new", kind="incoming"))
     except intake.IntakeError as exc:
@@ -578,7 +578,7 @@ def print_file(doc_id: int, file_id: int) -> ResponseReturnValue:
                 dbs, cfg, _user(), print_service.DocumentSource(path, doc.title, doc.classification),
                 print_options(form, doc.classification),
             )
-        except (print_service.PrintError, storage.FileRefused) as exc:
+        except DomainError as exc:  # printing's refusals or a refused file
             dbs.rollback()
             refuse(exc)
             chosen: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
@@ -637,7 +637,7 @@ def upload(doc_id: int) -> ResponseReturnValue:
     db_session().commit()  # end the read (on SQLite it holds the write lock) before the slow hashing and writing
     try:
         stored = _store_upload(upload, role)
-    except (UploadTooLarge, storage.FileRefused) as exc:
+    except DomainError as exc:  # the upload limit or a refused file
         refuse(exc)
         return redirect(url_for("documents.show", doc_id=doc.id))
     return _run(doc.id, lambda s: drafting.add_file(

@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 
 from core import calendar, org, storage
 from core.db import begin_write
+from core.messages import DomainError
 from core.models.base import BUREAU_ZONE
 from core.permissions import ROLE_NAMES, Permission
 from intranet.access import requires
 from intranet.context import db_session, settings, signed_in_user
 from intranet.feedback import form_errors, perform, refuse
 from intranet.notices.forms import ActionForm, HandlingForm, NoticeForm, ObjectionForm, OutcomeForm
-from intranet.uploads import UploadTooLarge, read_limited
+from intranet.uploads import read_limited
 from notices import service
 from notices.service import Audience, NoticeDraft, NoticeError
 
@@ -79,7 +80,7 @@ def new() -> ResponseReturnValue:
                     data = read_limited(upload.stream, "document")
                     service.add_attachment(dbs, cfg, user, notice, upload.filename, data)
             dbs.commit()
-        except (NoticeError, UploadTooLarge) as exc:
+        except DomainError as exc:  # the service's refusals and an upload over its limit
             dbs.rollback()
             refuse(exc)
         else:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from core import calendar, org, storage
+from core.messages import DomainError
 from core.models.base import BUREAU_ZONE
 from core.models.reporting import Issue
 from core.permissions import Permission
@@ -29,7 +30,7 @@ from intranet.reporting.forms import (
     UnitForm,
 )
 from intranet.supervision import charts
-from intranet.uploads import UploadTooLarge, read_limited
+from intranet.uploads import read_limited
 from reporting import documents, ranking, service
 from reporting.ranking import Period
 from reporting.service import ItemDraft, ReportingError
@@ -113,7 +114,7 @@ def new() -> ResponseReturnValue:
             item = service.submit(dbs, cfg, user, _draft(form), unit_key=form.unit.data or None)
             _attach(item)
             dbs.commit()
-        except (ReportingError, UploadTooLarge) as exc:
+        except DomainError as exc:  # the service's refusals and an upload over its limit
             dbs.rollback()
             refuse(exc)
         else:
@@ -190,7 +191,7 @@ def edit(item_id: int) -> ResponseReturnValue:
             service.update(dbs, cfg, user, item.id, _draft(form))
             _attach(item)
             dbs.commit()
-        except (ReportingError, UploadTooLarge) as exc:
+        except DomainError as exc:  # the service's refusals and an upload over its limit
             dbs.rollback()
             refuse(exc)
         else:
