@@ -9,7 +9,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 help:
 	@echo "make run      create .venv, install, migrate, seed the demo bureau, serve http://127.0.0.1:8000"
 	@echo "make test     install Debian packages the tests need (as root), then run the whole suite"
-	@echo "make lint     ruff"
+	@echo "make lint     ruff and mypy"
 	@echo "make bench    benchmarks, JSON summary in bench/results/"
 
 $(BIN)/python:
