@@ -96,23 +96,11 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     # 通知公告: scheduled notices are announced when their time comes.
     from notices.service import announce_due
 
-    def announce() -> int:
-        with db.session(write_lock=True) as session:
-            made = announce_due(session)
-            session.commit()
-            return made
-
-    jobs.append(PeriodicJob("notices", 60.0, announce))
+    jobs.append(PeriodicJob("notices", 60.0, _in_write_transaction(db, announce_due)))
     # 督查督办: missed 进展反馈 dates and passed deadlines are marked and the person told once (idempotent).
     from inspection.service import mark_overdue
 
-    def inspection_overdue() -> int:
-        with db.session(write_lock=True) as session:
-            made = mark_overdue(session, settings)
-            session.commit()
-            return made
-
-    jobs.append(PeriodicJob("inspection", 600.0, inspection_overdue))
+    jobs.append(PeriodicJob("inspection", 600.0, _in_write_transaction(db, lambda s: mark_overdue(s, settings))))
     from inspection.documents import convert_pending as inspection_pdfs  # 督查通报 PDFs (LibreOffice here only)
 
     jobs.append(PeriodicJob("inspection-pdf", 5.0, lambda: inspection_pdfs(
@@ -124,13 +112,7 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
     # 目标绩效考核: departments missing their quarterly 自查 are reminded when it is due, the office told who.
     from assessment.service import remind_due
 
-    def remind_self_checks() -> int:
-        with db.session(write_lock=True) as session:
-            made = remind_due(session, settings)
-            session.commit()
-            return made
-
-    jobs.append(PeriodicJob("assessment", 3600.0, remind_self_checks))
+    jobs.append(PeriodicJob("assessment", 3600.0, _in_write_transaction(db, lambda s: remind_due(s, settings))))
     from assessment.pdf import generate_pending as assessment_pdfs  # the 分析报告 PDF, asked for on the page
 
     jobs.append(PeriodicJob("assessment-pdf", 3.0, lambda: assessment_pdfs(settings, db)))
@@ -147,6 +129,16 @@ def default_jobs(settings: Settings, db: Database) -> tuple[list[PeriodicJob], l
 
     jobs.append(PeriodicJob("supervision", settings.supervision.interval_seconds, supervision_job(settings, db)))
     return jobs, services
+
+
+def _in_write_transaction(db: Database, work: Callable[[Session], int]) -> Callable[[], int]:
+    """A job that runs `work(session)` in one write transaction (Database.session commits on success and
+    rolls back on an error) and returns what it counted."""
+    def run() -> int:
+        with db.session(write_lock=True) as session:
+            return work(session)
+
+    return run
 
 
 def _reassign(settings: Settings, db: Database) -> int:
