@@ -152,12 +152,12 @@ def _formal_refusal(session: Session, settings: Any, doc: Document) -> str | Non
     while it is still being made, 分发 goes ahead and recipients open it once ready (the notice links to it).
     A 正文 that is not Word (a PDF already formatted, a scan) is distributed as it is.
     """
-    files_dir = getattr(settings, "files_dir", None)
-    main = [f for f in files_of(session, doc) if f.role == "main"]
-    if files_dir is None or not doc.doc_number or not main or not main[0].filename.lower().endswith(".docx"):
-        return None
     from documents import formal
 
+    files_dir = getattr(settings, "files_dir", None)
+    main = [f for f in files_of(session, doc) if f.role == "main"]
+    if files_dir is None or not doc.doc_number or not main or not formal.composable(main[0].filename):
+        return None
     state = formal.state(files_dir, doc)
     if state.status != "failed":
         return None

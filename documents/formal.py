@@ -40,6 +40,12 @@ def folder(files_dir: Path) -> Path:
     return files_dir / "formal"
 
 
+def composable(filename: str) -> bool:
+    """Whether a 正文 of this name can be laid out as the 套红 version (a Word .docx; a PDF or a scan is
+    distributed as it is)."""
+    return filename.lower().endswith(".docx")
+
+
 def stamp_of(doc: Document) -> str:
     """What the formal version depends on: the 文号 and the frozen content."""
     return f"{doc.doc_number or ''}|{doc.frozen_hash or ''}|{doc.title}"
@@ -139,7 +145,7 @@ def generate_pending(settings: object, db: Database, *, limit: int = 5) -> int:
         base = folder(files_dir)
         failed = base / f"{doc_id}.failed"
         try:
-            if not main_name.lower().endswith(".docx"):
+            if not composable(main_name):
                 raise ValueError(msg("正文不是 Word 文件（.docx），无法套红排版；请上传 Word 正文后点“重试”。"))
             with tempfile.TemporaryDirectory(prefix="eoffice-formal-") as tmp:
                 body = Path(tmp) / "正文.docx"

@@ -7,27 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core import org
 from core.models.documents import ReadReceipt
-from documents import drafting, formal
+from documents import formal
 from documents.errors import WorkflowError
-from tests.library.realfiles import docx_bytes
+from tests.support.bureau import numbered_document
 
 pytestmark = pytest.mark.slow
-
-
-def _numbered_with_word(flow, db, settings, data: bytes) -> int:
-    doc_id = flow.draft(title="关于做好森林防火工作的通知")
-    with db.session(write_lock=True) as s:
-        drafting.add_file(s, settings.files_dir, doc_id, org.user_by_username(s, "lz_staff"), role="main",
-                          filename="正文.docx", data=data)
-        s.commit()
-    flow.submit(doc_id)
-    for username in ("lz_head", "office_head", "director"):
-        flow.approve(doc_id, username)
-    flow.approve(doc_id, "clerk", copies=10, distribution_departments=["LZC", "ZLC"])  # 编号
-    assert flow.active(doc_id) == "分发"
-    return doc_id
+TO = ["LZC", "ZLC"]  # 分发 to two departments: four people, each cleared
 
 
 def _receipts(db, doc_id: int) -> int:
@@ -36,14 +22,15 @@ def _receipts(db, doc_id: int) -> int:
 
 
 def test_distribution_waits_for_a_formal_version_that_failed_and_goes_once_it_is_made(flow, db, settings):
-    doc_id = _numbered_with_word(flow, db, settings, docx_bytes("各区县林业局：请做好森林防火工作。"))
+    doc_id = numbered_document(flow, db, settings, word=True)
+    assert flow.active(doc_id) == "分发"
     # The worker tried and failed (as it does for a 正文 it cannot compose); the office is told why.
     failed = formal.folder(settings.files_dir) / f"{doc_id}.failed"
     failed.parent.mkdir(parents=True, exist_ok=True)
     failed.write_text("LibreOffice 未能在限定时间内完成排版。", encoding="utf-8")
     version = flow.doc(doc_id).version
     with pytest.raises(WorkflowError) as refused:
-        flow.approve(doc_id, "clerk")  # 分发
+        flow.approve(doc_id, "clerk", distribution_departments=TO)  # 分发
     text = str(refused.value)
     assert "套红正式文件生成失败" in text and "LibreOffice 未能在限定时间内完成排版" in text and "重试" in text
     assert _receipts(db, doc_id) == 0 and flow.active(doc_id) == "分发" and flow.doc(doc_id).version == version
@@ -59,13 +46,14 @@ def test_distribution_waits_for_a_formal_version_that_failed_and_goes_once_it_is
     assert formal.generate_pending(settings, db) == 1  # the worker's job, with LibreOffice
     with db.session() as s:
         assert formal.state(settings.files_dir, s.get(type(flow.doc(doc_id)), doc_id)).status == "ready"
-    flow.approve(doc_id, "clerk")  # 分发
+    flow.approve(doc_id, "clerk", distribution_departments=TO)  # 分发
     assert flow.active(doc_id) == "归档" and _receipts(db, doc_id) == 4  # LZC and ZLC, each cleared
 
 
 def test_distribution_does_not_wait_while_the_version_is_being_made(flow, db, settings):
-    doc_id = _numbered_with_word(flow, db, settings, docx_bytes("各区县林业局：请做好森林防火工作。"))
+    doc_id = numbered_document(flow, db, settings, word=True)
+    assert flow.active(doc_id) == "分发"
     with db.session() as s:
         assert formal.state(settings.files_dir, s.get(type(flow.doc(doc_id)), doc_id)).status == "pending"
-    flow.approve(doc_id, "clerk")  # recipients open the formal version once the worker has made it
+    flow.approve(doc_id, "clerk", distribution_departments=TO)  # recipients open it once the worker has made it
     assert _receipts(db, doc_id) == 4

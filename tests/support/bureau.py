@@ -230,6 +230,7 @@ def flow(db: Database, settings: Settings) -> Flow:
 
 
 def numbered_document(flow, db, settings, *, word: bool) -> int:
+    """A 发文 signed and numbered (its 套红 version asked for, not made), with a Word 正文 when `word`."""
     doc_id = flow.draft(title="关于开展古树名木普查的通知")
     if word:
         with db.session(write_lock=True) as s:
